@@ -21,13 +21,19 @@ export type ScalarType =
 
 /** What a reference field points at: an item kind or a metadata kind. */
 export type RefTarget = ItemKind | MetaKind;
+/**
+ * `target` is typed as a string inside FieldSpec (RefTarget derives from
+ * KINDS, which is checked against FieldSpec: a cycle); `TargetsAreKinds`
+ * below checks every target against RefTarget instead.
+ */
+type RefTargetName = string;
 
 export type FieldSpec =
   | ({ type: ScalarType } & FieldCommon)
   /** `{id, name}` on the wire; criteria on `<field>.id`. */
-  | ({ type: 'ref'; target: RefTarget } & FieldCommon)
+  | ({ type: 'ref'; target: RefTargetName } & FieldCommon)
   /** A list of `{id, name}`; criteria on `<field>.id` match any element. */
-  | ({ type: 'refs'; target: RefTarget } & FieldCommon)
+  | ({ type: 'refs'; target: RefTargetName } & FieldCommon)
   /** A nested structure (list or single), see {@link STRUCTS}. */
   | ({ type: 'struct'; struct: StructName; list: boolean } & FieldCommon)
   /** `customfield[]`: `{fieldId, value}` records. */
@@ -294,6 +300,12 @@ export const KINDS = {
 } as const satisfies Record<string, KindSpec>;
 
 export type ItemKind = keyof typeof KINDS;
+
+type FieldsOf<T> = T extends { fields: infer F } ? F[keyof F] : never;
+type TargetsOf<F> = F extends { target: infer T } ? T : F extends { struct: infer S extends StructName } ? TargetsOf<(typeof STRUCTS)[S][keyof (typeof STRUCTS)[S]]> : never;
+/** Fails to compile when a ref field targets something that is neither an item kind nor a metadata kind. */
+type TargetsAreKinds<T extends RefTarget> = T;
+export type UsedRefTargets = TargetsAreKinds<TargetsOf<FieldsOf<(typeof KINDS)[ItemKind]>>>;
 export const ITEM_KINDS = Object.keys(KINDS) as ItemKind[];
 
 /**
