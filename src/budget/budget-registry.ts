@@ -1,0 +1,30 @@
+/**
+ * One call budget per Upsales account, shared on purpose by every request and
+ * background job of that account, and by nothing else.
+ */
+import { CallBudget, type CallBudgetOptions } from './call-budget.js';
+
+export interface BudgetRegistry {
+  /** The budget of the account `username` at the upstream `baseUrl`, created on first use. */
+  budgetForAccount(baseUrl: string, username: string): CallBudget;
+}
+
+/** The account a budget belongs to: the upstream (without trailing slash) and the username, case-insensitively. */
+export function accountKey(baseUrl: string, username: string): string {
+  return `${baseUrl.replace(/\/+$/, '').toLowerCase()} ${username.trim().toLowerCase()}`;
+}
+
+export function createBudgetRegistry(options: CallBudgetOptions = {}): BudgetRegistry {
+  const budgetsByAccount = new Map<string, CallBudget>();
+  return {
+    budgetForAccount(baseUrl, username) {
+      const key = accountKey(baseUrl, username);
+      let budget = budgetsByAccount.get(key);
+      if (!budget) {
+        budget = new CallBudget(options);
+        budgetsByAccount.set(key, budget);
+      }
+      return budget;
+    },
+  };
+}
