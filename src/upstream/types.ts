@@ -2,6 +2,7 @@
  * What the SOAP adapter hands up to the gateway. node-soap's `any` never
  * leaves src/upstream: everything here is typed.
  */
+import type { BudgetSnapshot } from '../budget/index.js';
 import type { ItemKind } from '../contract/kinds.js';
 import type {
   CriteriaQuery, CriteriaResult, Currency, CustomFieldDefinition, DeleteResult, Item, ItemResult,
@@ -15,7 +16,7 @@ export interface Credentials {
 }
 
 /** Interactive calls always go before background (import) calls. */
-export type CallPriority = 'interactive' | 'background';
+export type { CallPriority } from '../budget/index.js';
 
 /** Per-request accounting, reported in the response's `extensions`. */
 export interface CallStats {
@@ -59,6 +60,8 @@ export interface UpstreamClient {
   getRoles(): Promise<Role[]>;
   getCurrencies(): Promise<Currency[]>;
   getCustomFields(kind?: string): Promise<CustomFieldDefinition[]>;
+  /** The caller's account budget right now (no SOAP call). */
+  rateLimit(): BudgetSnapshot;
 }
 
 /** Why an upstream call failed. `message` is safe to show: no host, no credentials. */

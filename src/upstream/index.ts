@@ -1,0 +1,5 @@
+export { createUpstream, type Upstream, type UpstreamOptions } from './create-upstream.js';
+export { UpstreamError } from './errors.js';
+export { UpstreamConfigError, checkBaseUrl, isLoopbackHost } from './base-url.js';
+export type { PasswordType } from './wsse.js';
+export type * from './types.js';
