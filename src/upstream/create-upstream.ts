@@ -16,7 +16,7 @@ import { toUpstreamError, UpstreamError } from './errors.js';
 import { decode, encode } from './normalize.js';
 import { soapServices } from './soap-services.js';
 import type { CallPriority, CallStats, Credentials, UpstreamClient } from './types.js';
-import { CRITERIA_QUERY, itemShape, metadataResponseShape, responseShapes, type RecordShape } from './wire-shapes.js';
+import { CRITERIA_QUERY, metadataResponseShape, responseShapes, requestArgs, type RecordShape } from './wire-shapes.js';
 import { securityHeader, withSoapHeader, type PasswordType } from './wsse.js';
 
 export interface UpstreamOptions {
@@ -110,7 +110,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     }
 
     const service = (kind: ItemKind) => KINDS[kind].service;
-    const items = (kind: ItemKind, list: Item[]) => ({ items: encode({ ...itemShape(kind), list: true }, list) ?? [] });
+    const args = (shape: RecordShape, value: object) => encode(shape, value) as Record<string, unknown>;
     const metadata = async <T>(operation: MetaOperation, args: Record<string, unknown> = {}): Promise<T[]> =>
       (await call(METADATA_SERVICE, operation, args, metadataResponseShape(META_OPERATION_KIND[operation]))).items as T[];
     const itemCall = (kind: ItemKind, operation: Operation, args: Record<string, unknown>) =>
@@ -118,11 +118,11 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
     return {
       async getByCriteria(kind, query: CriteriaQuery) {
-        const result = await itemCall(kind, 'getByCriteria', encode(CRITERIA_QUERY, query) as Record<string, unknown>);
+        const result = await itemCall(kind, 'getByCriteria', args(CRITERIA_QUERY, query));
         return { total: result.total ?? 0, items: result.items } as CriteriaResult;
       },
       async get(kind, id) {
-        const { item } = await itemCall(kind, 'get', { id: encode({ scalar: 'int' }, id) });
+        const { item } = await itemCall(kind, 'get', args(requestArgs.id, { id }));
         if (!item) throw new UpstreamError('PROTOCOL', 'Upsales sent an empty item');
         return item as Item;
       },
@@ -130,13 +130,13 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         return (await itemCall(kind, 'getAll', {})).items as Item[];
       },
       async create(kind, list) {
-        return (await itemCall(kind, 'create', items(kind, list))).results as ItemResult[];
+        return (await itemCall(kind, 'create', args(requestArgs.items(kind), { items: list }))).results as ItemResult[];
       },
       async update(kind, list) {
-        return (await itemCall(kind, 'update', items(kind, list))).results as ItemResult[];
+        return (await itemCall(kind, 'update', args(requestArgs.items(kind), { items: list }))).results as ItemResult[];
       },
       async delete(kind, ids) {
-        return (await itemCall(kind, 'delete', { ids: encode({ scalar: 'int', list: true }, ids) ?? [] })).results as DeleteResult[];
+        return (await itemCall(kind, 'delete', args(requestArgs.ids, { ids }))).results as DeleteResult[];
       },
       getOrderStages: () => metadata<OrderStage>('getOrderStages'),
       getActivityTypes: () => metadata<NamedType>('getActivityTypes'),
@@ -145,7 +145,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       getClientCategories: () => metadata<NamedType>('getClientCategories'),
       getRoles: () => metadata<Role>('getRoles'),
       getCurrencies: () => metadata<Currency>('getCurrencies'),
-      getCustomFields: (kind?: string) => metadata<CustomFieldDefinition>('getCustomFields', kind === undefined ? {} : { kind: encode({ scalar: 'string' }, kind) }),
+      getCustomFields: (kind?: string) => metadata<CustomFieldDefinition>('getCustomFields', args(requestArgs.customFieldKind, { kind })),
       rateLimit: (): BudgetSnapshot => budget.snapshot(),
     };
   }

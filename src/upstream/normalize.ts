@@ -85,8 +85,9 @@ export function encode(shape: Shape, value: unknown): unknown {
   if (value === null) return null;
   if (shape.list) {
     const list = Array.isArray(value) ? value : [value];
+    if (list.length) return list.map((element) => encodeOne(shape, element));
     // an empty list would vanish from the wire, i.e. "unchanged": send it as xsi:nil, "clear"
-    return list.length ? list.map((element) => encodeOne(shape, element)) : null;
+    return shape.omitEmpty ? undefined : null;
   }
   return encodeOne(shape, value);
 }

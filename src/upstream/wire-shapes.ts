@@ -11,6 +11,8 @@ interface ShapeCommon {
   list?: boolean;
   /** Never sent on writes. */
   readOnly?: boolean;
+  /** An empty list is left out when writing, instead of sent as xsi:nil ("clear"). */
+  omitEmpty?: boolean;
 }
 export interface ScalarShape extends ShapeCommon {
   scalar: ScalarType;
@@ -53,6 +55,14 @@ export function itemShape(kind: ItemKind): RecordShape {
 
 const ITEM_ERROR = record({ code: scalar('string'), message: scalar('string'), field: scalar('string') });
 
+/** Request arguments other than criteria queries. */
+export const requestArgs = {
+  items: (kind: ItemKind) => record({ items: { ...itemShape(kind), list: true, omitEmpty: true } }),
+  ids: record({ ids: scalar('int', { list: true, omitEmpty: true }) }),
+  id: record({ id: scalar('int') }),
+  customFieldKind: record({ kind: scalar('string') }),
+};
+
 /** The response wrapper of each item operation. */
 export const responseShapes = {
   getAll: (kind: ItemKind) => record({ items: { ...itemShape(kind), list: true } }),
@@ -73,8 +83,8 @@ function writeResults(kind: ItemKind): RecordShape {
 
 /** The `getByCriteria` request: criteria, sort, paging. */
 export const CRITERIA_QUERY = record({
-  criteria: record({ field: scalar('string'), operator: scalar('string'), values: scalar('string', { list: true }) }, { list: true }),
-  sort: record({ field: scalar('string'), descending: scalar('boolean') }, { list: true }),
+  criteria: record({ field: scalar('string'), operator: scalar('string'), values: scalar('string', { list: true, omitEmpty: true }) }, { list: true, omitEmpty: true }),
+  sort: record({ field: scalar('string'), descending: scalar('boolean') }, { list: true, omitEmpty: true }),
   limit: scalar('int'),
   offset: scalar('int'),
 });
