@@ -19,21 +19,23 @@ export type ScalarType =
   | 'date' // xsd:date, YYYY-MM-DD
   | 'datetime'; // xsd:dateTime, ISO 8601 UTC
 
+/** The item kinds: one SOAP service each. */
+export type ItemKind =
+  | 'client' | 'contact' | 'order' | 'opportunity' | 'agreement' | 'product' | 'project'
+  | 'activity' | 'appointment' | 'lead' | 'user';
+/** The metadata kinds, served by the metadata service. */
+export type MetaKind =
+  | 'orderStage' | 'activityType' | 'appointmentType' | 'productCategory' | 'clientCategory'
+  | 'role' | 'currency' | 'customFieldDefinition';
 /** What a reference field points at: an item kind or a metadata kind. */
 export type RefTarget = ItemKind | MetaKind;
-/**
- * `target` is typed as a string inside FieldSpec (RefTarget derives from
- * KINDS, which is checked against FieldSpec: a cycle); `TargetsAreKinds`
- * below checks every target against RefTarget instead.
- */
-type RefTargetName = string;
 
 export type FieldSpec =
   | ({ type: ScalarType } & FieldCommon)
   /** `{id, name}` on the wire; criteria on `<field>.id`. */
-  | ({ type: 'ref'; target: RefTargetName } & FieldCommon)
+  | ({ type: 'ref'; target: RefTarget } & FieldCommon)
   /** A list of `{id, name}`; criteria on `<field>.id` match any element. */
-  | ({ type: 'refs'; target: RefTargetName } & FieldCommon)
+  | ({ type: 'refs'; target: RefTarget } & FieldCommon)
   /** A nested structure (list or single), see {@link STRUCTS}. */
   | ({ type: 'struct'; struct: StructName; list: boolean } & FieldCommon)
   /** `customfield[]`: `{fieldId, value}` records. */
@@ -51,6 +53,8 @@ export interface FieldCommon {
   /** Maximum length for strings (String: 255 by default). */
   maxLength?: number;
 }
+
+export type StructName = 'Address' | 'OrderRow' | 'Stage';
 
 /** Structures nested in items. */
 export const STRUCTS = {
@@ -78,8 +82,7 @@ export const STRUCTS = {
     name: { type: 'string', readOnly: true },
     probability: { type: 'int', readOnly: true },
   },
-} as const satisfies Record<string, Record<string, FieldSpec>>;
-export type StructName = keyof typeof STRUCTS;
+} as const satisfies Record<StructName, Record<string, FieldSpec>>;
 
 /** Fields every item has. */
 const COMMON = {
@@ -297,9 +300,8 @@ export const KINDS = {
       ...CUSTOM,
     },
   },
-} as const satisfies Record<string, KindSpec>;
+} as const satisfies Record<ItemKind, KindSpec>;
 
-export type ItemKind = keyof typeof KINDS;
 
 type FieldsOf<T> = T extends { fields: infer F } ? F[keyof F] : never;
 type TargetsOf<F> = F extends { target: infer T } ? T : F extends { struct: infer S extends StructName } ? TargetsOf<(typeof STRUCTS)[S][keyof (typeof STRUCTS)[S]]> : never;
@@ -324,8 +326,7 @@ export const META_KINDS = {
     typeName: 'CustomFieldDefinition', operation: 'getCustomFields',
     fields: { id: 'int', kind: 'string', name: 'string', alias: 'string', datatype: 'string', required: 'boolean', editable: 'boolean', sortId: 'int' },
   },
-} as const;
-export type MetaKind = keyof typeof META_KINDS;
+} as const satisfies Record<MetaKind, { typeName: string; operation: string; fields: Record<string, string> }>;
 
 /** Custom field datatypes of the contract. */
 export const CUSTOM_FIELD_DATATYPES = [
