@@ -1,0 +1,137 @@
+/**
+ * Worst-case SOAP call estimate of an operation, before it runs. Fields that
+ * call upstream carry `extensions.cost`; the walk multiplies by the page
+ * sizes the query asks for (`first`) and by {@link LIST_SIZE_BOUND} for
+ * embedded lists, the way GitHub's and Shopify's query costs do.
+ */
+import {
+  getNamedType, isAbstractType, isObjectType, Kind,
+  type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLNamedType,
+  type GraphQLSchema, type SelectionSetNode, type ValueNode,
+} from 'graphql';
+import { MAX_LIMIT } from '../src/contract/wire.js';
+import { ID_BATCH } from './loaders.js';
+import { NESTED_PAGE, ROOT_PAGE } from './paging.js';
+
+/** What a field costs. */
+export type FieldCost =
+  /** A root connection: one call for up to `first` items. */
+  | { type: 'rootList' }
+  /** One call, whatever the parents (a root lookup, `me`). */
+  | { type: 'single' }
+  /** A to-many relation: one call per group of parents. */
+  | { type: 'relation' }
+  /** A to-one or to-many reference by id: one call per {@link ID_BATCH} parents. */
+  | { type: 'byId'; list: boolean }
+  /** A metadata list, fetched at most once per request. */
+  | { type: 'meta'; list: string; many?: boolean }
+  /** An embedded list (order rows, addresses): no call, but multiplies below it. */
+  | { type: 'embeddedList' };
+
+/** Assumed most elements of an embedded list (order rows, account managers) for the estimate. */
+export const LIST_SIZE_BOUND = 10;
+
+const costOf = (field: GraphQLField<unknown, unknown>): FieldCost | undefined =>
+  (field.extensions as { cost?: FieldCost } | undefined)?.cost;
+
+function intArg(node: FieldNode, name: string, variables: Record<string, unknown>): number | undefined {
+  const arg = node.arguments?.find((a) => a.name.value === name);
+  if (!arg) return undefined;
+  const value: ValueNode = arg.value;
+  if (value.kind === Kind.INT) return Number(value.value);
+  if (value.kind === Kind.VARIABLE) {
+    const v = variables[value.name.value];
+    return typeof v === 'number' ? v : undefined;
+  }
+  return undefined;
+}
+
+function listArgLength(node: FieldNode, name: string, variables: Record<string, unknown>): number {
+  const arg = node.arguments?.find((a) => a.name.value === name);
+  if (!arg) return 1;
+  if (arg.value.kind === Kind.LIST) return arg.value.values.length;
+  if (arg.value.kind === Kind.VARIABLE) {
+    const v = variables[arg.value.name.value];
+    return Array.isArray(v) ? v.length : 1;
+  }
+  return 1;
+}
+
+export interface Estimate {
+  calls: number;
+}
+
+/** The worst-case number of SOAP calls the chosen operation makes. */
+export function estimateCalls(
+  schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> = {}, operationName?: string | null,
+): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
+  const operation = document.definitions.find((def) =>
+    def.kind === Kind.OPERATION_DEFINITION && (!operationName || def.name?.value === operationName));
+  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return 0;
+  const root = operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
+  if (!root) return 0;
+  const metaSeen = new Set<string>();
+
+  const walk = (selectionSet: SelectionSetNode, type: GraphQLNamedType, parents: number, atRoot: boolean): number => {
+    const types = isAbstractType(type) ? schema.getPossibleTypes(type) : isObjectType(type) ? [type] : [];
+    let total = 0;
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
+        if (on) total += walk(selection.selectionSet, on, parents, atRoot);
+        continue;
+      }
+      if (selection.kind === Kind.FRAGMENT_SPREAD) {
+        const fragment = fragments.get(selection.name.value);
+        const on = fragment && schema.getType(fragment.typeCondition.name.value);
+        if (fragment && on) total += walk(fragment.selectionSet, on, parents, atRoot);
+        continue;
+      }
+      // On an abstract type, the most expensive concrete type counts.
+      let worst = 0;
+      for (const object of types) {
+        const field = object.getFields()[selection.name.value];
+        if (field) worst = Math.max(worst, fieldCalls(selection, field, parents, atRoot));
+      }
+      total += worst;
+    }
+    return total;
+  };
+
+  const fieldCalls = (node: FieldNode, field: GraphQLField<unknown, unknown>, parents: number, atRoot: boolean): number => {
+    const cost = costOf(field);
+    const named = getNamedType(field.type);
+    const below = (count: number) => (node.selectionSet ? walk(node.selectionSet, named, count, false) : 0);
+    if (!cost) return below(parents);
+    switch (cost.type) {
+      case 'rootList': {
+        const first = Math.min(intArg(node, 'first', variables) ?? ROOT_PAGE.defaultSize, ROOT_PAGE.maxSize);
+        return (atRoot ? 1 : parents) * Math.max(1, Math.ceil(first / MAX_LIMIT)) + below(parents * first);
+      }
+      case 'single': {
+        const n = (atRoot ? 1 : parents) * listArgLength(node, 'ids', variables);
+        return n + below(n);
+      }
+      case 'relation': {
+        const first = Math.min(intArg(node, 'first', variables) ?? NESTED_PAGE.defaultSize, NESTED_PAGE.maxSize);
+        const perCall = Math.max(1, Math.floor(MAX_LIMIT / Math.max(1, first)));
+        return Math.ceil(parents / perCall) + below(parents * first);
+      }
+      case 'byId': {
+        const count = parents * (cost.list ? LIST_SIZE_BOUND : 1);
+        return Math.ceil(count / ID_BATCH) + below(count);
+      }
+      case 'meta': {
+        const fresh = metaSeen.has(cost.list) ? 0 : 1;
+        metaSeen.add(cost.list);
+        return fresh + below(parents * (cost.many ? LIST_SIZE_BOUND : 1));
+      }
+      case 'embeddedList':
+        return below(parents * LIST_SIZE_BOUND);
+    }
+  };
+
+  return walk(operation.selectionSet, root, 1, true);
+}

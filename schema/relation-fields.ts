@@ -1,0 +1,17 @@
+/** The to-many relation connections of a parent type, from the derived relation table. */
+import type { ItemKind, MetaKind } from '../src/contract/kinds.js';
+import type { GatewayContext } from '../src/context.js';
+import { relationsOf } from '../resolvers/relations.js';
+import { connectionArgs, connectionRef, NESTED_PAGE, relationConnection, type ConnectionArgs } from './connections.js';
+import type { AnyFieldBuilder } from './item-fields.js';
+
+export function relationFields(t: AnyFieldBuilder, parent: ItemKind | MetaKind): Record<string, unknown> {
+  return Object.fromEntries(relationsOf(parent).map((relation) => [relation.name, t.field({
+    type: connectionRef(relation.kind),
+    nullable: false,
+    description: relation.doc,
+    args: connectionArgs(t, relation.kind, NESTED_PAGE),
+    extensions: { cost: { type: 'relation' } },
+    resolve: (parentItem: { id: number }, args: ConnectionArgs, ctx: GatewayContext) => relationConnection(ctx, relation, parentItem.id, args),
+  })]));
+}

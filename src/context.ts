@@ -1,0 +1,87 @@
+/**
+ * The per-request context: the caller's Upsales credentials (never logged),
+ * an upstream client bound to them, this request's loaders and call stats.
+ * Nothing in it is shared with another request or user.
+ */
+import { initContextCache } from '@pothos/core';
+import type { GatewayConfig } from './config.js';
+import { BadUserInputError, UnauthenticatedError } from './errors.js';
+import type { CallStats, Credentials, UpstreamClient } from './upstream/types.js';
+import { RequestLoaders } from '../resolvers/loaders.js';
+
+export interface RateLimitSnapshot {
+  limit: number;
+  windowMs: number;
+  used: number;
+  remaining: number;
+  queued: number;
+  inFlight: number;
+  blockedUntil: Date | null;
+}
+
+export interface GatewayContext {
+  upstream: UpstreamClient;
+  loaders: RequestLoaders;
+  stats: CallStats;
+  /** The Upsales username the request acts as. */
+  username: string;
+  /** The shared call budget of the caller's account, now. */
+  rateLimit(): RateLimitSnapshot;
+  config: GatewayConfig;
+}
+
+/** `Authorization: Basic ...` as credentials; undefined when absent. */
+export function basicCredentials(header: string | null): Credentials | undefined {
+  if (!header) return undefined;
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  const decoded = match ? Buffer.from(match[1], 'base64').toString('utf8') : '';
+  const colon = decoded.indexOf(':');
+  if (colon < 1) throw new UnauthenticatedError('The Authorization header must be HTTP Basic with username:password');
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/**
+ * The upstream client with this request's call ceiling: a query may never
+ * make more SOAP calls than MAX_QUERY_CALLS, whatever the data turns out to be.
+ */
+function withCallCeiling(client: UpstreamClient, limit: number): UpstreamClient {
+  let started = 0;
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        started += 1;
+        if (started > limit) {
+          return Promise.reject(new BadUserInputError(
+            `This query needs more than MAX_QUERY_CALLS (${limit}) SOAP calls for the data it reached; narrow it with filter or first`,
+            { limit },
+          ));
+        }
+        return value.apply(target, args);
+      };
+    },
+  });
+}
+
+export interface ContextDeps {
+  config: GatewayConfig;
+  clientFor(credentials: Credentials, stats: CallStats): UpstreamClient;
+  rateLimitFor(credentials: Credentials): RateLimitSnapshot;
+}
+
+export function createContext(deps: ContextDeps, authorization: string | null): GatewayContext {
+  const credentials = basicCredentials(authorization) ?? deps.config.defaultCredentials;
+  if (!credentials) throw new UnauthenticatedError();
+  const stats: CallStats = { calls: 0, queuedMs: 0, log: [] };
+  const upstream = withCallCeiling(deps.clientFor(credentials, stats), deps.config.maxQueryCalls);
+  return {
+    ...initContextCache(),
+    upstream,
+    loaders: new RequestLoaders(upstream),
+    stats,
+    username: credentials.username,
+    rateLimit: () => deps.rateLimitFor(credentials),
+    config: deps.config,
+  };
+}

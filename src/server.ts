@@ -1,0 +1,115 @@
+/**
+ * The gateway's HTTP server: graphql-yoga at /graphql (with GraphiQL),
+ * GET /healthz, per-request contexts, the call estimate that rejects queries
+ * before they run, and each response's call accounting in `extensions`.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GraphQLSchema } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { schema as defaultSchema } from '../schema/index.js';
+import { estimateCalls } from '../resolvers/cost.js';
+import type { GatewayConfig } from './config.js';
+import { createContext, type GatewayContext } from './context.js';
+import { BadUserInputError } from './errors.js';
+import type { Upstream } from './upstream/index.js';
+
+const FIRST_QUERY = `# Send your Upsales username and password as HTTP Basic credentials,
+# or run the gateway with UPSALES_USERNAME / UPSALES_PASSWORD set.
+query FirstQuery {
+  me { name email role { name } }
+  clients(first: 5, orderBy: [{ field: name }]) {
+    totalCount
+    nodes {
+      name
+      contacts(first: 3) { nodes { name email } }
+      orders(first: 3) { nodes { description value rows { quantity product { name } } } }
+    }
+  }
+  rateLimit { limit used remaining queued }
+}
+`;
+
+/**
+ * Rejects an operation whose worst-case SOAP call count is over the limit,
+ * before any call; reports the estimate and this request's calls and queue
+ * time in `extensions.upsales`.
+ */
+function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number): Plugin<GatewayContext> {
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      const ctx = args.contextValue as GatewayContext;
+      const estimate = estimateCalls(schema, args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName);
+      const accounting = () => ({ upsales: { soapCalls: ctx.stats.calls, queuedMs: Math.round(ctx.stats.queuedMs), estimatedCalls: estimate } });
+      if (estimate > maxQueryCalls) {
+        setResultAndStopExecution({
+          errors: [new BadUserInputError(
+            `This query may need ${estimate} SOAP calls, more than MAX_QUERY_CALLS (${maxQueryCalls}); ask for fewer items (first) or split it`,
+            { estimatedCalls: estimate, maxQueryCalls },
+          )],
+          extensions: accounting(),
+        });
+        return;
+      }
+      return {
+        onExecuteDone({ result, setResult }) {
+          if (Symbol.asyncIterator in result) return;
+          setResult({ ...result, extensions: { ...result.extensions, ...accounting() } });
+        },
+      };
+    },
+  };
+}
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  upstream: Upstream;
+  schema?: GraphQLSchema;
+}
+
+export function createGateway({ config, upstream, schema = defaultSchema }: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
+  const contextDeps = {
+    config,
+    clientFor: upstream.forCredentials,
+    rateLimitFor: (credentials: { username: string }) => upstream.budgetForAccount(credentials.username).snapshot(),
+  };
+  return createYoga<Record<string, never>, GatewayContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: { title: 'upsales-graphql', defaultQuery: FIRST_QUERY },
+    landingPage: false,
+    context: ({ request }) => createContext(contextDeps, request.headers.get('authorization')),
+    plugins: [useUpstreamAccounting(schema, config.maxQueryCalls)],
+  });
+}
+
+export interface RunningGateway {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Serves the gateway (and GET /healthz) on `port` (0: any free port). */
+export async function startGateway(deps: GatewayDeps, port = deps.config.port, host = '0.0.0.0'): Promise<RunningGateway> {
+  const yoga = createGateway(deps);
+  const server = createServer((req, res) => {
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+      return;
+    }
+    void yoga(req, res);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${address.port}/graphql`,
+    server,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
