@@ -1,0 +1,84 @@
+/**
+ * A whole stack for tests: the embedded Upsales service on a free port, the
+ * SOAP adapter over real HTTP, and the gateway served through
+ * `yoga.fetch` (no open port), with the simulator's call statistics.
+ */
+import { configFromEnv, type GatewayConfig } from '../../src/config.js';
+import { createGateway } from '../../src/server.js';
+import { createUpstream, type Upstream } from '../../src/upstream/index.js';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
+
+export const DEMO_USERS = {
+  admin: { username: 'admin@demo.test', password: 'demo-admin' },
+  sales: { username: 'sales@demo.test', password: 'demo-sales' },
+  reader: { username: 'reader@demo.test', password: 'demo-reader' },
+  noapi: { username: 'noapi@demo.test', password: 'demo-noapi' },
+} as const;
+export type DemoUser = keyof typeof DEMO_USERS;
+
+export interface SimStats {
+  calls: { total: number; byUser: Record<string, number>; byOperation: Record<string, number> };
+  throttled: { faults: number; blocks: number };
+}
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T | null;
+  errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
+  extensions?: { upsales?: { soapCalls: number; queuedMs: number; estimatedCalls: number } } & Record<string, unknown>;
+}
+
+export interface QueryOptions {
+  variables?: Record<string, unknown>;
+  /** Demo user to send as Basic credentials; `null`: none. @default 'admin' */
+  as?: DemoUser | null;
+  /** Explicit Authorization header (overrides `as`). */
+  authorization?: string;
+}
+
+export const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+
+export interface Stack {
+  sim: RunningSimulator;
+  upstream: Upstream;
+  config: GatewayConfig;
+  query<T = Record<string, unknown>>(query: string, options?: QueryOptions): Promise<GraphQLResponse<T>>;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  stats(): Promise<SimStats>;
+  resetStats(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startStack(options: { sim?: SimulatorOptions; config?: Partial<GatewayConfig> } = {}): Promise<Stack> {
+  const sim = await startSimulator({ port: 0, ...options.sim });
+  const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl: sim.url, ...options.config };
+  const upstream = createUpstream({
+    baseUrl: sim.url,
+    timeoutMs: config.timeoutMs,
+    budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
+  });
+  const yoga = createGateway({ config, upstream });
+  const origin = new URL(sim.url).origin;
+  return {
+    sim,
+    upstream,
+    config,
+    async query(query, { variables, as = 'admin', authorization } = {}) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+      const auth = authorization ?? (as ? basic(DEMO_USERS[as].username, DEMO_USERS[as].password) : undefined);
+      if (auth) headers.authorization = auth;
+      const response = await yoga.fetch('http://yoga/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      return { status: response.status, ...(await response.json()) };
+    },
+    fetch: (path, init) => Promise.resolve(yoga.fetch(`http://yoga${path}`, init)),
+    stats: async () => (await fetch(`${origin}/__sim/stats`)).json() as Promise<SimStats>,
+    resetStats: async () => {
+      await fetch(`${origin}/__sim/reset-stats`, { method: 'POST' });
+    },
+    close: () => sim.close(),
+  };
+}
+
+/** Total SOAP calls the simulator saw for `operation` keys matching `prefix` (e.g. `ClientService.`). */
+export const callsTo = (stats: SimStats, prefix = ''): number =>
+  Object.entries(stats.calls.byOperation).filter(([key]) => key.startsWith(prefix)).reduce((sum, [, n]) => sum + n, 0);
