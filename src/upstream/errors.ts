@@ -11,9 +11,9 @@ import type { UpstreamErrorKind } from './types.js';
 export class UpstreamError extends Error {
   /** The UpsalesFault code for faults, otherwise the kind. */
   readonly code: string;
-  readonly itemIndex?: number;
-  readonly field?: string;
-  readonly retryAfterMs?: number;
+  declare readonly itemIndex?: number;
+  declare readonly field?: string;
+  declare readonly retryAfterMs?: number;
 
   constructor(
     readonly kind: UpstreamErrorKind,
