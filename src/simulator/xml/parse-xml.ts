@@ -24,6 +24,8 @@ export class XmlSyntaxError extends Error {}
 
 const NAME = /^[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?$/;
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+/** Characters XML 1.0 does not allow, raw or as references. */
+const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function decodeEntities(raw: string): string {
   if (!raw.includes('&')) return raw;
@@ -33,8 +35,9 @@ function decodeEntities(raw: string): string {
     const num = /^#x([0-9a-fA-F]+)$/.exec(body) ?? /^#([0-9]+)$/.exec(body);
     if (num) {
       const code = parseInt(num[1], body[1] === 'x' ? 16 : 10);
-      if (code > 0x10ffff || code === 0) throw new XmlSyntaxError(`Invalid character reference &${body};`);
-      return String.fromCodePoint(code);
+      const char = code <= 0x10ffff ? String.fromCodePoint(code) : '';
+      if (!char || NOT_XML_CHAR.test(char)) throw new XmlSyntaxError(`Character reference &${body}; is not an XML character`);
+      return char;
     }
     throw new XmlSyntaxError(`Unknown entity &${body};`);
   });
@@ -74,6 +77,7 @@ function resolve(qname: string, scope: Record<string, string>, isElement: boolea
 export function parseXml(xml: string): XmlElement {
   let pos = 0;
   if (xml.charCodeAt(0) === 0xfeff) pos = 1;
+  if (NOT_XML_CHAR.test(xml)) throw new XmlSyntaxError('The document contains characters XML does not allow');
   const stack: { el: XmlElement; qname: string }[] = [];
   let root: XmlElement | null = null;
   const n = xml.length;
