@@ -198,17 +198,18 @@ export class CallBudget {
   private pump(): void {
     const now = Date.now();
     this.prune(now);
-    this.queue.expire(now);
-    let wakeAt = this.queue.nextDeadline();
-    if (this.blockedUntilMs > now) {
-      if (this.queue.size) wakeAt = Math.min(wakeAt, this.blockedUntilMs);
-    } else {
+    const blocked = this.blockedUntilMs > now;
+    if (!blocked) {
       while (this.queue.size && this.inFlight < this.concurrency && this.inFlight + this.releases.length < this.limit) {
         this.queue.shift()!.start();
       }
-      if (this.queue.size && this.inFlight < this.concurrency && this.releases.length) {
-        wakeAt = Math.min(wakeAt, this.releases[0]);
-      }
+    }
+    // a call may still be sent at its deadline, not after
+    this.queue.expire(now);
+    let wakeAt = this.queue.nextDeadline();
+    if (this.queue.size) {
+      if (blocked) wakeAt = Math.min(wakeAt, this.blockedUntilMs);
+      else if (this.inFlight < this.concurrency && this.releases.length) wakeAt = Math.min(wakeAt, this.releases[0]);
     }
     this.arm(wakeAt, now);
   }

@@ -10,17 +10,22 @@ export interface SoapServices {
   client(service: string): Promise<Client>;
 }
 
+/** How node-soap reads and writes for the adapter (normalize.ts relies on these). */
+export const SOAP_CLIENT_OPTIONS = {
+  handleNilAsNull: true,
+  // node-soap lets '<![CDATA[...]]>' strings through unescaped; normalize.ts escapes instead
+  escapeXML: false,
+  // keep dates as sent; normalize.ts types them
+  customDeserializer: { date: (text: string) => text, dateTime: (text: string) => text },
+} satisfies IOptions;
+
 /** `baseUrl` is where `<Service>?wsdl` lives, e.g. `https://crm.upsales.com/wsapi`. */
 export function soapServices(baseUrl: string, wsdlTimeoutMs: number): SoapServices {
   const clients = new Map<string, Promise<Client>>();
   const options: IOptions = {
+    ...SOAP_CLIENT_OPTIONS,
     // the adapter keeps its own cache; node-soap's global one would outlive it
     disableCache: true,
-    handleNilAsNull: true,
-    // node-soap lets '<![CDATA[...]]>' strings through unescaped; normalize.ts escapes instead
-    escapeXML: false,
-    // keep dates as sent; normalize.ts types them
-    customDeserializer: { date: (text: string) => text, dateTime: (text: string) => text },
     wsdl_options: { timeout: wsdlTimeoutMs, maxRedirects: 0 },
   };
   return {

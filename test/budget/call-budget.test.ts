@@ -199,3 +199,22 @@ describe('budgetForAccount', () => {
     expect(a.snapshot().limit).toBe(7);
   });
 });
+
+describe('CallBudget wait limits', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    vi.setSystemTime(T0);
+  });
+
+  it('sends a call with maxWaitMs 0 when the budget allows it now, and refuses it otherwise', async () => {
+    const budget = new CallBudget({ calls: 1, windowMs: 1000, concurrency: 1 });
+    const up = fakeUpstream();
+    const first = budget.run(up.call('first', 10), { maxWaitMs: 0 });
+    const second = budget.run(up.call('second', 10), { maxWaitMs: 0 });
+    const refused = expect(second).rejects.toMatchObject({ name: 'BudgetWaitError', blockedUntil: null });
+    await vi.runAllTimersAsync();
+    expect(await first).toBe('first');
+    await refused;
+    expect(up.sent.map((s) => s.name)).toEqual(['first']);
+  });
+});
