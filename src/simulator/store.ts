@@ -71,9 +71,12 @@ export class Store {
     return rec && this.inView(kind, rec) ? rec : undefined;
   }
 
-  /** Whether a reference target exists. */
+  /**
+   * Whether a reference target exists. Item references check the entity, not
+   * the kind's view: an activity may keep pointing at an opportunity since won.
+   */
   exists(target: ItemKind | MetaKind, id: number): boolean {
-    if (target in KINDS) return this.find(target as ItemKind, id) !== undefined;
+    if (target in KINDS) return this.entity(target as ItemKind).has(id);
     const list = this.meta[META_LISTS[target as keyof typeof META_LISTS]] as { id: number }[] | undefined;
     return !!list?.some((entry) => entry.id === id);
   }
