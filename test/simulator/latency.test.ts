@@ -1,0 +1,22 @@
+/** SIM_LATENCY_MS delays every SOAP call without blocking the event loop. */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { RunningSimulator } from '../../src/simulator/index.js';
+import { call, origin, startTestSimulator } from './soap-client.js';
+
+let sim: RunningSimulator;
+beforeAll(async () => { sim = await startTestSimulator({ latencyMs: 300 }); });
+afterAll(() => sim.close());
+
+it('adds the latency to each call, concurrently, while other requests are served at once', async () => {
+  const started = Date.now();
+  const calls = Promise.all([1, 2, 3, 4].map((id) => call(sim, 'ProductService', 'get', `<id>${id}</id>`)));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const statsStarted = Date.now();
+  expect((await fetch(`${origin(sim)}/__sim/stats`)).status).toBe(200);
+  expect(Date.now() - statsStarted).toBeLessThan(150);
+  const results = await calls;
+  const elapsed = Date.now() - started;
+  expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+  expect(elapsed).toBeGreaterThanOrEqual(295);
+  expect(elapsed).toBeLessThan(1000);
+});
