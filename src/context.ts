@@ -40,6 +40,9 @@ export function basicCredentials(header: string | null): Credentials | undefined
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** Methods of the upstream client that make no SOAP call. */
+const LOCAL_METHODS = new Set<PropertyKey>(['rateLimit']);
+
 /**
  * The upstream client with this request's call ceiling: a query may never
  * make more SOAP calls than MAX_QUERY_CALLS, whatever the data turns out to be.
@@ -49,7 +52,7 @@ function withCallCeiling(client: UpstreamClient, limit: number): UpstreamClient 
   return new Proxy(client, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function') return value;
+      if (typeof value !== 'function' || LOCAL_METHODS.has(property)) return value;
       return (...args: unknown[]) => {
         started += 1;
         if (started > limit) {

@@ -70,7 +70,7 @@ export async function startStack(options: { sim?: SimulatorOptions; config?: Par
       const response = await yoga.fetch('http://yoga/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
       return { status: response.status, ...(await response.json()) };
     },
-    fetch: (path, init) => Promise.resolve(yoga.fetch(`http://yoga${path}`, init)),
+    fetch: async (path, init = {}) => yoga.fetch(`http://yoga${path}`, init),
     stats: async () => (await fetch(`${origin}/__sim/stats`)).json() as Promise<SimStats>,
     resetStats: async () => {
       await fetch(`${origin}/__sim/reset-stats`, { method: 'POST' });
