@@ -67,6 +67,13 @@ function resolvePath(store: Store, kind: ItemKind, path: string): FieldPath | nu
 }
 
 function walker(steps: string[]): (rec: Rec) => unknown[] {
+  if (steps.length === 1) {
+    const [step] = steps;
+    return (rec) => {
+      const value = rec[step];
+      return value === null || value === undefined ? [] : Array.isArray(value) ? value : [value];
+    };
+  }
   return (rec) => {
     let values: unknown[] = [rec];
     for (const step of steps) values = flat(values.map((v) => (v as Record<string, unknown>)[step]));
@@ -128,7 +135,7 @@ export function compileCriteria(store: Store, kind: ItemKind, criteria: Criterio
 
 const collator = new Intl.Collator('sv');
 
-/** Sorts records by several keys, in place; unset values sort first, ties by id. */
+/** Sorts records by several keys (unset values first, ties by id); returns the sorted array. */
 export function compileSort(store: Store, kind: ItemKind, sort: SortSpec[]): (recs: Rec[]) => Rec[] {
   const keys = sort.map(({ field, descending }) => {
     const path = resolvePath(store, kind, field);

@@ -96,8 +96,10 @@ export function runItemOperation(ctx: ItemServiceContext, kind: ItemKind, operat
       const q = readCriteria(el);
       const matches = compileCriteria(store, kind, q.criteria);
       const sorter = compileSort(store, kind, q.sort);
-      const found = sorter(visible().filter(matches));
-      return { total: found.length, items: found.slice(q.offset, q.offset + q.limit).map(out) };
+      const found: Rec[] = [];
+      for (const rec of store.entity(kind).values()) if (store.inView(kind, rec) && matches(rec) && canSee(rec)) found.push(rec);
+      const sorted = sorter(found);
+      return { total: sorted.length, items: sorted.slice(q.offset, q.offset + q.limit).map(out) };
     }
     case 'get': {
       onlyChildren(el, ['id']);
