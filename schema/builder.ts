@@ -4,8 +4,12 @@
  */
 import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
+import { KINDS } from '../src/contract/kinds.js';
 import type { GatewayContext } from '../src/context.js';
+import { BadUserInputError } from '../src/errors.js';
+
+const NODE_TYPES = new Set<string>(Object.values(KINDS).map((kind) => kind.typeName));
 
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
@@ -22,6 +26,17 @@ export const builder = new SchemaBuilder<{
     clientMutationId: 'omit',
     cursorType: 'String',
     nodesOnConnection: true,
+    // A malformed id is the caller's mistake: BAD_USER_INPUT, not an error without a code.
+    decodeGlobalID: (globalID: string) => {
+      let decoded: { typename: string; id: string };
+      try {
+        decoded = decodeGlobalID(globalID);
+      } catch {
+        throw new BadUserInputError(`"${globalID}" is not a valid id`);
+      }
+      if (!NODE_TYPES.has(decoded.typename)) throw new BadUserInputError(`"${globalID}" is not the id of any node`);
+      return decoded;
+    },
   },
 });
 
