@@ -98,6 +98,15 @@ export class RequestLoaders {
     return this.memo(list, () => META_CALLS[list](this.upstream));
   }
 
+  /**
+   * Forgets every relation group fetched so far: after a write, a relation
+   * read later in the request is fetched again. Metadata lists stay: item
+   * writes do not change them.
+   */
+  invalidate(): void {
+    this.relationLoaders.clear();
+  }
+
   /** Every custom field definition (all kinds), fetched at most once in this request. */
   customFields(): Promise<CustomFieldDefinition[]> {
     return this.memo('customFields', () => this.upstream.getCustomFields());
