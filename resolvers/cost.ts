@@ -5,7 +5,7 @@
  * embedded lists, the way GitHub's and Shopify's query costs do.
  */
 import {
-  getNamedType, isAbstractType, isObjectType, Kind,
+  getNamedType, isAbstractType, isObjectType, Kind, valueFromASTUntyped,
   type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLNamedType,
   type GraphQLSchema, type SelectionSetNode, type ValueNode,
 } from 'graphql';
@@ -26,7 +26,20 @@ export type FieldCost =
   /** A metadata list, fetched at most once per request. */
   | { type: 'meta'; list: string; many?: boolean }
   /** An embedded list (order rows, addresses): no call, but multiplies below it. */
-  | { type: 'embeddedList' };
+  | { type: 'embeddedList' }
+  /**
+   * A write of the items in argument `arg` (a list, or one item when absent):
+   * one call per {@link EstimateOptions.batchSize} items, plus `extraPerBatch`
+   * per {@link ID_BATCH} items (reading current rows), plus `fixed` (custom
+   * field definitions).
+   */
+  | { type: 'write'; arg?: string; fixed: number; extraPerBatch?: number };
+
+/** What the estimate needs to know of the gateway's configuration. */
+export interface EstimateOptions {
+  /** Items per create/update/delete call (UPSALES_BATCH_SIZE). @default 100 */
+  batchSize?: number;
+}
 
 /** Assumed most elements of an embedded list (order rows, account managers) for the estimate. */
 export const LIST_SIZE_BOUND = 10;
@@ -57,6 +70,13 @@ function listArgLength(node: FieldNode, name: string, variables: Record<string, 
   return 1;
 }
 
+/** Whether a connection's `filter` names a custom field by alias (the definitions are fetched to resolve it). */
+function filtersByAlias(node: FieldNode, variables: Record<string, unknown>): boolean {
+  const arg = node.arguments?.find((a) => a.name.value === 'filter');
+  const filter = arg ? valueFromASTUntyped(arg.value, variables) as { customFields?: { field?: unknown }[] } | null : null;
+  return (filter?.customFields ?? []).some((custom) => typeof custom?.field === 'string' && !/^\d+$/.test(custom.field));
+}
+
 export interface Estimate {
   calls: number;
 }
@@ -64,6 +84,7 @@ export interface Estimate {
 /** The worst-case number of SOAP calls the chosen operation makes. */
 export function estimateCalls(
   schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> = {}, operationName?: string | null,
+  { batchSize = 100 }: EstimateOptions = {},
 ): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
@@ -105,6 +126,15 @@ export function estimateCalls(
     const named = getNamedType(field.type);
     const below = (count: number) => (node.selectionSet ? walk(node.selectionSet, named, count, false) : 0);
     if (!cost) return below(parents);
+    let definitions = 0;
+    if ((cost.type === 'rootList' || cost.type === 'relation') && !metaSeen.has('getCustomFields') && filtersByAlias(node, variables)) {
+      metaSeen.add('getCustomFields');
+      definitions = 1;
+    }
+    return definitions + ownCalls(node, cost, parents, atRoot, below);
+  };
+
+  const ownCalls = (node: FieldNode, cost: FieldCost, parents: number, atRoot: boolean, below: (count: number) => number): number => {
     switch (cost.type) {
       case 'rootList': {
         const first = Math.min(intArg(node, 'first', variables) ?? ROOT_PAGE.defaultSize, ROOT_PAGE.maxSize);
@@ -130,6 +160,11 @@ export function estimateCalls(
       }
       case 'embeddedList':
         return below(parents * LIST_SIZE_BOUND);
+      case 'write': {
+        const n = cost.arg ? listArgLength(node, cost.arg, variables) : 1;
+        const extra = cost.extraPerBatch ? cost.extraPerBatch * Math.ceil(n / ID_BATCH) : 0;
+        return Math.ceil(n / batchSize) + extra + cost.fixed + below(n);
+      }
     }
   };
 

@@ -35,11 +35,11 @@ query FirstQuery {
  * before any call; reports the estimate and this request's calls and queue
  * time in `extensions.upsales`.
  */
-function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number): Plugin<GatewayContext> {
+function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, batchSize: number): Plugin<GatewayContext> {
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as GatewayContext;
-      const estimate = estimateCalls(schema, args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName);
+      const estimate = estimateCalls(schema, args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName, { batchSize });
       const accounting = () => ({ upsales: { soapCalls: ctx.stats.calls, queuedMs: Math.round(ctx.stats.queuedMs), estimatedCalls: estimate } });
       if (estimate > maxQueryCalls) {
         setResultAndStopExecution({
@@ -94,7 +94,7 @@ export function createGateway({ config, upstream, schema = defaultSchema }: Gate
     landingPage: false,
     maskedErrors: { maskError: maskUnlessUpstream },
     context: ({ request }) => createContext(contextDeps, request.headers.get('authorization')),
-    plugins: [useUpstreamAccounting(schema, config.maxQueryCalls)],
+    plugins: [useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize)],
   });
 }
 
