@@ -6,10 +6,10 @@
  */
 import DataLoader from 'dataloader';
 import { KINDS, type ItemKind } from '../src/contract/kinds.js';
-import type { Criterion, CustomFieldDefinition, Item, SortSpec } from '../src/contract/types.js';
+import type { Criterion, CustomFieldDefinition, Item, Metadata, SortSpec } from '../src/contract/types.js';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../src/contract/wire.js';
 import { NotFoundError, toGraphQLError } from '../src/errors.js';
-import type { MetadataSnapshot, UpstreamClient } from '../src/upstream/types.js';
+import type { UpstreamClient } from '../src/upstream/types.js';
 import { idsAt, type Relation } from './relations.js';
 
 /** Ids per `id in [...]` lookup: one upstream page. */
@@ -51,7 +51,7 @@ export interface RelationQuery {
   perParent: number;
 }
 
-type MetaLists = Omit<MetadataSnapshot, 'customFields'>;
+type MetaLists = Omit<Metadata, 'customFields'>;
 const META_CALLS: { [K in keyof MetaLists]: (upstream: UpstreamClient) => Promise<MetaLists[K]> } = {
   orderStages: (u) => u.getOrderStages(),
   activityTypes: (u) => u.getActivityTypes(),

@@ -4,20 +4,14 @@
  * Nothing in it is shared with another request or user.
  */
 import { initContextCache } from '@pothos/core';
+import type { BudgetSnapshot } from './budget/index.js';
 import type { GatewayConfig } from './config.js';
 import { BadUserInputError, UnauthenticatedError } from './errors.js';
 import type { CallStats, Credentials, UpstreamClient } from './upstream/types.js';
 import { RequestLoaders } from '../resolvers/loaders.js';
 
-export interface RateLimitSnapshot {
-  limit: number;
-  windowMs: number;
-  used: number;
-  remaining: number;
-  queued: number;
-  inFlight: number;
-  blockedUntil: Date | null;
-}
+/** The shared call budget of an account, as `rateLimit` shows it. */
+export type RateLimitSnapshot = BudgetSnapshot;
 
 export interface GatewayContext {
   upstream: UpstreamClient;

@@ -111,3 +111,15 @@ export interface CustomFieldDefinition {
   editable: boolean;
   sortId: number;
 }
+
+/** Every metadata list of an account, as the metadata service serves them. */
+export interface Metadata {
+  orderStages: OrderStage[];
+  activityTypes: NamedType[];
+  appointmentTypes: NamedType[];
+  productCategories: ProductCategory[];
+  clientCategories: NamedType[];
+  roles: Role[];
+  currencies: Currency[];
+  customFields: CustomFieldDefinition[];
+}

@@ -8,22 +8,11 @@
  */
 import type { ItemKind, MetaKind } from '../contract/kinds.js';
 import { KINDS } from '../contract/kinds.js';
-import type {
-  Currency, CustomFieldDefinition, CustomFieldValue, NamedType, OrderStage, ProductCategory, Role,
-} from '../contract/types.js';
+import type { CustomFieldDefinition, CustomFieldValue, Metadata, OrderStage } from '../contract/types.js';
 
 export type Rec = { id: number; customfield?: CustomFieldValue[] } & Record<string, unknown>;
 
-export interface Metadata {
-  orderStages: OrderStage[];
-  activityTypes: NamedType[];
-  appointmentTypes: NamedType[];
-  productCategories: ProductCategory[];
-  clientCategories: NamedType[];
-  roles: Role[];
-  currencies: Currency[];
-  customFields: CustomFieldDefinition[];
-}
+export type { Metadata };
 
 const META_LISTS: Record<Exclude<MetaKind, 'currency' | 'customFieldDefinition'>, keyof Metadata> = {
   orderStage: 'orderStages', activityType: 'activityTypes', appointmentType: 'appointmentTypes',

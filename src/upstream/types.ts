@@ -28,16 +28,6 @@ export interface CallStats {
   log: string[];
 }
 
-export interface MetadataSnapshot {
-  orderStages: OrderStage[];
-  activityTypes: NamedType[];
-  appointmentTypes: NamedType[];
-  productCategories: ProductCategory[];
-  clientCategories: NamedType[];
-  roles: Role[];
-  currencies: Currency[];
-  customFields: CustomFieldDefinition[];
-}
 
 /**
  * An Upstream client bound to one caller's credentials. Each method is one
