@@ -6,7 +6,7 @@
 import { initContextCache } from '@pothos/core';
 import type { BudgetSnapshot } from './budget/index.js';
 import type { GatewayConfig } from './config.js';
-import { BadUserInputError, UnauthenticatedError } from './errors.js';
+import { BadUserInputError, toGraphQLError, UnauthenticatedError } from './errors.js';
 import type { CallStats, Credentials, UpstreamClient } from './upstream/types.js';
 import { RequestLoaders } from '../resolvers/loaders.js';
 
@@ -38,8 +38,9 @@ export function basicCredentials(header: string | null): Credentials | undefined
 const LOCAL_METHODS = new Set<PropertyKey>(['rateLimit']);
 
 /**
- * The upstream client with this request's call ceiling: a query may never
- * make more SOAP calls than MAX_QUERY_CALLS, whatever the data turns out to be.
+ * The upstream client as resolvers see it: its failures are GraphQL errors
+ * with a code, and it has this request's call ceiling: a query may never make
+ * more SOAP calls than MAX_QUERY_CALLS, whatever the data turns out to be.
  */
 function withCallCeiling(client: UpstreamClient, limit: number): UpstreamClient {
   let started = 0;
@@ -55,7 +56,9 @@ function withCallCeiling(client: UpstreamClient, limit: number): UpstreamClient 
             { limit },
           ));
         }
-        return value.apply(target, args);
+        return (value.apply(target, args) as Promise<unknown>).catch((error: unknown) => {
+          throw toGraphQLError(error);
+        });
       };
     },
   });
