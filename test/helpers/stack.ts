@@ -5,7 +5,10 @@
  */
 import { configFromEnv, type GatewayConfig } from '../../src/config.js';
 import { createGateway } from '../../src/server.js';
-import { createUpstream, type Upstream } from '../../src/upstream/index.js';
+import type { ItemKind } from '../../src/contract/kinds.js';
+import type { Criterion, Item, SortSpec } from '../../src/contract/types.js';
+import { fetchAll } from '../../resolvers/loaders.js';
+import { createUpstream, type Upstream, type UpstreamClient } from '../../src/upstream/index.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 
 export const DEMO_USERS = {
@@ -46,8 +49,18 @@ export interface Stack {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   stats(): Promise<SimStats>;
   resetStats(): Promise<void>;
+  /** A SOAP adapter client of a demo user (on the stack's shared budgets), to read reference data. */
+  client(as?: DemoUser): UpstreamClient;
+  /** Every item of `kind` matching `criteria` as `as` sees it upstream, by id. */
+  items(kind: ItemKind, criteria?: Criterion[], as?: DemoUser, sort?: SortSpec[]): Promise<Item[]>;
   close(): Promise<void>;
 }
+
+/** Options for stacks that are not about the throttle: neither side limits the calls. */
+export const UNTHROTTLED = {
+  sim: { throttleCalls: 1_000_000 },
+  config: { budgetCalls: 1_000_000 },
+} as const;
 
 export async function startStack(options: { sim?: SimulatorOptions; config?: Partial<GatewayConfig> } = {}): Promise<Stack> {
   const sim = await startSimulator({ port: 0, ...options.sim });
@@ -75,6 +88,9 @@ export async function startStack(options: { sim?: SimulatorOptions; config?: Par
     resetStats: async () => {
       await fetch(`${origin}/__sim/reset-stats`, { method: 'POST' });
     },
+    client: (as = 'admin') => upstream.forCredentials(DEMO_USERS[as], { calls: 0, queuedMs: 0, log: [] }),
+    items: (kind, criteria = [], as = 'admin', sort = [{ field: 'id' }]) =>
+      fetchAll(upstream.forCredentials(DEMO_USERS[as], { calls: 0, queuedMs: 0, log: [] }), kind, criteria, sort),
     close: () => sim.close(),
   };
 }
