@@ -10,5 +10,6 @@ import './nodes.js';
 import './root.js';
 import './metadata.js';
 import './viewer.js';
+import './mutations.js';
 
 export const schema = builder.toSchema({ sortSchema: false });
