@@ -21,8 +21,8 @@ describe('what each role sees', () => {
   it('admin and reader see every client; sales only the clients of its role tree, and what hangs off them', async () => {
     const everything = await stack.query<{
       users: { nodes: { upsalesId: number; role: { id: number } | null }[] };
-      clients: Ids & { nodes: { upsalesId: number; accountManagers: { upsalesId: number }[] }[] };
-      orders: Ids & { nodes: { upsalesId: number; user: { upsalesId: number } }[] };
+      clients: { totalCount: number; nodes: { upsalesId: number; accountManagers: { upsalesId: number }[] }[] };
+      orders: { totalCount: number; nodes: { upsalesId: number; user: { upsalesId: number } }[] };
     }>(`{
       users(first: 100) { nodes { upsalesId role { id } } }
       clients(first: 1000) { totalCount nodes { upsalesId accountManagers { upsalesId } } }
