@@ -50,7 +50,8 @@ export function fromItemError(error: ItemError | undefined, field: string[] | nu
 
 /** Whether a failed call may still have been carried out upstream (no answer, or an unreadable one). */
 export function mayHaveHappened(error: unknown): boolean {
-  const kind = (error as { kind?: string } | null)?.kind;
+  // An UpstreamError, or the coded GraphQL error the request's client turned it into.
+  const kind = error instanceof GraphQLError ? error.extensions.upstreamCode : (error as { kind?: string } | null)?.kind;
   return kind === 'TIMEOUT' || kind === 'UNREACHABLE' || kind === 'PROTOCOL';
 }
 
