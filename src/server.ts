@@ -5,13 +5,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
-import { createYoga, maskError, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { GraphQLSchema } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { schema as defaultSchema } from '../schema/index.js';
 import { estimateCalls } from '../resolvers/cost.js';
 import type { GatewayConfig } from './config.js';
 import { createContext, type GatewayContext } from './context.js';
-import { BadUserInputError, toGraphQLError } from './errors.js';
+import { BadUserInputError } from './errors.js';
 import type { Upstream } from './upstream/index.js';
 
 const FIRST_QUERY = `# Send your Upsales username and password as HTTP Basic credentials,
@@ -61,20 +61,6 @@ function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, bat
   };
 }
 
-/**
- * Upstream failures that reach a field unmapped (a root connection, `me`, a
- * relation) get their gateway code and safe message at the field's path;
- * anything else is masked as usual.
- */
-function maskUnlessUpstream(error: unknown, message: string, isDev?: boolean): Error {
-  const original = error instanceof GraphQLError ? error.originalError : undefined;
-  const mapped = original && !(original instanceof GraphQLError) ? toGraphQLError(original) : undefined;
-  if (mapped instanceof GraphQLError && error instanceof GraphQLError) {
-    return new GraphQLError(mapped.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, extensions: mapped.extensions });
-  }
-  return maskError(error, message, isDev);
-}
-
 export interface GatewayDeps {
   config: GatewayConfig;
   upstream: Upstream;
@@ -92,7 +78,6 @@ export function createGateway({ config, upstream, schema = defaultSchema }: Gate
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'upsales-graphql', defaultQuery: FIRST_QUERY },
     landingPage: false,
-    maskedErrors: { maskError: maskUnlessUpstream },
     context: ({ request }) => createContext(contextDeps, request.headers.get('authorization')),
     plugins: [useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize)],
   });
