@@ -1,0 +1,49 @@
+/**
+ * Per-row results of a job as CSV or JSON Lines, read from the store lazily:
+ * `row` (1-based position in the file, header not counted), `outcome`
+ * (created, updated, failed, skipped; pending or inflight while it runs),
+ * `upsalesId`, `reason`.
+ */
+import type { RowOutcome } from './types.js';
+
+export type ResultsFormat = 'csv' | 'jsonl';
+
+const csvCell = (value: unknown): string => {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+};
+
+/** Text lines (each ending in a newline) of the results, in row order. */
+export function* resultLines(outcomes: Iterable<RowOutcome>, format: ResultsFormat): Generator<string> {
+  if (format === 'csv') yield 'row,outcome,upsalesId,reason\n';
+  for (const o of outcomes) {
+    yield format === 'csv'
+      ? `${o.row},${o.outcome},${csvCell(o.upsalesId)},${csvCell(o.reason)}\n`
+      : `${JSON.stringify({ row: o.row, outcome: o.outcome, upsalesId: o.upsalesId, reason: o.reason })}\n`;
+  }
+}
+
+/** The results as a web stream, pulled a few hundred rows at a time. */
+export function resultsStream(outcomes: Iterable<RowOutcome>, format: ResultsFormat): ReadableStream<Uint8Array> {
+  const lines = resultLines(outcomes, format);
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      let text = '';
+      for (let i = 0; i < 500; i++) {
+        const next = lines.next();
+        if (next.done) {
+          if (text) controller.enqueue(encoder.encode(text));
+          controller.close();
+          return;
+        }
+        text += next.value;
+      }
+      controller.enqueue(encoder.encode(text));
+    },
+    cancel() {
+      lines.return(undefined);
+    },
+  });
+}

@@ -1,0 +1,266 @@
+/**
+ * Runs one import job: batches of staged rows go upstream through the
+ * owner's account budget at background priority, several at once (the
+ * budget's concurrency), until every row has its outcome.
+ *
+ * Per batch: rows are turned into write inputs (a bad row fails alone), its
+ * references by key are looked up (cached per job), existing items are found
+ * by the match key (one call), the batch is recorded as in flight, sent, and
+ * its per-row outcomes recorded in one transaction. Rows sharing a match key
+ * never travel in batches at the same time: a later one waits for the first
+ * to be written, then finds it and updates it.
+ */
+import { KINDS, STRUCTS, type FieldSpec, type ItemKind } from '../contract/kinds.js';
+import type { CustomFieldDefinition, Item, ItemResult } from '../contract/types.js';
+import { UpstreamError } from '../upstream/errors.js';
+import type { UpstreamClient } from '../upstream/types.js';
+import { fromItemError, mayHaveHappened } from '../../resolvers/write-errors.js';
+import { kindFields, writableFields } from '../../resolvers/write-fields.js';
+import { convertFields, type ConvertEnv, type WireItem } from '../../resolvers/write-inputs.js';
+import { ColumnPlan, keyField } from './columns.js';
+import type { JobStore, RowResult } from './job-store.js';
+import { findByValues, keyString, RefResolver } from './lookups.js';
+import { reconcileBatch, type ReconcileContext } from './reconcile.js';
+import { RowDrafter, type RowDraft } from './row-draft.js';
+import type { JobRecord } from './types.js';
+
+/** Why a runner stopped before every row was done. */
+export type StopMode = 'pause' | 'cancel' | 'shutdown';
+export type RunEnd =
+  | { state: 'COMPLETED' }
+  | { state: 'PAUSED' | 'CANCELLED' | 'SHUTDOWN' }
+  | { state: 'PAUSED' | 'FAILED'; reason: string };
+
+/** The job cannot go on with these credentials or this upstream now; resuming may help. */
+class JobStop extends Error {}
+
+const CALLER_FAULTS = new Set(['AUTHENTICATION_FAILED', 'API_ACCESS_DENIED']);
+
+export interface RunnerDeps {
+  store: JobStore;
+  /** Bound to the owner's credentials, at background priority. */
+  client: UpstreamClient;
+  batchSize: number;
+  concurrency: number;
+  onProgress(): void;
+}
+
+interface Ready { draft: RowDraft; item: WireItem }
+
+export class JobRunner {
+  private stopping: StopMode | null = null;
+  private readonly kind: ItemKind;
+  private readonly drafter: RowDrafter;
+  private readonly matchWire?: string;
+  private readonly matchName?: string;
+  private readonly refs: RefResolver;
+  private definitions?: Promise<CustomFieldDefinition[]>;
+  private ownerUserId?: Promise<number>;
+  /** Match keys of rows being processed now. */
+  private readonly activeKeys = new Set<string>();
+  private progressed = 0;
+
+  constructor(readonly job: JobRecord, private readonly deps: RunnerDeps) {
+    this.kind = job.kind;
+    const fields = kindFields(job.kind);
+    this.drafter = new RowDrafter(new ColumnPlan(fields, job.options.mapping));
+    if (job.options.matchBy) {
+      const key = keyField(job.kind, job.options.matchBy)!;
+      this.matchWire = key.wire;
+      this.matchName = key.name;
+    }
+    this.refs = new RefResolver(deps.client);
+  }
+
+  get batchSize(): number {
+    return Math.min(this.job.options.batchSize ?? this.deps.batchSize, this.deps.batchSize);
+  }
+
+  /** Stops after the batches in flight are answered and recorded. */
+  stop(mode: StopMode): void {
+    this.stopping ??= mode;
+  }
+
+  async run(): Promise<RunEnd> {
+    try {
+      for (const batch of this.deps.store.inflightBatches(this.job.id)) {
+        await reconcileBatch(this.reconcileContext(), batch);
+        this.deps.onProgress();
+      }
+      while (!this.stopping && this.deps.store.countRows(this.job.id, 'pending') > 0) {
+        const before = this.progressed;
+        await this.pass();
+        if (this.progressed === before && !this.stopping) throw new JobStop('Upsales did not answer the last batches; resume the import to try again');
+      }
+    } catch (error) {
+      if (error instanceof JobStop || error instanceof UpstreamError) return { state: 'PAUSED', reason: error.message };
+      return { state: 'FAILED', reason: error instanceof Error ? error.message : String(error) };
+    }
+    if (this.stopping === 'cancel') return { state: 'CANCELLED' };
+    if (this.stopping === 'pause') return { state: 'PAUSED' };
+    if (this.stopping === 'shutdown') return { state: 'SHUTDOWN' };
+    return { state: 'COMPLETED' };
+  }
+
+  private reconcileContext(): ReconcileContext {
+    return {
+      store: this.deps.store, client: this.deps.client, jobId: this.job.id, kind: this.kind, matchWire: this.matchWire,
+      ownerUserId: () => (this.ownerUserId ??= this.findOwner()),
+    };
+  }
+
+  private async findOwner(): Promise<number> {
+    if (this.job.ownerUserId) return this.job.ownerUserId;
+    const { items } = await this.deps.client.getByCriteria('user', { criteria: [{ field: 'email', operator: 'eq', values: [this.job.owner] }], limit: 1 });
+    if (!items[0]?.id) throw new JobStop('The importing user was not found in Upsales');
+    this.deps.store.setOwnerUserId(this.job.id, items[0].id);
+    return items[0].id;
+  }
+
+  /** One pass over the pending rows, several batches in flight. */
+  private async pass(): Promise<void> {
+    const cursor = { after: 0, end: false };
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    for (;;) {
+      while (!this.stopping && failure === undefined && !cursor.end && inFlight.size < this.deps.concurrency) {
+        const drafts = this.take(cursor);
+        if (drafts.length === 0) continue;
+        const keys = drafts.map((d) => this.matchKey(d)).filter((k): k is string => k !== null);
+        const done: Promise<void> = this.process(drafts)
+          .catch((error: unknown) => { failure ??= error; })
+          .finally(() => {
+            for (const key of keys) this.activeKeys.delete(key);
+            inFlight.delete(done);
+          });
+        inFlight.add(done);
+      }
+      if (inFlight.size === 0) break;
+      await Promise.race(inFlight);
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  private matchKey(draft: RowDraft): string | null {
+    return this.matchName ? keyString(draft.input[this.matchName]) : null;
+  }
+
+  /** The next batch of sendable rows; rows that cannot be written fail at once (recorded). */
+  private take(cursor: { after: number; end: boolean }): RowDraft[] {
+    const batch: RowDraft[] = [];
+    const failed: RowResult[] = [];
+    while (batch.length < this.batchSize) {
+      const rows = this.deps.store.pendingRows(this.job.id, cursor.after, this.batchSize);
+      if (rows.length === 0) {
+        cursor.end = true;
+        break;
+      }
+      for (const row of rows) {
+        if (batch.length >= this.batchSize) break;
+        cursor.after = row.rowNo;
+        const draft = this.drafter.draft(row.rowNo, row.data);
+        if (draft.problems.length) {
+          failed.push({ rowNo: row.rowNo, status: 'failed', reason: draft.problems.join('; ') });
+          continue;
+        }
+        if (this.matchName) {
+          const key = this.matchKey(draft);
+          if (key === null) {
+            failed.push({ rowNo: row.rowNo, status: 'failed', reason: `${this.matchName} (the match key) is empty` });
+            continue;
+          }
+          // Another batch carries this key now: this row waits for the next pass.
+          if (this.activeKeys.has(key)) continue;
+          this.activeKeys.add(key);
+        }
+        batch.push(draft);
+      }
+    }
+    if (failed.length) this.recorded(failed);
+    return batch;
+  }
+
+  private recorded(results: RowResult[], batchId?: number): void {
+    this.deps.store.record(this.job.id, results, batchId);
+    this.progressed += results.filter((r) => r.status !== 'pending').length;
+    this.deps.onProgress();
+  }
+
+  private async process(drafts: RowDraft[]): Promise<void> {
+    const { client } = this.deps;
+    await this.refs.resolve(drafts.flatMap((d) => d.refs));
+    const definitions = drafts.some((d) => d.hasCustom) ? await (this.definitions ??= client.getCustomFields()) : [];
+    const existing = this.matchWire
+      ? await findByValues(client, this.kind, this.matchWire, drafts.map((d) => this.matchKey(d)!))
+      : new Map<string, Item[]>();
+    const creates: Ready[] = [];
+    const updates: Ready[] = [];
+    const failed: RowResult[] = [];
+    for (const draft of drafts) {
+      const found = this.matchWire ? existing.get(this.matchKey(draft)!) ?? [] : [];
+      const problems = this.refs.fill(draft.input);
+      if (found.length > 1) problems.push(`${found.length} ${KINDS[this.kind].plural} have ${this.matchName} "${this.matchKey(draft)}"; cannot tell which to update`);
+      const mode = found.length === 1 ? 'update' : 'create';
+      const item = problems.length ? {} : this.convert(draft, mode, definitions, problems);
+      if (problems.length) failed.push({ rowNo: draft.rowNo, status: 'failed', reason: problems.join('; ') });
+      else if (mode === 'update') updates.push({ draft, item: { ...item, id: found[0].id } });
+      else creates.push({ draft, item });
+    }
+    if (failed.length) this.recorded(failed);
+    await Promise.all([this.send('create', creates), this.send('update', updates)]);
+  }
+
+  /** The wire item of a draft, checked by the GraphQL write path's conversion; problems are added. */
+  private convert(draft: RowDraft, mode: 'create' | 'update', definitions: CustomFieldDefinition[], problems: string[]): WireItem {
+    const fields = kindFields(this.kind);
+    const env: ConvertEnv = { definitions, setName: KINDS[this.kind].customFieldKind, problems: [] };
+    const item = convertFields(fields, draft.input, mode, [], env);
+    const rows = draft.input.rows;
+    if (mode === 'update' && Array.isArray(rows)) {
+      // The file's rows replace the item's rows.
+      item.orderRow = rows.map((row, i) => convertFields(STRUCTS.OrderRow as Record<string, FieldSpec>, row as Record<string, unknown>, 'create', ['rows', String(i)], { ...env, setName: 'orderRow' }));
+    }
+    if (mode === 'create') {
+      for (const field of writableFields(fields)) {
+        if (field.spec.required && draft.input[field.name] === undefined) problems.push(`${field.name} is required`);
+      }
+    }
+    problems.push(...env.problems.map((p) => `${p.field.join('.')}: ${p.message}`));
+    return item;
+  }
+
+  private async send(op: 'create' | 'update', ready: Ready[]): Promise<void> {
+    if (ready.length === 0) return;
+    const { store, client } = this.deps;
+    const sentAt = Date.now();
+    const batchId = store.markInflight(this.job.id, op, ready.map((r) => ({ rowNo: r.draft.rowNo, sent: r.item })), sentAt);
+    let results: ItemResult[];
+    try {
+      results = await client[op](this.kind, ready.map((r) => r.item));
+    } catch (error) {
+      if (mayHaveHappened(error)) {
+        const [batch] = store.inflightBatches(this.job.id).filter((b) => b.id === batchId);
+        if (batch) this.progressed += await reconcileBatch(this.reconcileContext(), batch);
+        this.deps.onProgress();
+        return;
+      }
+      const kind = (error as { kind?: string }).kind ?? '';
+      if (CALLER_FAULTS.has(kind)) {
+        this.recorded(ready.map((r) => ({ rowNo: r.draft.rowNo, status: 'pending' })), batchId);
+        throw new JobStop((error as Error).message);
+      }
+      const reason = error instanceof UpstreamError ? `${error.code}: ${error.message}` : 'The call failed';
+      this.recorded(ready.map((r) => ({ rowNo: r.draft.rowNo, status: 'failed', reason })), batchId);
+      return;
+    }
+    const byIndex = new Map(results.map((r) => [r.index, r]));
+    const outcomes = ready.map((r, i): RowResult => {
+      const result = byIndex.get(i);
+      if (result?.success && result.item?.id) return { rowNo: r.draft.rowNo, status: op === 'create' ? 'created' : 'updated', upstreamId: result.item.id };
+      if (!result) return { rowNo: r.draft.rowNo, status: 'failed', reason: 'Upsales sent no result for this row' };
+      const error = fromItemError(result.error, null);
+      return { rowNo: r.draft.rowNo, status: 'failed', reason: error.message, upstreamId: op === 'update' ? (r.item.id as number) : null };
+    });
+    this.recorded(outcomes, batchId);
+  }
+}
