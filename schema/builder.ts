@@ -19,6 +19,9 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: string; Output: string };
     Date: { Input: string; Output: string };
     Time: { Input: string; Output: string };
+    /** An upload (GraphQL multipart request spec), served by graphql-yoga as a WHATWG File. */
+    File: { Input: File; Output: never };
+    JSON: { Input: unknown; Output: unknown };
   };
 }>({
   plugins: [RelayPlugin, DataloaderPlugin],
