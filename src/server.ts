@@ -10,8 +10,11 @@ import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { schema as defaultSchema } from '../schema/index.js';
 import { estimateCalls } from '../resolvers/cost.js';
 import type { GatewayConfig } from './config.js';
-import { createContext, type GatewayContext } from './context.js';
+import { basicCredentials, createContext, type GatewayContext } from './context.js';
 import { BadUserInputError } from './errors.js';
+import type { ImportService } from './import/import-service.js';
+import { attachImports } from './import/request-imports.js';
+import { useImportResults } from './import/results-route.js';
 import type { Upstream } from './upstream/index.js';
 
 const FIRST_QUERY = `# Send your Upsales username and password as HTTP Basic credentials,
@@ -65,9 +68,11 @@ export interface GatewayDeps {
   config: GatewayConfig;
   upstream: Upstream;
   schema?: GraphQLSchema;
+  /** Mass import jobs (GraphQL API and GET /imports/<id>/results.csv|jsonl); without it, imports are off. */
+  imports?: ImportService;
 }
 
-export function createGateway({ config, upstream, schema = defaultSchema }: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
+export function createGateway({ config, upstream, schema = defaultSchema, imports }: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
   const contextDeps = {
     config,
     clientFor: upstream.forCredentials,
@@ -78,8 +83,20 @@ export function createGateway({ config, upstream, schema = defaultSchema }: Gate
     graphqlEndpoint: '/graphql',
     graphiql: { title: 'upsales-graphql', defaultQuery: FIRST_QUERY },
     landingPage: false,
-    context: ({ request }) => createContext(contextDeps, request.headers.get('authorization')),
-    plugins: [useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize)],
+    context: ({ request }) => {
+      const authorization = request.headers.get('authorization');
+      const ctx = createContext(contextDeps, authorization);
+      if (imports) attachImports(ctx, imports, basicCredentials(authorization) ?? config.defaultCredentials!);
+      return ctx;
+    },
+    plugins: [
+      useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize),
+      ...(imports ? [useImportResults({
+        imports,
+        defaultCredentials: config.defaultCredentials,
+        clientFor: (credentials) => upstream.forCredentials(credentials, { calls: 0, queuedMs: 0, log: [] }),
+      })] : []),
+    ],
   });
 }
 
