@@ -11,5 +11,6 @@ import './root.js';
 import './metadata.js';
 import './viewer.js';
 import './mutations.js';
+import './imports.js';
 
 export const schema = builder.toSchema({ sortSchema: false });
