@@ -6,6 +6,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { configFromEnv } from './config.js';
+import { dataDirFromEnv } from './import/data-dir.js';
+import { restageFromFile } from './import/file-source.js';
+import { ImportService } from './import/import-service.js';
+import { JobStore } from './import/job-store.js';
 import { startGateway } from './server.js';
 import { createUpstream } from './upstream/index.js';
 
@@ -45,12 +49,19 @@ async function main(): Promise<void> {
     timeoutMs: config.timeoutMs,
     budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
   });
-  const gateway = await startGateway({ config, upstream });
+  // Import jobs of the configured account go on where they stopped; other users' wait for their owner.
+  const store = new JobStore(dataDirFromEnv());
+  const imports = new ImportService({ store, upstream, batchSize: config.batchSize, account: config.defaultCredentials });
+  await imports.resumeOpenJobs(restageFromFile);
+  const gateway = await startGateway({ config, upstream, imports });
   console.log(`GraphQL gateway: ${gateway.url} (GraphiQL in a browser), health: ${gateway.url.replace('/graphql', '/healthz')}`);
   if (config.defaultCredentials) console.log(`Requests without Basic credentials act as ${config.defaultCredentials.username}`);
   const stop = () => {
-    child?.kill();
-    void gateway.close().then(() => process.exit(0));
+    void imports.close().then(() => {
+      store.close();
+      child?.kill();
+      return gateway.close();
+    }).then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
