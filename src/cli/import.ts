@@ -1,0 +1,181 @@
+/**
+ * `npm run import -- --kind contact --file contacts.csv [--match-by email] [--mapping "Company=client.orgNo,..."]`
+ *
+ * Runs an import job in this process, with its own call budget (the same
+ * UPSALES_BUDGET_* settings as the gateway): do not run it at the same time
+ * as a gateway or another import on the same Upsales account. Jobs live in
+ * DATA_DIR; running the same command again (same file, unchanged) resumes an
+ * unfinished job, reconciling a batch that was in flight when it stopped.
+ */
+import { mkdirSync, createWriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { once } from 'node:events';
+import { parseArgs } from 'node:util';
+import { configFromEnv } from '../config.js';
+import { ITEM_KINDS, type ItemKind } from '../contract/kinds.js';
+import { dataDirFromEnv } from '../import/data-dir.js';
+import { fileInfo, readFile, restageFromFile, sameFile } from '../import/file-source.js';
+import { ImportInputError, ImportService } from '../import/import-service.js';
+import { JobStore } from '../import/job-store.js';
+import { formatOf } from '../import/read-records.js';
+import { resultLines } from '../import/results.js';
+import { FINAL_STATES, type ImportFormat, type ImportOptions, type JobView } from '../import/types.js';
+import { createUpstream } from '../upstream/index.js';
+
+const USAGE = `Usage: npm run import -- --kind <kind> --file <path> [options]
+  --kind <kind>          ${ITEM_KINDS.join(', ')}
+  --file <path>          CSV with a header row, or JSONL (one object per line)
+  --format <csv|jsonl>   when the file name does not say
+  --match-by <field>     update the item whose <field> equals the row's, create the others (e.g. email)
+  --mapping <col=path>   column to field path, comma-separated or repeated: "Company=client.orgNo,Segment=custom.segment,Notes=-"
+  --batch-size <n>       items per call (at most UPSALES_BATCH_SIZE)
+  --resume <job id>      resume that job (with the same command, an unfinished job of the same file resumes by itself)
+  --list                 list the jobs in DATA_DIR
+Environment: UPSALES_URL, UPSALES_USERNAME, UPSALES_PASSWORD, DATA_DIR (./data), UPSALES_BUDGET_CALLS,
+UPSALES_BUDGET_WINDOW_MS, UPSALES_CONCURRENCY, UPSALES_BATCH_SIZE, IMPORT_PROGRESS_MS (non-TTY progress lines, 5000).`;
+
+/** The embedded demo administrator of `npm start`, used only against that embedded service. */
+const EMBEDDED_ADMIN = { username: 'admin@demo.test', password: 'demo-admin' };
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+function parseMapping(values: string[]): Record<string, string> | undefined {
+  const pairs = values.flatMap((v) => v.split(',')).map((p) => p.trim()).filter(Boolean);
+  if (pairs.length === 0) return undefined;
+  return Object.fromEntries(pairs.map((pair) => {
+    const at = pair.lastIndexOf('=');
+    if (at <= 0) fail(`--mapping: "${pair}" is not column=field`);
+    return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+  }));
+}
+
+const seconds = (s: number | null) => (s === null ? '?' : s < 90 ? `${Math.ceil(s)} s` : `${Math.floor(s / 60)} min ${Math.ceil(s % 60)} s`);
+
+function progressLine(job: JobView, width = 30): string {
+  const share = job.total ? job.done / job.total : 0;
+  const filled = Math.round(share * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}% ${job.done}/${job.total} rows`
+    + ` | ${job.rate ?? 0} rows/s | ETA ${seconds(job.etaSeconds)} | created ${job.created} updated ${job.updated} failed ${job.failed}`;
+}
+
+/** Draws progress until the job stops here: in place on a terminal, a line every few seconds otherwise. */
+async function showProgress(service: ImportService, owner: string, id: string): Promise<void> {
+  const tty = process.stdout.isTTY;
+  const every = Number(process.env.IMPORT_PROGRESS_MS ?? 5000);
+  let last = 0;
+  for await (const job of service.watch(owner, id)) {
+    const now = Date.now();
+    if (tty) process.stdout.write(`\r${progressLine(job)}\x1b[K`);
+    else if (now - last >= every || FINAL_STATES.includes(job.state)) {
+      console.log(progressLine(job));
+      last = now;
+    }
+    if (job.state !== 'RUNNING' && job.state !== 'QUEUED') break;
+  }
+  if (tty) process.stdout.write('\n');
+}
+
+async function writeResults(store: JobStore, dataDir: string, id: string): Promise<string> {
+  const dir = join(dataDir, 'results');
+  mkdirSync(dir, { recursive: true });
+  const path = resolve(dir, `${id}.csv`);
+  const out = createWriteStream(path);
+  for (const line of resultLines(store.outcomes(id), 'csv')) if (!out.write(line)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+  return path;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      kind: { type: 'string' }, file: { type: 'string' }, format: { type: 'string' }, 'match-by': { type: 'string' },
+      mapping: { type: 'string', multiple: true }, 'batch-size': { type: 'string' }, resume: { type: 'string' },
+      list: { type: 'boolean' }, help: { type: 'boolean' },
+    },
+  });
+  if (values.help) return console.log(USAGE);
+  const config = configFromEnv();
+  const upstreamUrl = config.upstreamUrl ?? `http://127.0.0.1:${process.env.SIM_PORT ?? 4010}/wsapi`;
+  const credentials = config.defaultCredentials ?? (config.upstreamUrl ? undefined : EMBEDDED_ADMIN);
+  if (!credentials) fail('Set UPSALES_USERNAME and UPSALES_PASSWORD for the Upsales account to import with');
+  const dataDir = dataDirFromEnv();
+  const store = new JobStore(dataDir);
+  const upstream = createUpstream({
+    baseUrl: upstreamUrl, timeoutMs: config.timeoutMs,
+    budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
+  });
+  const service = new ImportService({ store, upstream, batchSize: config.batchSize, account: credentials });
+  if (values.list) {
+    for (const job of service.list(credentials.username)) console.log(`${job.id}  ${job.kind.padEnd(11)} ${job.state.padEnd(9)} ${job.done}/${job.total}  ${job.source?.path ?? ''}`);
+    return;
+  }
+
+  let id = values.resume;
+  let startedHere = false;
+  if (!id) {
+    if (!values.kind || !values.file) fail(USAGE);
+    const kind = values.kind as ItemKind;
+    const format = (values.format?.toUpperCase() as ImportFormat | undefined) ?? formatOf(values.file);
+    if (!format || !['CSV', 'JSONL'].includes(format)) fail('--format: csv or jsonl (the file name does not say)');
+    const options: ImportOptions = {
+      ...(values['match-by'] ? { matchBy: values['match-by'] } : {}),
+      ...(values.mapping ? { mapping: parseMapping(values.mapping) } : {}),
+      ...(values['batch-size'] ? { batchSize: Number(values['batch-size']) } : {}),
+    };
+    let info;
+    try {
+      info = fileInfo(values.file);
+    } catch {
+      fail(`Cannot read ${values.file}`);
+    }
+    const unfinished = store.openJobs().find((job) => job.owner === credentials.username.toLowerCase() && job.kind === kind
+      && sameFile(job.source, info) && JSON.stringify(job.options) === JSON.stringify(options));
+    if (unfinished) id = unfinished.id;
+    else {
+      try {
+        const job = await service.start(credentials, { kind, format, options, source: readFile(info.path), sourceInfo: info });
+        console.log(`Import job ${job.id}: ${job.total} ${kind} rows read from ${info.path}`);
+        id = job.id;
+        startedHere = true;
+      } catch (error) {
+        fail(error instanceof ImportInputError ? error.message : String(error));
+      }
+    }
+  }
+  const existing = store.job(id);
+  if (!existing) fail(`No import job ${id} in ${resolve(dataDir)}`);
+  if (!startedHere && !FINAL_STATES.includes(existing.state)) {
+    if (!existing.staged) {
+      const source = restageFromFile(existing);
+      if (!source) fail(`The file of job ${id} changed or is gone; start the import again`);
+      await service.restage(id, source);
+    }
+    const before = service.get(credentials.username, id);
+    console.log(`Resuming import job ${id}: ${before.done} of ${before.total} rows done`);
+    try {
+      await service.resume(credentials, id);
+    } catch (error) {
+      fail(error instanceof ImportInputError ? error.message : String(error));
+    }
+  }
+
+  const stop = () => {
+    console.log('\nPausing after the batches in flight...');
+    void service.pause(credentials.username, id!).catch(() => undefined);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await showProgress(service, credentials.username, id);
+  const job = await service.settled(id);
+  const results = await writeResults(store, dataDir, id);
+  console.log(`${job.state}: ${job.created} created, ${job.updated} updated, ${job.failed} failed of ${job.total} rows${job.reason ? ` (${job.reason})` : ''}`);
+  console.log(`Results (row, outcome, upsalesId, reason): ${results}`);
+  store.close();
+  process.exitCode = job.state === 'COMPLETED' ? 0 : job.state === 'PAUSED' ? 2 : 1;
+}
+
+main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
