@@ -108,7 +108,10 @@ async function main(): Promise<void> {
     baseUrl: upstreamUrl, timeoutMs: config.timeoutMs,
     budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
   });
-  const service = new ImportService({ store, upstream, batchSize: config.batchSize, account: credentials });
+  const service = new ImportService({
+    store, upstream, batchSize: config.batchSize, account: credentials,
+    log: (message) => console.log(process.stdout.isTTY ? `\r${message}\x1b[K` : message),
+  });
   if (values.list) {
     for (const job of service.list(credentials.username)) console.log(`${job.id}  ${job.kind.padEnd(11)} ${job.state.padEnd(9)} ${job.done}/${job.total}  ${job.source?.path ?? ''}`);
     return;

@@ -31,6 +31,8 @@ export interface ImportServiceOptions {
   batchSize: number;
   /** The configured account, whose jobs resume on start without a caller. */
   account?: Credentials;
+  /** Where runners tell what they did that is worth knowing (reconciliation). */
+  log?(message: string): void;
 }
 
 export interface StartRequest {
@@ -116,6 +118,7 @@ export class ImportService {
     const runner = new JobRunner(job, {
       store: this.store, client, batchSize: this.options.batchSize, concurrency: budget.concurrency,
       onProgress: () => this.publish(id),
+      log: this.options.log,
     });
     this.store.setState(id, 'RUNNING');
     this.meters.set(id, new RateMeter());

@@ -43,6 +43,8 @@ export interface RunnerDeps {
   batchSize: number;
   concurrency: number;
   onProgress(): void;
+  /** Tells what reconciliation found (CLI output). */
+  log?(message: string): void;
 }
 
 interface Ready { draft: RowDraft; item: WireItem }
@@ -83,9 +85,15 @@ export class JobRunner {
 
   async run(): Promise<RunEnd> {
     try {
-      for (const batch of this.deps.store.inflightBatches(this.job.id)) {
-        await reconcileBatch(this.reconcileContext(), batch);
+      const interrupted = this.deps.store.inflightBatches(this.job.id);
+      let found = 0;
+      for (const batch of interrupted) {
+        found += await reconcileBatch(this.reconcileContext(), batch);
         this.deps.onProgress();
+      }
+      if (interrupted.length) {
+        const rows = interrupted.reduce((sum, b) => sum + b.rows.length, 0);
+        this.deps.log?.(`Reconciled ${interrupted.length} batch(es) in flight when the job stopped: ${found} of ${rows} rows were written; the others go again`);
       }
       while (!this.stopping && this.deps.store.countRows(this.job.id, 'pending') > 0) {
         const before = this.progressed;
