@@ -40,7 +40,7 @@ export interface StartRequest {
   format: ImportFormat;
   options?: ImportOptions;
   /** The file's bytes, read as a stream. */
-  source?: AsyncIterable<Uint8Array | string>;
+  source?: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
   /** Rows given as values instead of a file. */
   rows?: unknown[];
   /** A file the job can read again if the process stops while staging. */

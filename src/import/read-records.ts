@@ -11,7 +11,7 @@ import type { ImportFormat } from './types.js';
 export const INVALID = '$invalid';
 
 /** The bytes (or text) of a stream as text chunks, decoding UTF-8 across chunk edges. */
-export async function* textChunks(source: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
+export async function* textChunks(source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8');
   for await (const chunk of source) {
     const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
@@ -63,7 +63,7 @@ async function* jsonlRows(chunks: AsyncIterable<string>): AsyncGenerator<string>
 }
 
 /** Staged rows of a file in `format`. Throws {@link SourceError} for a file that cannot be read at all. */
-export function readRecords(format: ImportFormat, source: AsyncIterable<Uint8Array | string>): AsyncIterable<string> {
+export function readRecords(format: ImportFormat, source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>): AsyncIterable<string> {
   const chunks = textChunks(source);
   return format === 'CSV' ? csvRows(chunks) : jsonlRows(chunks);
 }

@@ -1,0 +1,90 @@
+/**
+ * Import benchmarks (called from bench/run.ts): rows/s of a 20,000-row
+ * import against the theoretical limit (batch size x budget calls per
+ * window), an interactive query's latency during an import, and the peak
+ * RSS while a 1,000,000-row CSV is staged (in a child process, so nothing
+ * else counts). On a short throttle clock: BENCH_WINDOW_MS (1000) with
+ * Upsales' 50 calls and the gateway's 45.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { startImportStack } from '../test/import/import-stack.js';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const WINDOW = env('BENCH_WINDOW_MS', 1000);
+const ROWS = env('BENCH_IMPORT_ROWS', 20_000);
+const BATCH = 100;
+const UPSALES_CALLS = 50;
+const BUDGET_CALLS = 45;
+
+type Table = (headers: string[], rows: (string | number)[][]) => string;
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function throughput(table: Table): Promise<void> {
+  const stack = await startImportStack({
+    sim: { scale: 0.2, throttleCalls: UPSALES_CALLS, throttleWindowMs: WINDOW, throttleBlockMs: WINDOW * 8 },
+    config: { budgetCalls: BUDGET_CALLS, budgetWindowMs: WINDOW, batchSize: BATCH },
+  });
+  try {
+    const query = `{ clients(first: 5) { nodes { name } } }`;
+    const idle: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = performance.now();
+      await stack.query(query);
+      idle.push(performance.now() - t);
+    }
+    await stack.resetStats();
+    const csv = ['name,orgNo,phone', ...Array.from({ length: ROWS }, (_, i) => `Bench client ${i + 1},BENCH-${i + 1},+46 8 ${i + 1}`)].join('\n');
+    const started = performance.now();
+    const job = await stack.imports.start({ username: 'admin@demo.test', password: 'demo-admin' }, { kind: 'client', format: 'CSV', source: [csv] });
+    const stagedMs = performance.now() - started;
+    const busy: number[] = [];
+    const busyQueued: number[] = [];
+    let etaAtStart: number | null = null;
+    while (stack.imports.get('admin@demo.test', job.id).state === 'RUNNING') {
+      etaAtStart ??= stack.imports.get('admin@demo.test', job.id).etaSeconds;
+      const t = performance.now();
+      const result = await stack.query(query);
+      busy.push(performance.now() - t);
+      busyQueued.push(result.extensions?.upsales?.queuedMs ?? 0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const end = await stack.imports.settled(job.id);
+    const seconds = (performance.now() - started) / 1000;
+    const stats = await stack.stats();
+    const theoretical = (BATCH * BUDGET_CALLS) / (WINDOW / 1000);
+    console.log(`\nImport of ${ROWS} clients (CSV, no match key; throttle ${UPSALES_CALLS} calls / ${WINDOW} ms, budget ${BUDGET_CALLS}, batch ${BATCH})\n`);
+    console.log(table(
+      ['rows', 'created', 'seconds', 'rows/s', 'theoretical rows/s', 'share', 'staging ms', 'ETA at start s', 'SOAP calls', 'THROTTLED faults'],
+      [[ROWS, end.created, seconds.toFixed(2), Math.round(ROWS / seconds), theoretical, `${((ROWS / seconds / theoretical) * 100).toFixed(0)}%`,
+        Math.round(stagedMs), etaAtStart ?? '-', stats.calls.total, stats.throttled.faults]],
+    ));
+    console.log('\nAn interactive query (`clients(first: 5)`, 1 SOAP call) idle and during that import\n');
+    console.log(table(
+      ['when', 'queries', 'median ms', 'max ms', 'median queued ms'],
+      [['idle', idle.length, Math.round(median(idle)), Math.round(Math.max(...idle)), 0],
+        ['during import', busy.length, Math.round(median(busy)), Math.round(Math.max(...busy)), Math.round(median(busyQueued))]],
+    ));
+  } finally {
+    await stack.close();
+  }
+}
+
+async function peakRss(table: Table): Promise<void> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./import-rss.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk) => { out += chunk; });
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`bench/import-rss.ts exited with ${String(code)}`);
+  const r = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number>;
+  console.log('\nPeak RSS while a CSV is streamed into the job store, then its first 20 batches sent (the rest not run)\n');
+  console.log(table(
+    ['rows', 'file MB', 'staging s', 'rows written', 'RSS before MB', 'peak RSS MB'],
+    [[r.rows, r.fileMB.toFixed(1), r.stagedSeconds.toFixed(1), r.written, r.baselineMB.toFixed(0), r.peakMB.toFixed(0)]],
+  ));
+}
+
+export async function importBench(table: Table): Promise<void> {
+  await throughput(table);
+  await peakRss(table);
+}
