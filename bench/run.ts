@@ -11,6 +11,7 @@
 import { parse } from 'graphql';
 import { schema } from '../schema/index.js';
 import { startStack, type Stack } from '../test/helpers/stack.js';
+import { importBench } from './import.js';
 import { naiveCalls } from './naive-calls.js';
 import { QUERIES } from './queries.js';
 
@@ -92,3 +93,4 @@ async function burst(): Promise<void> {
 
 await typicalQueries();
 await burst();
+await importBench(table);
