@@ -14,7 +14,7 @@ import { basicCredentials, createContext, type GatewayContext } from './context.
 import { BadUserInputError } from './errors.js';
 import type { ImportService } from './import/import-service.js';
 import { attachImports } from './import/request-imports.js';
-import { useImportResults } from './import/results-route.js';
+import { useImportRoutes } from './import/import-routes.js';
 import type { Upstream } from './upstream/index.js';
 
 const FIRST_QUERY = `# Send your Upsales username and password as HTTP Basic credentials,
@@ -68,7 +68,7 @@ export interface GatewayDeps {
   config: GatewayConfig;
   upstream: Upstream;
   schema?: GraphQLSchema;
-  /** Mass import jobs (GraphQL API and GET /imports/<id>/results.csv|jsonl); without it, imports are off. */
+  /** Mass import jobs (GraphQL API, POST /imports, GET /imports/<id>/results.csv|jsonl); without it, imports are off. */
   imports?: ImportService;
 }
 
@@ -91,7 +91,7 @@ export function createGateway({ config, upstream, schema = defaultSchema, import
     },
     plugins: [
       useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize),
-      ...(imports ? [useImportResults({
+      ...(imports ? [useImportRoutes({
         imports,
         defaultCredentials: config.defaultCredentials,
         clientFor: (credentials) => upstream.forCredentials(credentials, { calls: 0, queuedMs: 0, log: [] }),

@@ -18,7 +18,12 @@ import { FINAL_STATES, type ImportFormat, type ImportOptions, type JobRecord, ty
 import { kindFields } from '../../resolvers/write-fields.js';
 
 /** A request the caller got wrong: bad kind, options or file. Nothing was imported. */
-export class ImportInputError extends Error {}
+export class ImportInputError extends Error {
+  /** The option or input at fault, when one is (`kind`, `matchBy`, `mapping`, `batchSize`, `file`). */
+  constructor(message: string, readonly parameter?: string) {
+    super(message);
+  }
+}
 /** No job of that id belongs to the caller. */
 export class ImportNotFoundError extends Error {}
 
@@ -63,18 +68,18 @@ export class ImportService {
 
   /** Checks the request before anything is stored; throws {@link ImportInputError}. */
   private check(request: StartRequest): ImportOptions {
-    if (!ITEM_KINDS.includes(request.kind)) throw new ImportInputError(`"${request.kind}" is not a kind: one of ${ITEM_KINDS.join(', ')}`);
+    if (!ITEM_KINDS.includes(request.kind)) throw new ImportInputError(`"${request.kind}" is not a kind: one of ${ITEM_KINDS.join(', ')}`, 'kind');
     const options: ImportOptions = { ...request.options };
     if (options.matchBy !== undefined && !keyField(request.kind, options.matchBy)) {
-      throw new ImportInputError(`matchBy: ${KINDS[request.kind].typeName} has no field "${options.matchBy}" to match by`);
+      throw new ImportInputError(`matchBy: ${KINDS[request.kind].typeName} has no field "${options.matchBy}" to match by`, 'matchBy');
     }
     if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize >= 1 && options.batchSize <= this.options.batchSize)) {
-      throw new ImportInputError(`batchSize must be between 1 and ${this.options.batchSize} (UPSALES_BATCH_SIZE)`);
+      throw new ImportInputError(`batchSize must be between 1 and ${this.options.batchSize} (UPSALES_BATCH_SIZE)`, 'batchSize');
     }
     try {
       new ColumnPlan(kindFields(request.kind), options.mapping);
     } catch (error) {
-      if (error instanceof MappingError) throw new ImportInputError(error.message);
+      if (error instanceof MappingError) throw new ImportInputError(error.message, 'mapping');
       throw error;
     }
     if (Boolean(request.source) === Boolean(request.rows)) throw new ImportInputError('Give either a file or rows');
@@ -93,7 +98,7 @@ export class ImportService {
     } catch (error) {
       const reason = error instanceof SourceError ? error.message : 'The file could not be read';
       this.store.setState(job.id, 'FAILED', reason);
-      if (error instanceof SourceError) throw new ImportInputError(reason);
+      if (error instanceof SourceError) throw new ImportInputError(reason, 'file');
       throw error;
     }
     this.credentials.set(job.id, credentials);

@@ -1,0 +1,51 @@
+/**
+ * Who calls an import HTTP route: HTTP Basic credentials, or the configured
+ * account, as for GraphQL. Credentials a running job of theirs holds (or the
+ * configured account's) are accepted as they are; others are checked with
+ * one upstream call. Credentials never appear in an answer.
+ */
+import { basicCredentials } from '../context.js';
+import type { Credentials, UpstreamClient } from '../upstream/types.js';
+import type { ImportService } from './import-service.js';
+
+export interface ImportRouteDeps {
+  imports: ImportService;
+  defaultCredentials?: Credentials;
+  clientFor(credentials: Credentials): UpstreamClient;
+}
+
+export const CHALLENGE = { 'www-authenticate': 'Basic realm="Upsales", charset="UTF-8"' };
+
+/** Why the caller is refused: an HTTP status and a message for them. */
+export interface Refusal {
+  status: 401 | 403 | 502;
+  message: string;
+}
+
+async function refusal(deps: ImportRouteDeps, credentials: Credentials): Promise<Refusal | null> {
+  const def = deps.defaultCredentials;
+  if (deps.imports.holds(credentials) || (def && def.username === credentials.username && def.password === credentials.password)) return null;
+  try {
+    await deps.clientFor(credentials).getByCriteria('user', { criteria: [{ field: 'email', operator: 'eq', values: [credentials.username] }], limit: 1 });
+    return null;
+  } catch (error) {
+    const kind = (error as { kind?: string }).kind;
+    if (kind === 'AUTHENTICATION_FAILED') return { status: 401, message: 'Upsales rejected the username or password' };
+    if (kind === 'API_ACCESS_DENIED') return { status: 403, message: 'This Upsales user has no API access' };
+    return { status: 502, message: 'Upsales could not check the credentials' };
+  }
+}
+
+/** The caller's checked credentials, or why they are refused. */
+export async function authenticate(deps: ImportRouteDeps, request: Request): Promise<Credentials | Refusal> {
+  let credentials: Credentials | undefined;
+  try {
+    credentials = basicCredentials(request.headers.get('authorization')) ?? deps.defaultCredentials;
+  } catch {
+    credentials = undefined;
+  }
+  if (!credentials) return { status: 401, message: 'Send your Upsales username and password as HTTP Basic credentials' };
+  return (await refusal(deps, credentials)) ?? credentials;
+}
+
+export const isRefusal = (value: Credentials | Refusal): value is Refusal => 'status' in value;
