@@ -1,9 +1,13 @@
 /**
  * `npm run import -- --kind contact --file contacts.csv [--match-by email] [--mapping "Company=client.orgNo,..."]`
  *
- * Runs an import job in this process, with its own call budget (the same
- * UPSALES_BUDGET_* settings as the gateway): do not run it at the same time
- * as a gateway or another import on the same Upsales account. Jobs live in
+ * When a gateway answers at GATEWAY_URL (or --gateway; http://localhost:4000),
+ * the file is streamed to it and the job runs there, on the account's one
+ * call budget shared with GraphQL traffic; this process only shows progress
+ * and downloads the results. Otherwise (or with --in-process) the job runs
+ * in this process, with its own call budget (the same UPSALES_BUDGET_*
+ * settings as the gateway): then do not run it at the same time as a gateway
+ * or another import on the same Upsales account. In-process jobs live in
  * DATA_DIR; running the same command again (same file, unchanged) resumes an
  * unfinished job, reconciling a batch that was in flight when it stopped.
  */
@@ -19,8 +23,10 @@ import { ImportInputError, ImportService } from '../import/import-service.js';
 import { JobStore } from '../import/job-store.js';
 import { formatOf } from '../import/read-records.js';
 import { resultLines } from '../import/results.js';
-import { FINAL_STATES, type ImportFormat, type ImportOptions, type JobView } from '../import/types.js';
+import { FINAL_STATES, type ImportFormat, type ImportOptions, type SourceInfo } from '../import/types.js';
 import { createUpstream } from '../upstream/index.js';
+import { DEFAULT_GATEWAY_URL, GatewayClient, gatewayAnswers, gatewayBase } from './gateway-client.js';
+import { isActive, showProgress } from './progress-line.js';
 
 const USAGE = `Usage: npm run import -- --kind <kind> --file <path> [options]
   --kind <kind>          ${ITEM_KINDS.join(', ')}
@@ -29,9 +35,12 @@ const USAGE = `Usage: npm run import -- --kind <kind> --file <path> [options]
   --match-by <field>     update the item whose <field> equals the row's, create the others (e.g. email)
   --mapping <col=path>   column to field path, comma-separated or repeated: "Company=client.orgNo,Segment=custom.segment,Notes=-"
   --batch-size <n>       items per call (at most UPSALES_BATCH_SIZE)
-  --resume <job id>      resume that job (with the same command, an unfinished job of the same file resumes by itself)
-  --list                 list the jobs in DATA_DIR
-Environment: UPSALES_URL, UPSALES_USERNAME, UPSALES_PASSWORD, DATA_DIR (./data), UPSALES_BUDGET_CALLS,
+  --resume <job id>      resume (or follow) that job (in process, an unfinished job of the same file resumes by itself)
+  --cancel <job id>      cancel that job
+  --list                 list your jobs
+  --gateway <url>        the gateway to hand the job to (GATEWAY_URL; default ${DEFAULT_GATEWAY_URL})
+  --in-process           run the job in this process even when a gateway answers
+Environment: GATEWAY_URL, UPSALES_URL, UPSALES_USERNAME, UPSALES_PASSWORD, DATA_DIR (./data), UPSALES_BUDGET_CALLS,
 UPSALES_BUDGET_WINDOW_MS, UPSALES_CONCURRENCY, UPSALES_BATCH_SIZE, IMPORT_PROGRESS_MS (non-TTY progress lines, 5000).`;
 
 /** The embedded demo administrator of `npm start`, used only against that embedded service. */
@@ -52,32 +61,6 @@ function parseMapping(values: string[]): Record<string, string> | undefined {
   }));
 }
 
-const seconds = (s: number | null) => (s === null ? '?' : s < 90 ? `${Math.ceil(s)} s` : `${Math.floor(s / 60)} min ${Math.ceil(s % 60)} s`);
-
-function progressLine(job: JobView, width = 30): string {
-  const share = job.total ? job.done / job.total : 0;
-  const filled = Math.round(share * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}% ${job.done}/${job.total} rows`
-    + ` | ${job.rate ?? 0} rows/s | ETA ${seconds(job.etaSeconds)} | created ${job.created} updated ${job.updated} failed ${job.failed}`;
-}
-
-/** Draws progress until the job stops here: in place on a terminal, a line every few seconds otherwise. */
-async function showProgress(service: ImportService, owner: string, id: string): Promise<void> {
-  const tty = process.stdout.isTTY;
-  const every = Number(process.env.IMPORT_PROGRESS_MS ?? 5000);
-  let last = 0;
-  for await (const job of service.watch(owner, id)) {
-    const now = Date.now();
-    if (tty) process.stdout.write(`\r${progressLine(job)}\x1b[K`);
-    else if (now - last >= every || FINAL_STATES.includes(job.state)) {
-      console.log(progressLine(job));
-      last = now;
-    }
-    if (job.state !== 'RUNNING' && job.state !== 'QUEUED') break;
-  }
-  if (tty) process.stdout.write('\n');
-}
-
 async function writeResults(store: JobStore, dataDir: string, id: string): Promise<string> {
   const dir = join(dataDir, 'results');
   mkdirSync(dir, { recursive: true });
@@ -89,15 +72,75 @@ async function writeResults(store: JobStore, dataDir: string, id: string): Promi
   return path;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      kind: { type: 'string' }, file: { type: 'string' }, format: { type: 'string' }, 'match-by': { type: 'string' },
-      mapping: { type: 'string', multiple: true }, 'batch-size': { type: 'string' }, resume: { type: 'string' },
-      list: { type: 'boolean' }, help: { type: 'boolean' },
-    },
+const ARGS = {
+  kind: { type: 'string' }, file: { type: 'string' }, format: { type: 'string' }, 'match-by': { type: 'string' },
+  mapping: { type: 'string', multiple: true }, 'batch-size': { type: 'string' }, resume: { type: 'string' }, cancel: { type: 'string' },
+  list: { type: 'boolean' }, gateway: { type: 'string' }, 'in-process': { type: 'boolean' }, help: { type: 'boolean' },
+} as const;
+type Args = ReturnType<typeof parseArgs<{ options: typeof ARGS }>>['values'];
+
+/** The import the arguments ask for, checked as far as the CLI can. */
+function importRequest(values: Args): { kind: ItemKind; format: ImportFormat; options: ImportOptions; info: SourceInfo } {
+  if (!values.kind || !values.file) fail(USAGE);
+  const kind = values.kind as ItemKind;
+  const format = (values.format?.toUpperCase() as ImportFormat | undefined) ?? formatOf(values.file);
+  if (!format || !['CSV', 'JSONL'].includes(format)) fail('--format: csv or jsonl (the file name does not say)');
+  const options: ImportOptions = {
+    ...(values['match-by'] ? { matchBy: values['match-by'] } : {}),
+    ...(values.mapping ? { mapping: parseMapping(values.mapping) } : {}),
+    ...(values['batch-size'] ? { batchSize: Number(values['batch-size']) } : {}),
+  };
+  try {
+    return { kind, format, options, info: fileInfo(values.file) };
+  } catch {
+    fail(`Cannot read ${values.file}`);
+  }
+}
+
+/** The job runs in the gateway at `base`; this process streams the file, shows progress and fetches the results. */
+async function handOver(base: string, values: Args): Promise<void> {
+  const client = new GatewayClient(base, configFromEnv().defaultCredentials);
+  if (values.list) {
+    for (const job of await client.jobs()) console.log(`${job.id}  ${job.kind.toLowerCase().padEnd(11)} ${job.state.padEnd(9)} ${job.done}/${job.total}`);
+    return;
+  }
+  if (values.cancel) return console.log(`Import job ${values.cancel}: ${(await client.cancel(values.cancel)).state}`);
+  const controller = new AbortController();
+  let id = values.resume;
+  process.once('SIGINT', () => {
+    controller.abort();
+    if (!id) console.log('\nUpload stopped: no job was started.');
+    else console.log(`\nImport job ${id} goes on in the gateway at ${base}. Follow it: npm run import -- --resume ${id}   Cancel it: npm run import -- --cancel ${id}`);
+    process.exit(130);
   });
-  if (values.help) return console.log(USAGE);
+  if (!id) {
+    const { kind, format, options, info } = importRequest(values);
+    console.log(`Handing the import to the gateway at ${base}: it runs there, on the account's call budget shared with GraphQL`);
+    const job = await client.upload(info.path, kind, format, options, controller.signal);
+    console.log(`Import job ${job.id}: ${job.total} ${kind} rows read from ${info.path}`);
+    id = job.id;
+  } else {
+    const found = await client.job(id);
+    const job = FINAL_STATES.includes(found.state) ? found : await client.resume(id);
+    console.log(`Following import job ${id} in the gateway: ${job.done} of ${job.total} rows done`);
+  }
+  const last = await showProgress(client.follow(id, controller.signal));
+  const job = last && !isActive(last) ? last : await client.job(id);
+  console.log(`${job.state}: ${job.created} created, ${job.updated} updated, ${job.failed} failed of ${job.total} rows${job.reason ? ` (${job.reason})` : ''}`);
+  const dir = join(dataDirFromEnv(), 'results');
+  const path = resolve(dir, `${id}.csv`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    await client.download(job.resultsUrl, path);
+    console.log(`Results (row, outcome, upsalesId, reason): ${path}`);
+  } catch (error) {
+    console.log(`Results (row, outcome, upsalesId, reason): ${base}${job.resultsUrl} (${(error as Error).message})`);
+  }
+  process.exitCode = job.state === 'COMPLETED' ? 0 : job.state === 'PAUSED' ? 2 : 1;
+}
+
+/** The job runs here, on this process's own call budget. */
+async function inProcess(values: Args): Promise<void> {
   const config = configFromEnv();
   const upstreamUrl = config.upstreamUrl ?? `http://127.0.0.1:${process.env.SIM_PORT ?? 4010}/wsapi`;
   const credentials = config.defaultCredentials ?? (config.upstreamUrl ? undefined : EMBEDDED_ADMIN);
@@ -112,6 +155,14 @@ async function main(): Promise<void> {
     store, upstream, batchSize: config.batchSize, account: credentials,
     log: (message) => console.log(process.stdout.isTTY ? `\r${message}\x1b[K` : message),
   });
+  if (values.cancel) {
+    try {
+      console.log(`Import job ${values.cancel}: ${(await service.cancel(credentials.username, values.cancel)).state}`);
+    } catch (error) {
+      fail((error as Error).message);
+    }
+    return;
+  }
   if (values.list) {
     for (const job of service.list(credentials.username)) console.log(`${job.id}  ${job.kind.padEnd(11)} ${job.state.padEnd(9)} ${job.done}/${job.total}  ${job.source?.path ?? ''}`);
     return;
@@ -120,21 +171,7 @@ async function main(): Promise<void> {
   let id = values.resume;
   let startedHere = false;
   if (!id) {
-    if (!values.kind || !values.file) fail(USAGE);
-    const kind = values.kind as ItemKind;
-    const format = (values.format?.toUpperCase() as ImportFormat | undefined) ?? formatOf(values.file);
-    if (!format || !['CSV', 'JSONL'].includes(format)) fail('--format: csv or jsonl (the file name does not say)');
-    const options: ImportOptions = {
-      ...(values['match-by'] ? { matchBy: values['match-by'] } : {}),
-      ...(values.mapping ? { mapping: parseMapping(values.mapping) } : {}),
-      ...(values['batch-size'] ? { batchSize: Number(values['batch-size']) } : {}),
-    };
-    let info;
-    try {
-      info = fileInfo(values.file);
-    } catch {
-      fail(`Cannot read ${values.file}`);
-    }
+    const { kind, format, options, info } = importRequest(values);
     const unfinished = store.openJobs().find((job) => job.owner === credentials.username.toLowerCase() && job.kind === kind
       && sameFile(job.source, info) && JSON.stringify(job.options) === JSON.stringify(options));
     if (unfinished) id = unfinished.id;
@@ -172,13 +209,23 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  await showProgress(service, credentials.username, id);
+  await showProgress(service.watch(credentials.username, id));
   const job = await service.settled(id);
   const results = await writeResults(store, dataDir, id);
   console.log(`${job.state}: ${job.created} created, ${job.updated} updated, ${job.failed} failed of ${job.total} rows${job.reason ? ` (${job.reason})` : ''}`);
   console.log(`Results (row, outcome, upsalesId, reason): ${results}`);
   store.close();
   process.exitCode = job.state === 'COMPLETED' ? 0 : job.state === 'PAUSED' ? 2 : 1;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: ARGS });
+  if (values.help) return console.log(USAGE);
+  const base = gatewayBase(values.gateway ?? process.env.GATEWAY_URL ?? DEFAULT_GATEWAY_URL);
+  if (!values['in-process'] && await gatewayAnswers(base)) return handOver(base, values);
+  const why = values['in-process'] ? 'With --in-process' : `No gateway answers at ${base}`;
+  console.log(`${why}: the import runs in this process, on its own call budget; do not run it alongside a gateway on the same Upsales account.`);
+  return inProcess(values);
 }
 
 main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));
