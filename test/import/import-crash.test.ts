@@ -71,7 +71,7 @@ async function crashAndResume(prefix: string, matchBy: string[]): Promise<void> 
   for (let i = 1; i <= ROWS; i++) lines.push(`${prefix} ${i},${prefix}-${i},+46 8 ${i}`);
   writeFileSync(file, `${lines.join('\n')}\n`);
   const dataDir = join(dir, prefix);
-  const args = ['--kind', 'client', '--file', file, ...matchBy];
+  const args = ['--in-process', '--kind', 'client', '--file', file, ...matchBy];
 
   const first = cli(args, dataDir);
   const inflight = await inFlightAfter(dataDir, 60);
