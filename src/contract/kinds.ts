@@ -303,11 +303,6 @@ export const KINDS = {
 } as const satisfies Record<ItemKind, KindSpec>;
 
 
-type FieldsOf<T> = T extends { fields: infer F } ? F[keyof F] : never;
-type TargetsOf<F> = F extends { target: infer T } ? T : F extends { struct: infer S extends StructName } ? TargetsOf<(typeof STRUCTS)[S][keyof (typeof STRUCTS)[S]]> : never;
-/** Fails to compile when a ref field targets something that is neither an item kind nor a metadata kind. */
-type TargetsAreKinds<T extends RefTarget> = T;
-export type UsedRefTargets = TargetsAreKinds<TargetsOf<FieldsOf<(typeof KINDS)[ItemKind]>>>;
 export const ITEM_KINDS = Object.keys(KINDS) as ItemKind[];
 
 /**
