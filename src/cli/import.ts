@@ -110,7 +110,10 @@ async function handOver(base: string, values: Args): Promise<void> {
   process.once('SIGINT', () => {
     controller.abort();
     if (!id) console.log('\nUpload stopped: no job was started.');
-    else console.log(`\nImport job ${id} goes on in the gateway at ${base}. Follow it: npm run import -- --resume ${id}   Cancel it: npm run import -- --cancel ${id}`);
+    else {
+      const at = base === gatewayBase(DEFAULT_GATEWAY_URL) ? '' : ` --gateway ${base}`;
+      console.log(`\nImport job ${id} goes on in the gateway at ${base}. Follow it: npm run import --${at} --resume ${id}   Cancel it: npm run import --${at} --cancel ${id}`);
+    }
     process.exit(130);
   });
   if (!id) {
