@@ -83,7 +83,8 @@ export class JobStore {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'imports.sqlite'));
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+    // FULL: a commit (the in-flight mark before a call above all) survives an OS crash, not only a process crash.
+    this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
   }
