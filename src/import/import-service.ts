@@ -123,15 +123,24 @@ export class ImportService {
     const runner = new JobRunner(job, {
       store: this.store, client, batchSize: this.options.batchSize, concurrency: budget.concurrency,
       onProgress: () => this.publish(id),
+      holdsLease: () => this.store.renewLease(id),
       log: this.options.log,
     });
     this.store.setState(id, 'RUNNING');
     this.meters.set(id, new RateMeter());
-    const lease = setInterval(() => this.store.renewLease(id), 5_000);
+    const lease = setInterval(() => {
+      if (!this.store.renewLease(id)) runner.stop('lost');
+    }, 5_000);
     lease.unref();
     const finished = runner.run().then((end) => {
       clearInterval(lease);
       this.runners.delete(id);
+      if (end.state === 'LOST') {
+        // Another process runs the job now; its state is that process's to write.
+        this.credentials.delete(id);
+        this.publish(id);
+        return;
+      }
       if (end.state === 'CANCELLED') this.store.skipPending(id);
       if (end.state !== 'SHUTDOWN') {
         this.store.setState(id, end.state, 'reason' in end ? end.reason : null);

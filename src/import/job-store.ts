@@ -141,8 +141,9 @@ export class JobStore {
     }).immediate();
   }
 
-  renewLease(id: string): void {
-    this.db.prepare('UPDATE jobs SET lease_until = ? WHERE id = ? AND lease = ?').run(Date.now() + LEASE_MS, id, LEASE_HOLDER);
+  /** Extends this process's lease; false when it no longer holds it (it expired and another process took the job). */
+  renewLease(id: string): boolean {
+    return this.db.prepare('UPDATE jobs SET lease_until = ? WHERE id = ? AND lease = ?').run(Date.now() + LEASE_MS, id, LEASE_HOLDER).changes === 1;
   }
 
   releaseLease(id: string): void {

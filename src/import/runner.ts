@@ -24,15 +24,17 @@ import { reconcileBatch, type ReconcileContext } from './reconcile.js';
 import { RowDrafter, type RowDraft } from './row-draft.js';
 import type { JobRecord } from './types.js';
 
-/** Why a runner stopped before every row was done. */
-export type StopMode = 'pause' | 'cancel' | 'shutdown';
+/** Why a runner stopped before every row was done. `lost`: another process took the job's lease. */
+export type StopMode = 'pause' | 'cancel' | 'shutdown' | 'lost';
 export type RunEnd =
   | { state: 'COMPLETED' }
-  | { state: 'PAUSED' | 'CANCELLED' | 'SHUTDOWN' }
+  | { state: 'PAUSED' | 'CANCELLED' | 'SHUTDOWN' | 'LOST' }
   | { state: 'PAUSED' | 'FAILED'; reason: string };
 
 /** The job cannot go on with these credentials or this upstream now; resuming may help. */
 class JobStop extends Error {}
+/** Another process holds the job now: this runner must not send anything more. */
+class LeaseLost extends Error {}
 
 const CALLER_FAULTS = new Set(['AUTHENTICATION_FAILED', 'API_ACCESS_DENIED']);
 
@@ -43,6 +45,8 @@ export interface RunnerDeps {
   batchSize: number;
   concurrency: number;
   onProgress(): void;
+  /** Renews the job's lease; false when this process no longer holds it. Checked before every write call. */
+  holdsLease(): boolean;
   /** Tells what reconciliation found (CLI output). */
   log?(message: string): void;
 }
@@ -101,12 +105,14 @@ export class JobRunner {
         if (this.progressed === before && !this.stopping) throw new JobStop('Upsales did not answer the last batches; resume the import to try again');
       }
     } catch (error) {
+      if (error instanceof LeaseLost) return { state: 'LOST' };
       if (error instanceof JobStop || error instanceof UpstreamError) return { state: 'PAUSED', reason: error.message };
       return { state: 'FAILED', reason: error instanceof Error ? error.message : String(error) };
     }
     if (this.stopping === 'cancel') return { state: 'CANCELLED' };
     if (this.stopping === 'pause') return { state: 'PAUSED' };
     if (this.stopping === 'shutdown') return { state: 'SHUTDOWN' };
+    if (this.stopping === 'lost') return { state: 'LOST' };
     return { state: 'COMPLETED' };
   }
 
@@ -240,6 +246,10 @@ export class JobRunner {
   private async send(op: 'create' | 'update', ready: Ready[]): Promise<void> {
     if (ready.length === 0) return;
     const { store, client } = this.deps;
+    if (!this.deps.holdsLease()) {
+      this.stop('lost');
+      throw new LeaseLost();
+    }
     const sentAt = Date.now();
     const batchId = store.markInflight(this.job.id, op, ready.map((r) => ({ rowNo: r.draft.rowNo, sent: r.item })), sentAt);
     let results: ItemResult[];
