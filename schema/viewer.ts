@@ -38,6 +38,10 @@ const RateLimit = builder.objectRef<RateLimitSnapshot>('RateLimit').implement({
 builder.queryField('rateLimit', (t) => t.field({
   type: RateLimit,
   nullable: false,
-  description: 'The call budget of the caller\'s account (costs no SOAP call).',
-  resolve: (_root, _args, ctx: GatewayContext) => ctx.rateLimit(),
+  description: 'The call budget of the caller\'s account. Costs no SOAP call once Upsales has accepted the caller\'s password (checked with one call, then remembered for 10 minutes).',
+  extensions: { cost: { type: 'single' } },
+  resolve: async (_root, _args, ctx: GatewayContext) => {
+    await ctx.verifyCredentials();
+    return ctx.rateLimit();
+  },
 }));

@@ -9,6 +9,7 @@ import type { GatewayConfig } from './config.js';
 import { BadUserInputError, toGraphQLError, UnauthenticatedError } from './errors.js';
 import type { CallStats, Credentials, UpstreamClient } from './upstream/types.js';
 import { RequestLoaders } from '../resolvers/loaders.js';
+import type { VerifiedAccounts } from './verified-accounts.js';
 
 /** The shared call budget of an account, as `rateLimit` shows it. */
 export type RateLimitSnapshot = BudgetSnapshot;
@@ -21,6 +22,12 @@ export interface GatewayContext {
   username: string;
   /** The shared call budget of the caller's account, now. */
   rateLimit(): RateLimitSnapshot;
+  /**
+   * Resolves once Upsales has accepted the caller's username and password
+   * (one call, remembered for a while); throws UNAUTHENTICATED or FORBIDDEN.
+   * For what makes no SOAP call of its own.
+   */
+  verifyCredentials(): Promise<void>;
   config: GatewayConfig;
 }
 
@@ -68,6 +75,7 @@ export interface ContextDeps {
   config: GatewayConfig;
   clientFor(credentials: Credentials, stats: CallStats): UpstreamClient;
   rateLimitFor(credentials: Credentials): RateLimitSnapshot;
+  verifiedAccounts: VerifiedAccounts;
 }
 
 export function createContext(deps: ContextDeps, authorization: string | null): GatewayContext {
@@ -82,6 +90,9 @@ export function createContext(deps: ContextDeps, authorization: string | null): 
     stats,
     username: credentials.username,
     rateLimit: () => deps.rateLimitFor(credentials),
+    verifyCredentials: () => deps.verifiedAccounts.verify(credentials, () => upstream.getByCriteria('user', {
+      criteria: [{ field: 'email', operator: 'eq', values: [credentials.username] }], limit: 1,
+    })),
     config: deps.config,
   };
 }

@@ -16,6 +16,7 @@ import type { ImportService } from './import/import-service.js';
 import { attachImports } from './import/request-imports.js';
 import { useImportRoutes } from './import/import-routes.js';
 import type { Upstream } from './upstream/index.js';
+import { VerifiedAccounts } from './verified-accounts.js';
 
 const FIRST_QUERY = `# Send your Upsales username and password as HTTP Basic credentials,
 # or run the gateway with UPSALES_USERNAME / UPSALES_PASSWORD set.
@@ -70,11 +71,16 @@ export interface GatewayDeps {
   schema?: GraphQLSchema;
   /** Mass import jobs (GraphQL API, POST /imports, GET /imports/<id>/results.csv|jsonl); without it, imports are off. */
   imports?: ImportService;
+  /** Credentials Upsales accepted lately; one per gateway. */
+  verifiedAccounts?: VerifiedAccounts;
 }
 
-export function createGateway({ config, upstream, schema = defaultSchema, imports }: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
+export function createGateway({
+  config, upstream, schema = defaultSchema, imports, verifiedAccounts = new VerifiedAccounts(),
+}: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
   const contextDeps = {
     config,
+    verifiedAccounts,
     clientFor: upstream.forCredentials,
     rateLimitFor: (credentials: { username: string }) => upstream.budgetForAccount(credentials.username).snapshot(),
   };

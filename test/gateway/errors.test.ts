@@ -212,25 +212,37 @@ describe('accounting', () => {
   it('rateLimit: the configured limit and window, used growing with the account\'s calls, remaining = limit - used', async () => {
     const limited = await startStack({ sim: UNTHROTTLED.sim, config: { budgetCalls: 40, budgetWindowMs: 60_000 } });
     try {
-      const read = async (as: 'admin' | 'sales') => {
+      const read = async (as: 'admin' | 'sales', calls: number) => {
         const result = await limited.query<{ rateLimit: { limit: number; windowMs: number; used: number; remaining: number; queued: number; inFlight: number; blockedUntil: string | null } }>(
           '{ rateLimit { limit windowMs used remaining queued inFlight blockedUntil } }', { as },
         );
-        expect(result.extensions?.upsales?.soapCalls).toBe(0);
+        expect(result.extensions?.upsales?.soapCalls).toBe(calls);
         return result.data!.rateLimit;
       };
-      expect(await read('admin')).toEqual({ limit: 40, windowMs: 60_000, used: 0, remaining: 40, queued: 0, inFlight: 0, blockedUntil: null });
+      // The first read checks the password with one call (counted in the window); later reads cost nothing.
+      expect(await read('admin', 1)).toEqual({ limit: 40, windowMs: 60_000, used: 1, remaining: 39, queued: 0, inFlight: 0, blockedUntil: null });
       const spent = await limited.query('{ a: clients(first: 1) { totalCount } b: contacts(first: 1) { totalCount } me { name } }');
       expect(spent.extensions?.upsales?.soapCalls).toBe(3);
-      expect(await read('admin')).toEqual({ limit: 40, windowMs: 60_000, used: 3, remaining: 37, queued: 0, inFlight: 0, blockedUntil: null });
+      expect(await read('admin', 0)).toEqual({ limit: 40, windowMs: 60_000, used: 4, remaining: 36, queued: 0, inFlight: 0, blockedUntil: null });
       // Another account has a budget of its own.
-      expect(await read('sales')).toMatchObject({ used: 0, remaining: 40 });
-      // Reading the budget costs nothing.
-      expect(await read('admin')).toMatchObject({ used: 3, remaining: 37 });
-      expect((await limited.stats()).calls.total).toBe(3);
+      expect(await read('sales', 1)).toMatchObject({ used: 1, remaining: 39 });
+      expect(await read('admin', 0)).toMatchObject({ used: 4, remaining: 36 });
+      expect((await limited.stats()).calls.total).toBe(5);
     } finally {
       await limited.close();
     }
+  });
+
+  it('rateLimit answers only to a password Upsales accepts, and remembers no refused one', async () => {
+    const wrong = basic(DEMO_USERS.admin.username, 'not-the-password');
+    for (let i = 0; i < 2; i++) {
+      const result = await stack.query('{ rateLimit { used } }', { authorization: wrong });
+      expect(result.data).toBeNull();
+      expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      expect(result.extensions?.upsales?.soapCalls).toBe(1);
+    }
+    const made = await stack.query('{ rateLimit { used } }', { authorization: basic('nobody@demo.test', 'x') });
+    expect(made.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
 
