@@ -5,7 +5,10 @@
 import { CallBudget, type CallBudgetOptions } from './call-budget.js';
 
 export interface BudgetRegistry {
-  /** The budget of the account `username` at the upstream `baseUrl`, created on first use. */
+  /**
+   * The budget of the account `username` at the upstream `baseUrl`, created on
+   * first use. Ask for it at each use: an idle one may be forgotten.
+   */
   budgetForAccount(baseUrl: string, username: string): CallBudget;
 }
 
@@ -21,6 +24,9 @@ export function createBudgetRegistry(options: CallBudgetOptions = {}): BudgetReg
       const key = accountKey(baseUrl, username);
       let budget = budgetsByAccount.get(key);
       if (!budget) {
+        // Idle budgets are forgotten (a new one is the same), so accounts that
+        // come and go, or usernames Upsales refuses, do not pile up.
+        for (const [other, idle] of budgetsByAccount) if (idle.isIdle()) budgetsByAccount.delete(other);
         budget = new CallBudget(options);
         budgetsByAccount.set(key, budget);
       }

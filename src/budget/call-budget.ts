@@ -116,6 +116,12 @@ export class CallBudget {
     });
   }
 
+  /** Nothing queued, in flight, in the window or blocked: the same as a new budget. */
+  isIdle(): boolean {
+    const { used, queued, blockedUntil } = this.snapshot();
+    return used === 0 && queued === 0 && blockedUntil === null;
+  }
+
   snapshot(): BudgetSnapshot {
     const now = Date.now();
     this.prune(now);

@@ -60,12 +60,13 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const budgetForAccount = (username: string) => budgets.budgetForAccount(baseUrl, username);
 
   function forCredentials(credentials: Credentials, stats: CallStats, priority: CallPriority = 'interactive'): UpstreamClient {
-    const budget = budgetForAccount(credentials.username);
+    // Looked up per call, never kept: the registry may forget an idle budget.
+    const budget = () => budgetForAccount(credentials.username);
 
     /** One SOAP call: budget, header, timeout, fault mapping; returns the response wrapper decoded by `shape`. */
     async function call(service: string, operation: string, args: Record<string, unknown>, shape: RecordShape): Promise<Record<string, unknown>> {
       try {
-        const raw = await budget.run(() => send(service, operation, args), {
+        const raw = await budget().run(() => send(service, operation, args), {
           priority,
           maxWaitMs: options.maxWaitMs,
           onSend: (queuedMs) => {
@@ -146,7 +147,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       getRoles: () => metadata<Role>('getRoles'),
       getCurrencies: () => metadata<Currency>('getCurrencies'),
       getCustomFields: (kind?: string) => metadata<CustomFieldDefinition>('getCustomFields', args(requestArgs.customFieldKind, { kind })),
-      rateLimit: (): BudgetSnapshot => budget.snapshot(),
+      rateLimit: (): BudgetSnapshot => budget().snapshot(),
     };
   }
 

@@ -198,6 +198,23 @@ describe('budgetForAccount', () => {
     expect(registry.budgetForAccount('https://other.example/wsapi', 'admin@demo.test')).not.toBe(a);
     expect(a.snapshot().limit).toBe(7);
   });
+
+  it('forgets idle budgets when another account appears, and keeps a budget with calls in its window', async () => {
+    const registry = createBudgetRegistry({ calls: 7, windowMs: 1000 });
+    const up = fakeUpstream();
+    const busy = registry.budgetForAccount('https://crm.example/wsapi', 'busy@demo.test');
+    const done = busy.run(up.call('one', 10));
+    await vi.advanceTimersByTimeAsync(10);
+    expect(await done).toBe('one');
+    const idle = registry.budgetForAccount('https://crm.example/wsapi', 'idle@demo.test');
+    expect(registry.budgetForAccount('https://crm.example/wsapi', 'busy@demo.test')).toBe(busy);
+    registry.budgetForAccount('https://crm.example/wsapi', 'new@demo.test');
+    expect(registry.budgetForAccount('https://crm.example/wsapi', 'busy@demo.test')).toBe(busy);
+    expect(registry.budgetForAccount('https://crm.example/wsapi', 'idle@demo.test')).not.toBe(idle);
+    // Once its window has passed, the busy one is idle too and may go.
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(busy.isIdle()).toBe(true);
+  });
 });
 
 describe('CallBudget wait limits', () => {
