@@ -14,6 +14,7 @@ import { JobStore } from './job-store.js';
 import { etaSeconds, RateMeter } from './progress.js';
 import { readRecords, SourceError, valueRecords } from './read-records.js';
 import { JobRunner, type StopMode } from './runner.js';
+import { settleMsFromEnv } from './settle.js';
 import { FINAL_STATES, type ImportFormat, type ImportOptions, type JobRecord, type JobView, type SourceInfo } from './types.js';
 import { kindFields } from '../../resolvers/write-fields.js';
 
@@ -36,6 +37,12 @@ export interface ImportServiceOptions {
   batchSize: number;
   /** The configured account, whose jobs resume on start without a caller. */
   account?: Credentials;
+  /**
+   * How long after it was sent a batch of unknown outcome may still be
+   * written upstream (timeout plus grace); it is reconciled no sooner.
+   * @default UPSALES_TIMEOUT_MS + IMPORT_RECONCILE_GRACE_MS from the environment
+   */
+  settleMs?: number;
   /** Where runners tell what they did that is worth knowing (reconciliation). */
   log?(message: string): void;
 }
@@ -56,6 +63,7 @@ const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLow
 
 export class ImportService {
   readonly store: JobStore;
+  private readonly settleMs: number;
   private readonly runners = new Map<string, { runner: JobRunner; finished: Promise<void> }>();
   private readonly credentials = new Map<string, Credentials>();
   private readonly meters = new Map<string, RateMeter>();
@@ -63,6 +71,7 @@ export class ImportService {
 
   constructor(private readonly options: ImportServiceOptions) {
     this.store = options.store;
+    this.settleMs = options.settleMs ?? settleMsFromEnv();
     this.events.setMaxListeners(0);
   }
 
@@ -124,6 +133,7 @@ export class ImportService {
       store: this.store, client, batchSize: this.options.batchSize, concurrency: budget.concurrency,
       onProgress: () => this.publish(id),
       holdsLease: () => this.store.renewLease(id),
+      settleMs: this.settleMs,
       log: this.options.log,
     });
     this.store.setState(id, 'RUNNING');

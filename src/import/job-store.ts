@@ -55,7 +55,9 @@ const toRecord = (r: JobRow): JobRecord => ({
 
 export interface StagedRow { rowNo: number; data: string }
 export interface SentRow { rowNo: number; sent: Record<string, unknown> }
-export interface InflightBatch { id: number; op: 'create' | 'update'; sentAt: number; rows: SentRow[] }
+/** A row in flight: what was sent, and its staged data. */
+export interface InflightRow extends SentRow { data: string }
+export interface InflightBatch { id: number; op: 'create' | 'update'; sentAt: number; rows: InflightRow[] }
 /** The outcome of one row: written (with the Upsales id), failed (with the reason), or back to pending (not written). */
 export type RowResult =
   | { rowNo: number; status: 'created' | 'updated'; upstreamId: number }
@@ -196,10 +198,11 @@ export class JobStore {
   /** Batches sent but without a recorded answer (the process stopped, or the call's outcome was unknown). */
   inflightBatches(id: string): InflightBatch[] {
     const batches = this.db.prepare(`SELECT id, op, sent_at AS sentAt FROM batches WHERE job_id = ? AND state = 'inflight' ORDER BY id`).all(id) as Omit<InflightBatch, 'rows'>[];
-    const rows = this.db.prepare(`SELECT row_no AS rowNo, sent FROM rows WHERE job_id = ? AND batch_id = ? AND status = 'inflight' ORDER BY row_no`);
+    const rows = this.db.prepare(`SELECT row_no AS rowNo, sent, data FROM rows WHERE job_id = ? AND batch_id = ? AND status = 'inflight' ORDER BY row_no`);
     return batches.map((batch) => ({
       ...batch,
-      rows: (rows.all(id, batch.id) as { rowNo: number; sent: string }[]).map((r) => ({ rowNo: r.rowNo, sent: JSON.parse(r.sent) as Record<string, unknown> })),
+      rows: (rows.all(id, batch.id) as { rowNo: number; sent: string; data: string }[])
+        .map((r) => ({ rowNo: r.rowNo, sent: JSON.parse(r.sent) as Record<string, unknown>, data: r.data })),
     }));
   }
 

@@ -9,6 +9,12 @@
  * its per-row outcomes recorded in one transaction. Rows sharing a match key
  * never travel in batches at the same time: a later one waits for the first
  * to be written, then finds it and updates it.
+ *
+ * A batch of unknown outcome (no readable answer, or in flight when the
+ * process stopped) may still be written by Upsales after the client gave up:
+ * aborting the request does not stop it. It stays in flight, its match keys
+ * held, until `settleMs` after it was sent, and only then is reconciled by
+ * lookups; meanwhile the runner works on other batches, or waits.
  */
 import { KINDS, STRUCTS, type FieldSpec, type ItemKind } from '../contract/kinds.js';
 import type { CustomFieldDefinition, Item, ItemResult } from '../contract/types.js';
@@ -18,7 +24,7 @@ import { fromItemError, mayHaveHappened } from '../../resolvers/write-errors.js'
 import { kindFields, writableFields } from '../../resolvers/write-fields.js';
 import { convertFields, type ConvertEnv, type WireItem } from '../../resolvers/write-inputs.js';
 import { ColumnPlan, keyField } from './columns.js';
-import type { JobStore, RowResult } from './job-store.js';
+import type { InflightBatch, JobStore, RowResult } from './job-store.js';
 import { findByValues, keyString, RefResolver } from './lookups.js';
 import { reconcileBatch, type ReconcileContext } from './reconcile.js';
 import { RowDrafter, type RowDraft } from './row-draft.js';
@@ -47,6 +53,12 @@ export interface RunnerDeps {
   onProgress(): void;
   /** Renews the job's lease; false when this process no longer holds it. Checked before every write call. */
   holdsLease(): boolean;
+  /**
+   * How long after a batch was sent its outcome may still change: the
+   * upstream timeout plus a grace. A batch of unknown outcome is looked up
+   * no sooner.
+   */
+  settleMs: number;
   /** Tells what reconciliation found (CLI output). */
   log?(message: string): void;
 }
@@ -64,7 +76,14 @@ export class JobRunner {
   private ownerUserId?: Promise<number>;
   /** Match keys of rows being processed now. */
   private readonly activeKeys = new Set<string>();
+  /** Match keys of rows in batches of unknown outcome, not reconciled yet. */
+  private unsettledKeys = new Set<string>();
+  /** Batches found in flight when the runner started (the process stopped while they were sent). */
+  private readonly interrupted = new Set<number>();
   private progressed = 0;
+  /** Batches left of unknown outcome in the current pass. */
+  private unknown = 0;
+  private wake?: () => void;
 
   constructor(readonly job: JobRecord, private readonly deps: RunnerDeps) {
     this.kind = job.kind;
@@ -85,24 +104,39 @@ export class JobRunner {
   /** Stops after the batches in flight are answered and recorded. */
   stop(mode: StopMode): void {
     this.stopping ??= mode;
+    this.wake?.();
   }
 
   async run(): Promise<RunEnd> {
+    const { store } = this.deps;
     try {
-      const interrupted = this.deps.store.inflightBatches(this.job.id);
-      let found = 0;
-      for (const batch of interrupted) {
-        found += await reconcileBatch(this.reconcileContext(), batch);
-        this.deps.onProgress();
-      }
-      if (interrupted.length) {
-        const rows = interrupted.reduce((sum, b) => sum + b.rows.length, 0);
-        this.deps.log?.(`Reconciled ${interrupted.length} batch(es) in flight when the job stopped: ${found} of ${rows} rows were written; the others go again`);
-      }
-      while (!this.stopping && this.deps.store.countRows(this.job.id, 'pending') > 0) {
-        const before = this.progressed;
-        await this.pass();
-        if (this.progressed === before && !this.stopping) throw new JobStop('Upsales did not answer the last batches; resume the import to try again');
+      for (const batch of store.inflightBatches(this.job.id)) this.interrupted.add(batch.id);
+      /** `progressed` when a pass got no answer at all; the job pauses if its batches then turn out unwritten. */
+      let stalledAt: number | null = null;
+      for (;;) {
+        await this.reconcileDue();
+        if (this.stopping === 'lost') break;
+        const waiting = store.inflightBatches(this.job.id);
+        // A cancel waits to settle what is in flight, so that every row of the job ends with an outcome.
+        if (this.stopping && (this.stopping !== 'cancel' || waiting.length === 0)) break;
+        if (stalledAt !== null && waiting.length === 0) {
+          if (this.progressed === stalledAt) throw new JobStop('Upsales did not answer the last batches; resume the import to try again');
+          stalledAt = null;
+        }
+        const pending = this.stopping ? 0 : store.countRows(this.job.id, 'pending');
+        if (pending === 0 && waiting.length === 0) break;
+        if (pending > 0 && stalledAt === null) {
+          this.holdKeys(waiting);
+          const before: number = this.progressed;
+          this.unknown = 0;
+          await this.pass();
+          if (this.progressed === before && !this.stopping) {
+            if (this.unknown === 0 && store.inflightBatches(this.job.id).length === 0) throw new JobStop('The import made no progress; resume it to try again');
+            if (this.unknown > 0) stalledAt = before;
+          }
+          continue;
+        }
+        await this.sleepUntil(Math.min(...waiting.map((b) => b.sentAt)) + this.deps.settleMs);
       }
     } catch (error) {
       if (error instanceof LeaseLost) return { state: 'LOST' };
@@ -114,6 +148,46 @@ export class JobRunner {
     if (this.stopping === 'shutdown') return { state: 'SHUTDOWN' };
     if (this.stopping === 'lost') return { state: 'LOST' };
     return { state: 'COMPLETED' };
+  }
+
+  /** Reconciles the batches of unknown outcome sent at least `settleMs` ago. */
+  private async reconcileDue(): Promise<void> {
+    const now = Date.now();
+    const due = this.deps.store.inflightBatches(this.job.id).filter((b) => b.sentAt + this.deps.settleMs <= now);
+    let batches = 0;
+    let found = 0;
+    let rows = 0;
+    for (const batch of due) {
+      const written = await reconcileBatch(this.reconcileContext(), batch);
+      this.progressed += written;
+      this.deps.onProgress();
+      if (!this.interrupted.delete(batch.id)) continue;
+      batches += 1;
+      found += written;
+      rows += batch.rows.length;
+    }
+    if (batches) this.deps.log?.(`Reconciled ${batches} batch(es) in flight when the job stopped: ${found} of ${rows} rows were written; the others go again`);
+  }
+
+  /** Holds the match keys of rows in batches of unknown outcome: rows with those keys wait for the reconciliation. */
+  private holdKeys(waiting: InflightBatch[]): void {
+    this.unsettledKeys = new Set();
+    if (!this.matchName) return;
+    for (const row of waiting.flatMap((b) => b.rows)) {
+      const key = this.matchKey(this.drafter.draft(row.rowNo, row.data));
+      if (key !== null) this.unsettledKeys.add(key);
+    }
+  }
+
+  private async sleepUntil(time: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, time - Date.now()));
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
   }
 
   private reconcileContext(): ReconcileContext {
@@ -184,7 +258,7 @@ export class JobRunner {
             continue;
           }
           // Another batch carries this key now: this row waits for the next pass.
-          if (this.activeKeys.has(key)) continue;
+          if (this.activeKeys.has(key) || this.unsettledKeys.has(key)) continue;
           this.activeKeys.add(key);
         }
         batch.push(draft);
@@ -257,8 +331,12 @@ export class JobRunner {
       results = await client[op](this.kind, ready.map((r) => r.item));
     } catch (error) {
       if (mayHaveHappened(error)) {
-        const [batch] = store.inflightBatches(this.job.id).filter((b) => b.id === batchId);
-        if (batch) this.progressed += await reconcileBatch(this.reconcileContext(), batch);
+        // Unknown outcome: Upsales may still write it; it stays in flight until it can be reconciled (run).
+        this.unknown += 1;
+        for (const r of ready) {
+          const key = this.matchKey(r.draft);
+          if (key !== null) this.unsettledKeys.add(key);
+        }
         this.deps.onProgress();
         return;
       }

@@ -37,6 +37,8 @@ function cli(args: string[], dataDir: string): { child: ChildProcess; output: Pr
     env: {
       ...process.env, UPSALES_URL: sim.url, UPSALES_USERNAME: DEMO_USERS.admin.username, UPSALES_PASSWORD: DEMO_USERS.admin.password,
       DATA_DIR: dataDir, UPSALES_BUDGET_CALLS: '18', UPSALES_BUDGET_WINDOW_MS: '1000', UPSALES_BATCH_SIZE: '10', IMPORT_PROGRESS_MS: '200',
+      // The batch in flight at the kill is looked up 2.3 s after it was sent, not sooner.
+      UPSALES_TIMEOUT_MS: '2000', IMPORT_RECONCILE_GRACE_MS: '300',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

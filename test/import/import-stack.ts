@@ -49,7 +49,9 @@ export async function startImportStack(options: { sim?: SimulatorOptions; config
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'import-test-'));
   let store = new JobStore(dataDir);
-  let imports = new ImportService({ store, upstream, batchSize: config.batchSize, account: options.account });
+  // A batch of unknown outcome is looked up this long after it was sent (no call here times out: it only matters after a crash).
+  const settleMs = config.timeoutMs + 200;
+  let imports = new ImportService({ store, upstream, batchSize: config.batchSize, account: options.account, settleMs });
   let yoga = createGateway({ config, upstream, imports });
   const origin = new URL(sim.url).origin;
   const auth = (as: DemoUser) => basic(DEMO_USERS[as].username, DEMO_USERS[as].password);
@@ -79,7 +81,7 @@ export async function startImportStack(options: { sim?: SimulatorOptions; config
       await imports.close();
       store.close();
       store = new JobStore(dataDir);
-      imports = new ImportService({ store, upstream, batchSize: config.batchSize, account });
+      imports = new ImportService({ store, upstream, batchSize: config.batchSize, account, settleMs });
       yoga = createGateway({ config, upstream, imports });
       stack.imports = imports;
       await imports.resumeOpenJobs();
