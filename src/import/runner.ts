@@ -331,13 +331,8 @@ export class JobRunner {
       results = await client[op](this.kind, ready.map((r) => r.item));
     } catch (error) {
       if (mayHaveHappened(error)) {
-        // Unknown outcome: Upsales may still write it; it stays in flight until it can be reconciled (run).
-        this.unknown += 1;
-        for (const r of ready) {
-          const key = this.matchKey(r.draft);
-          if (key !== null) this.unsettledKeys.add(key);
-        }
-        this.deps.onProgress();
+        // Unknown outcome: Upsales may still write it.
+        this.leaveUnknown(ready);
         return;
       }
       const kind = (error as { kind?: string }).kind ?? '';
@@ -350,13 +345,28 @@ export class JobRunner {
       return;
     }
     const byIndex = new Map(results.map((r) => [r.index, r]));
-    const outcomes = ready.map((r, i): RowResult => {
+    const outcomes: RowResult[] = [];
+    const unknown: Ready[] = [];
+    ready.forEach((r, i) => {
       const result = byIndex.get(i);
-      if (result?.success && result.item?.id) return { rowNo: r.draft.rowNo, status: op === 'create' ? 'created' : 'updated', upstreamId: result.item.id };
-      if (!result) return { rowNo: r.draft.rowNo, status: 'failed', reason: 'Upsales sent no result for this row' };
-      const error = fromItemError(result.error, null);
-      return { rowNo: r.draft.rowNo, status: 'failed', reason: error.message, upstreamId: op === 'update' ? (r.item.id as number) : null };
+      const id = result?.item?.id ?? (op === 'update' ? (r.item.id as number) : undefined);
+      if (result?.success && id) outcomes.push({ rowNo: r.draft.rowNo, status: op === 'create' ? 'created' : 'updated', upstreamId: id });
+      // Written without a readable id, or no word on the row: it may be written, so it is looked up, never failed (a failed row invites a resend).
+      else if (!result || result.success) unknown.push(r);
+      else outcomes.push({ rowNo: r.draft.rowNo, status: 'failed', reason: fromItemError(result.error, null).message, upstreamId: op === 'update' ? (r.item.id as number) : null });
     });
-    this.recorded(outcomes, batchId);
+    // The batch stays open (its unknown rows in flight) until it is reconciled.
+    this.recorded(outcomes, unknown.length ? undefined : batchId);
+    if (unknown.length) this.leaveUnknown(unknown);
+  }
+
+  /** Rows of unknown outcome stay in flight, their match keys held, until their batch can be reconciled (run). */
+  private leaveUnknown(rows: Ready[]): void {
+    this.unknown += 1;
+    for (const r of rows) {
+      const key = this.matchKey(r.draft);
+      if (key !== null) this.unsettledKeys.add(key);
+    }
+    this.deps.onProgress();
   }
 }
