@@ -3,6 +3,11 @@
  * call upstream carry `extensions.cost`; the walk multiplies by the page
  * sizes the query asks for (`first`) and by {@link LIST_SIZE_BOUND} for
  * embedded lists, the way GitHub's and Shopify's query costs do.
+ *
+ * A nested connection is counted as one page per group of parents. When the
+ * data is denser (a group's children fill more than a page), the relation
+ * loader spends the extra calls only while the request has them left under
+ * MAX_QUERY_CALLS, and otherwise refuses that field before spending them.
  */
 import {
   getNamedType, isAbstractType, isObjectType, Kind, valueFromASTUntyped,
@@ -11,7 +16,7 @@ import {
 } from 'graphql';
 import { MAX_LIMIT } from '../src/contract/wire.js';
 import { ID_BATCH } from './loaders.js';
-import { NESTED_PAGE, ROOT_PAGE } from './paging.js';
+import { decodeCursor, NESTED_PAGE, ROOT_PAGE } from './paging.js';
 
 /** What a field costs. */
 export type FieldCost =
@@ -57,6 +62,20 @@ function intArg(node: FieldNode, name: string, variables: Record<string, unknown
     return typeof v === 'number' ? v : undefined;
   }
   return undefined;
+}
+
+/** Where `after` starts a page (0 without it, or when it is no cursor: execution will refuse it). */
+function offsetArg(node: FieldNode, variables: Record<string, unknown>): number {
+  const arg = node.arguments?.find((a) => a.name.value === 'after');
+  const cursor = !arg ? undefined
+    : arg.value.kind === Kind.STRING ? arg.value.value
+      : arg.value.kind === Kind.VARIABLE ? variables[arg.value.name.value] : undefined;
+  if (typeof cursor !== 'string') return 0;
+  try {
+    return decodeCursor(cursor) + 1;
+  } catch {
+    return 0;
+  }
 }
 
 function listArgLength(node: FieldNode, name: string, variables: Record<string, unknown>): number {
@@ -146,7 +165,8 @@ export function estimateCalls(
       }
       case 'relation': {
         const first = Math.min(intArg(node, 'first', variables) ?? NESTED_PAGE.defaultSize, NESTED_PAGE.maxSize);
-        const perCall = Math.max(1, Math.floor(MAX_LIMIT / Math.max(1, first)));
+        // Parents share a call while each one's offset + first items fit a page.
+        const perCall = Math.max(1, Math.floor(MAX_LIMIT / Math.max(1, offsetArg(node, variables) + first)));
         return Math.ceil(parents / perCall) + below(parents * first);
       }
       case 'byId': {

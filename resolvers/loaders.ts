@@ -8,7 +8,7 @@ import DataLoader from 'dataloader';
 import { KINDS, type ItemKind } from '../src/contract/kinds.js';
 import type { Criterion, CustomFieldDefinition, Item, Metadata, SortSpec } from '../src/contract/types.js';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../src/contract/wire.js';
-import { NotFoundError, toGraphQLError } from '../src/errors.js';
+import { BadUserInputError, NotFoundError, toGraphQLError } from '../src/errors.js';
 import type { UpstreamClient } from '../src/upstream/types.js';
 import { idsAt, type Relation } from './relations.js';
 
@@ -22,11 +22,15 @@ export const ID_BATCH = DEFAULT_LIMIT;
 export async function loadByIds(upstream: UpstreamClient, kind: ItemKind, ids: readonly number[]): Promise<(Item | Error)[]> {
   try {
     const unique = [...new Set(ids)];
-    const { items } = await upstream.getByCriteria(kind, {
-      criteria: [{ field: 'id', operator: 'in', values: unique.map(String) }],
-      limit: unique.length,
-    });
-    const byId = new Map(items.map((item) => [item.id, item]));
+    const byId = new Map<number | undefined, Item>();
+    for (let start = 0; start < unique.length; start += ID_BATCH) {
+      const chunk = unique.slice(start, start + ID_BATCH);
+      const { items } = await upstream.getByCriteria(kind, {
+        criteria: [{ field: 'id', operator: 'in', values: chunk.map(String) }],
+        limit: chunk.length,
+      });
+      for (const item of items) byId.set(item.id, item);
+    }
     return ids.map((id) => byId.get(id) ?? new NotFoundError(`${KINDS[kind].typeName} ${id}`));
   } catch (error) {
     const mapped = toGraphQLError(error);
@@ -42,6 +46,12 @@ export async function fetchAll(upstream: UpstreamClient, kind: ItemKind, criteri
     items.push(...page.items);
     if (page.items.length === 0 || items.length >= page.total) return items;
   }
+}
+
+/** The related items of one parent (at least its first `perParent`), and how many there are. */
+export interface RelationGroup {
+  items: Item[];
+  total: number;
 }
 
 export interface RelationQuery {
@@ -64,33 +74,69 @@ const META_CALLS: { [K in keyof MetaLists]: (upstream: UpstreamClient) => Promis
 
 /** The loaders and memos of one request, bound to the caller's upstream client. */
 export class RequestLoaders {
-  private readonly relationLoaders = new Map<string, DataLoader<number, Item[]>>();
+  private readonly relationLoaders = new Map<string, DataLoader<number, RelationGroup>>();
   private readonly metaMemo = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly upstream: UpstreamClient) {}
+  /** `callsLeft`: SOAP calls this request may still make. */
+  constructor(private readonly upstream: UpstreamClient, private readonly callsLeft: () => number = () => Infinity) {}
 
   /** Children of many parents through one relation, with the same filter and order. */
-  relation(relation: Relation, query: RelationQuery): DataLoader<number, Item[]> {
+  relation(relation: Relation, query: RelationQuery): DataLoader<number, RelationGroup> {
     const key = `${relation.parent}.${relation.name}:${JSON.stringify(query)}`;
     let loader = this.relationLoaders.get(key);
     if (!loader) {
-      loader = new DataLoader<number, Item[]>(
-        async (parentIds) => {
-          const items = await fetchAll(this.upstream, relation.kind, [
-            { field: relation.foreignKey, operator: 'in', values: parentIds.map(String) },
-            ...query.criteria,
-          ], query.sort);
-          const groups = new Map<number, Item[]>(parentIds.map((id) => [id, []]));
-          for (const item of items) {
-            for (const id of new Set(idsAt(item, relation.foreignKey))) groups.get(id)?.push(item);
-          }
-          return parentIds.map((id) => groups.get(id)!);
-        },
+      loader = new DataLoader<number, RelationGroup>(
+        (parentIds) => this.loadGroups(relation, query, parentIds),
         { maxBatchSize: Math.max(1, Math.floor(MAX_LIMIT / Math.max(1, query.perParent))) },
       );
       this.relationLoaders.set(key, loader);
     }
     return loader;
+  }
+
+  /**
+   * One criteria call by foreign key for all parents, grouped back. When the
+   * children do not fit one page, the rest costs either the remaining pages
+   * or one call per parent (for its first `perParent` and its total),
+   * whichever is fewer, and only if the request can still afford it.
+   */
+  private async loadGroups(relation: Relation, query: RelationQuery, parentIds: readonly number[]): Promise<RelationGroup[]> {
+    const criteria = [{ field: relation.foreignKey, operator: 'in' as const, values: parentIds.map(String) }, ...query.criteria];
+    const page = await this.upstream.getByCriteria(relation.kind, { criteria, sort: query.sort, limit: MAX_LIMIT });
+    if (page.items.length < page.total) {
+      const pages = Math.ceil((page.total - page.items.length) / MAX_LIMIT);
+      if (parentIds.length <= pages) {
+        this.afford(parentIds.length, relation, page.total);
+        return Promise.all(parentIds.map(async (id) => {
+          const own = await this.upstream.getByCriteria(relation.kind, {
+            criteria: [{ field: relation.foreignKey, operator: 'eq', values: [String(id)] }, ...query.criteria],
+            sort: query.sort, limit: Math.max(1, query.perParent),
+          });
+          return { items: own.items, total: own.total };
+        }));
+      }
+      this.afford(pages, relation, page.total);
+      for (let offset = page.items.length; offset < page.total; offset += MAX_LIMIT) {
+        const next = await this.upstream.getByCriteria(relation.kind, { criteria, sort: query.sort, limit: MAX_LIMIT, offset });
+        if (next.items.length === 0) break;
+        page.items.push(...next.items);
+      }
+    }
+    const groups = new Map<number, Item[]>(parentIds.map((id) => [id, []]));
+    for (const item of page.items) {
+      for (const id of new Set(idsAt(item, relation.foreignKey))) groups.get(id)?.push(item);
+    }
+    return parentIds.map((id) => ({ items: groups.get(id)!, total: groups.get(id)!.length }));
+  }
+
+  /** Refuses, before spending them, calls this request cannot make any more. */
+  private afford(calls: number, relation: Relation, total: number): void {
+    const left = this.callsLeft();
+    if (calls > left) {
+      throw new BadUserInputError(
+        `${relation.name}: these parents have ${total} related items, which need ${calls} more SOAP calls; this query has ${left} left of MAX_QUERY_CALLS. Narrow it with filter or ask for fewer parents`,
+      );
+    }
   }
 
   /** A metadata list, fetched at most once in this request. */

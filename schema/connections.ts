@@ -128,9 +128,9 @@ export async function relationConnection(ctx: GatewayContext, relation: Relation
   const criteria = await criteriaFor(ctx, relation.kind, args.filter);
   const sort = orderToSort(relation.kind, args.orderBy);
   const group = await ctx.loaders.relation(relation, { criteria, sort, perParent: offset + limit }).load(parentId);
-  const items = group.slice(offset, offset + limit);
+  const items = group.items.slice(offset, offset + limit);
   primeNodes(ctx, relation.kind, items);
-  return toPage(items, offset, group.length);
+  return toPage(items, offset, group.total);
 }
 
 export { NESTED_PAGE, ROOT_PAGE };

@@ -49,9 +49,10 @@ const LOCAL_METHODS = new Set<PropertyKey>(['rateLimit']);
  * with a code, and it has this request's call ceiling: a query may never make
  * more SOAP calls than MAX_QUERY_CALLS, whatever the data turns out to be.
  */
-function withCallCeiling(client: UpstreamClient, limit: number): UpstreamClient {
+function withCallCeiling(client: UpstreamClient, limit: number): { client: UpstreamClient; callsLeft: () => number } {
   let started = 0;
-  return new Proxy(client, {
+  const callsLeft = () => Math.max(0, limit - started);
+  return { callsLeft, client: new Proxy(client, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || LOCAL_METHODS.has(property)) return value;
@@ -68,7 +69,7 @@ function withCallCeiling(client: UpstreamClient, limit: number): UpstreamClient 
         });
       };
     },
-  });
+  }) };
 }
 
 export interface ContextDeps {
@@ -82,11 +83,11 @@ export function createContext(deps: ContextDeps, authorization: string | null): 
   const credentials = basicCredentials(authorization) ?? deps.config.defaultCredentials;
   if (!credentials) throw new UnauthenticatedError();
   const stats: CallStats = { calls: 0, queuedMs: 0, log: [] };
-  const upstream = withCallCeiling(deps.clientFor(credentials, stats), deps.config.maxQueryCalls);
+  const { client: upstream, callsLeft } = withCallCeiling(deps.clientFor(credentials, stats), deps.config.maxQueryCalls);
   return {
     ...initContextCache(),
     upstream,
-    loaders: new RequestLoaders(upstream),
+    loaders: new RequestLoaders(upstream, callsLeft),
     stats,
     username: credentials.username,
     rateLimit: () => deps.rateLimitFor(credentials),

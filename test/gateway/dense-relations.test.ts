@@ -1,0 +1,73 @@
+/**
+ * Nested connections whose children do not fit one upstream page: the rest
+ * costs the fewer of the remaining pages and one call per parent, and is
+ * refused before any call the query cannot afford.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startStack, UNTHROTTLED, type Stack } from '../helpers/stack.js';
+
+let stack: Stack;
+let tight: Stack;
+beforeAll(async () => {
+  // 15,000 activities over a handful of activity types: thousands per type.
+  stack = await startStack({ sim: { ...UNTHROTTLED.sim, scale: 5 }, config: UNTHROTTLED.config });
+  tight = await startStack({ sim: { ...UNTHROTTLED.sim, scale: 5 }, config: { ...UNTHROTTLED.config, maxQueryCalls: 4 } });
+});
+afterAll(async () => {
+  await stack.close();
+  await tight.close();
+});
+
+type Types = { activityTypes: { id: number; activities: { totalCount: number; nodes: { upsalesId: number }[] } }[] };
+const QUERY = '{ activityTypes { id activities(first: 2, orderBy: [{ field: date, direction: DESC }]) { totalCount nodes { upsalesId } } } }';
+
+it('one call per parent when that is fewer than the remaining pages, with exact totals and pages', async () => {
+  await stack.resetStats();
+  const result = await stack.query<Types>(QUERY);
+  expect(result.errors).toBeUndefined();
+  const types = result.data!.activityTypes;
+  const stats = await stack.stats();
+  // The metadata list, the first batched page, then one call per type.
+  expect(stats.calls.byOperation).toEqual({
+    'MetadataService.getActivityTypes': 1,
+    'ActivityService.getByCriteria': 1 + types.length,
+  });
+  for (const type of types) {
+    const alone = await stack.query<{ activities: { totalCount: number; nodes: { upsalesId: number }[] } }>(
+      `query($t: Int!) { activities(first: 2, filter: { activityType: { eq: $t } }, orderBy: [{ field: date, direction: DESC }]) { totalCount nodes { upsalesId } } }`,
+      { variables: { t: type.id } },
+    );
+    expect(type.activities).toEqual(alone.data!.activities);
+  }
+  expect(types.reduce((sum, type) => sum + type.activities.totalCount, 0)).toBeGreaterThan(2000);
+});
+
+it('refuses the field before spending calls the query has not got left', async () => {
+  await tight.resetStats();
+  const result = await tight.query<Types>(QUERY);
+  expect(result.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+  expect(result.errors?.[0]?.message).toMatch(/need \d+ more SOAP calls; this query has 2 left of MAX_QUERY_CALLS/);
+  // Only the metadata list and the first page were sent.
+  expect((await tight.stats()).calls.total).toBe(2);
+});
+
+it('the remaining pages when they are fewer than the parents, grouped back exactly', async () => {
+  type Users = { users: { nodes: { upsalesId: number; activities: { totalCount: number; nodes: { upsalesId: number }[] } }[] } };
+  await stack.resetStats();
+  const result = await stack.query<Users>('{ users(first: 15) { nodes { upsalesId activities(first: 1) { totalCount nodes { upsalesId } } } } }');
+  expect(result.errors).toBeUndefined();
+  const users = result.data!.users.nodes;
+  const total = users.reduce((sum, user) => sum + user.activities.totalCount, 0);
+  expect(total).toBeGreaterThan(4000);
+  const stats = await stack.stats();
+  // One page for the users, then every page of their activities (2,000 a page): fewer than one call per user.
+  const pages = Math.ceil((await stack.query<{ activities: { totalCount: number } }>('{ activities(first: 0) { totalCount } }')).data!.activities.totalCount / 2000);
+  expect(pages).toBeLessThan(users.length);
+  expect(stats.calls.byOperation).toEqual({ 'UserService.getByCriteria': 1, 'ActivityService.getByCriteria': pages });
+  for (const user of users.slice(0, 3)) {
+    const alone = await stack.query<{ activities: { totalCount: number; nodes: { upsalesId: number }[] } }>(
+      `query($u: ID!) { activities(first: 1, filter: { users: { eq: $u } }) { totalCount nodes { upsalesId } } }`, { variables: { u: String(user.upsalesId) } },
+    );
+    expect(user.activities).toEqual(alone.data!.activities);
+  }
+});
