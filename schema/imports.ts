@@ -16,10 +16,15 @@ import { ImportJob, ImportKind, ImportOptionsInput } from './import-types.js';
 
 builder.subscriptionType({ description: 'Live updates, over Server-Sent Events (send `Accept: text/event-stream`).' });
 
-/** The request's import service; its failures as coded GraphQL errors. */
+/**
+ * The request's import service, once Upsales has accepted the caller's
+ * password (these operations make no SOAP call of their own, so the username
+ * alone would otherwise be trusted); its failures as coded GraphQL errors.
+ */
 async function imports<T>(ctx: GatewayContext, use: (imports: RequestImports) => T | Promise<T>): Promise<T> {
   const bound = importsOf(ctx);
   if (!bound) throw new BadUserInputError('Imports are not enabled on this gateway');
+  await ctx.verifyCredentials();
   try {
     return await use(bound);
   } catch (error) {

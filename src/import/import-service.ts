@@ -254,11 +254,6 @@ export class ImportService {
     return this.view(this.store.job(id)!);
   }
 
-  /** Whether the caller's credentials are those a running job of theirs holds (no upstream call needed). */
-  holds(credentials: Credentials): boolean {
-    return [...this.credentials.values()].some((c) => same(c.username, credentials.username) && c.password === credentials.password);
-  }
-
   /** The job now, then at each change, until it is completed, failed or cancelled. */
   async *watch(owner: string, id: string, signal?: AbortSignal): AsyncGenerator<JobView> {
     const first = this.get(owner, id);

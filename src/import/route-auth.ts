@@ -1,17 +1,21 @@
 /**
  * Who calls an import HTTP route: HTTP Basic credentials, or the configured
- * account, as for GraphQL. Credentials a running job of theirs holds (or the
- * configured account's) are accepted as they are; others are checked with
- * one upstream call. Credentials never appear in an answer.
+ * account, as for GraphQL. Only credentials Upsales accepted are served:
+ * checked with one upstream call, then remembered in the gateway's
+ * {@link VerifiedAccounts} (shared with GraphQL). Credentials never appear in
+ * an answer.
  */
 import { basicCredentials } from '../context.js';
 import type { Credentials, UpstreamClient } from '../upstream/types.js';
+import type { VerifiedAccounts } from '../verified-accounts.js';
 import type { ImportService } from './import-service.js';
 
 export interface ImportRouteDeps {
   imports: ImportService;
   defaultCredentials?: Credentials;
   clientFor(credentials: Credentials): UpstreamClient;
+  /** The gateway's cache of accepted credentials. */
+  verifiedAccounts: VerifiedAccounts;
 }
 
 export const CHALLENGE = { 'www-authenticate': 'Basic realm="Upsales", charset="UTF-8"' };
@@ -23,10 +27,10 @@ export interface Refusal {
 }
 
 async function refusal(deps: ImportRouteDeps, credentials: Credentials): Promise<Refusal | null> {
-  const def = deps.defaultCredentials;
-  if (deps.imports.holds(credentials) || (def && def.username === credentials.username && def.password === credentials.password)) return null;
   try {
-    await deps.clientFor(credentials).getByCriteria('user', { criteria: [{ field: 'email', operator: 'eq', values: [credentials.username] }], limit: 1 });
+    await deps.verifiedAccounts.verify(credentials, () => deps.clientFor(credentials).getByCriteria('user', {
+      criteria: [{ field: 'email', operator: 'eq', values: [credentials.username] }], limit: 1,
+    }));
     return null;
   } catch (error) {
     const kind = (error as { kind?: string }).kind;
