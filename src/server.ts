@@ -100,6 +100,7 @@ export function createGateway({
       ...(imports ? [useImportRoutes({
         imports,
         defaultCredentials: config.defaultCredentials,
+        verifiedAccounts,
         clientFor: (credentials) => upstream.forCredentials(credentials, { calls: 0, queuedMs: 0, log: [] }),
       })] : []),
     ],
