@@ -58,7 +58,8 @@ export interface UpdateEntry { id: unknown; input: Input }
 
 const isWritten = (o: WriteOutcome) => o.status === 'WRITTEN' || o.status === 'CONFIRMED_AFTER_TIMEOUT';
 const UNCERTAIN_CREATE = 'Upsales did not answer in time: this item may have been created. Look it up before creating it again.';
-const NOT_CREATED = 'Upsales did not answer in time, and no such item was found afterwards: it was not created. It is safe to send again.';
+const WRITTEN_UNSEEN = 'Upsales reports this item written but sent nothing back: look it up before writing it again.';
+const NOT_FOUND_YET = 'Upsales did not answer in time, and no such item was found right after: Upsales may still be writing it. Look it up again before creating it again.';
 const UNCERTAIN_CHANGE = 'Upsales did not answer in time and the change could not be confirmed. It is safe to send again.';
 
 class Outcomes {
@@ -89,6 +90,13 @@ class Outcomes {
   }
 
   /** Maps one upstream item error to the caller's input path. */
+  /** Upsales' answer for one item: written, refused, or written with nothing to show (then uncertain, never "failed"). */
+  answered(index: number, result: ItemResult, mergedRows = false): void {
+    if (result.success && result.item) this.written(index, result.item);
+    else if (result.success) this.fail(index, [{ code: 'UPSTREAM_UNCERTAIN', message: WRITTEN_UNSEEN, field: null }], 'UNCERTAIN');
+    else this.itemError(index, result.error, mergedRows);
+  }
+
   itemError(index: number, error: ItemError | undefined, mergedRows = false): void {
     const field = inputPath(kindFields(this.target.kind), error?.field, mergedRows);
     this.fail(index, [fromItemError(error, field ? [...this.path(index, 'input'), ...field] : null)]);
@@ -167,14 +175,14 @@ export async function createItems(target: WriteTarget, inputs: Input[]): Promise
   }
   await send<(typeof ready)[number], ItemResult>(target, outcomes, ready,
     (chunk) => ctx.upstream.create(kind, chunk.map((entry) => entry.item)),
-    (entry, result) => (result.success && result.item ? outcomes.written(entry.index, result.item) : outcomes.itemError(entry.index, result.error)),
+    (entry, result) => outcomes.answered(entry.index, result),
     async (chunk, startedAt) => {
       const found = await findCreated(ctx.upstream, kind, chunk.map((entry) => entry.item), startedAt);
       for (const [i, entry] of chunk.entries()) {
         const item = found[i];
         if (item) outcomes.written(entry.index, item, 'CONFIRMED_AFTER_TIMEOUT');
-        else if (item === null) outcomes.fail(entry.index, [{ code: 'UPSTREAM_ERROR', message: NOT_CREATED, field: null }]);
-        else outcomes.fail(entry.index, [{ code: 'UPSTREAM_UNCERTAIN', message: UNCERTAIN_CREATE, field: null }], 'UNCERTAIN');
+        // Not found is no proof: an aborted call may still land after the lookup.
+        else outcomes.fail(entry.index, [{ code: 'UPSTREAM_UNCERTAIN', message: item === null ? NOT_FOUND_YET : UNCERTAIN_CREATE, field: null }], 'UNCERTAIN');
       }
     });
   refreshCaches(target, outcomes.list, false);
@@ -232,9 +240,7 @@ export async function updateItems(target: WriteTarget, entries: UpdateEntry[]): 
   }
   await send<(typeof ready)[number], ItemResult>(target, outcomes, ready,
     (chunk) => ctx.upstream.update(kind, chunk.map((entry) => entry.item)),
-    (entry, result) => (result.success && result.item
-      ? outcomes.written(entry.index, result.item)
-      : outcomes.itemError(entry.index, result.error, entry.mergedRows)),
+    (entry, result) => outcomes.answered(entry.index, result, entry.mergedRows),
     async (chunk, startedAt) => {
       const confirmed = await confirmUpdates(ctx.upstream, kind, chunk.map((entry) => entry.item), startedAt).catch(() => []);
       for (const [i, entry] of chunk.entries()) {
