@@ -54,9 +54,12 @@ describe('CSV clients', () => {
     expect(first).toMatchObject({ state: 'COMPLETED', reason: null, total: 44, done: 44, created: 40, updated: 0, failed: 4 });
     // Rows 42 and 44 fail as read; the rest go in batches of 20 (1-20, 21-40, and 41 + 43, which fail once
     // found to be new: a create needs a name, and the custom value is checked against its definition).
-    // Per batch one match lookup; one create per batch of good rows; custom field definitions once.
+    // Per batch one match lookup; one create per batch of good rows; custom field definitions once;
+    // and the caller's password checked once (import operations make no call of their own).
     const stats = await stack.stats();
-    expect(stats.calls.byOperation).toEqual({ 'ClientService.getByCriteria': 3, 'ClientService.create': 2, 'MetadataService.getCustomFields': 1 });
+    expect(stats.calls.byOperation).toEqual({
+      'ClientService.getByCriteria': 3, 'ClientService.create': 2, 'MetadataService.getCustomFields': 1, 'UserService.getByCriteria': 1,
+    });
     const stored = await stack.items('client', [{ field: 'name', operator: 'startsWith', values: ['IMPA'] }]);
     expect(stored).toHaveLength(CLIENTS);
     const byOrgNo = new Map(stored.map((c) => [c.orgNo, c]));
