@@ -28,6 +28,9 @@ export class ImportInputError extends Error {
 /** No job of that id belongs to the caller. */
 export class ImportNotFoundError extends Error {}
 
+/** Added to the throttle window a job taken over from a dead process waits out. */
+const TAKEOVER_MARGIN_MS = 1000;
+
 export const NEEDS_OWNER = "needs its owner's credentials: the owner resumes it with resumeImport";
 
 export interface ImportServiceOptions {
@@ -126,14 +129,18 @@ export class ImportService {
     if (this.runners.has(id)) return true;
     const job = this.store.job(id)!;
     const credentials = this.credentials.get(id);
-    if (!credentials || !this.store.acquireLease(id)) return false;
+    const taken = credentials && this.store.acquireLease(id);
+    if (!credentials || !taken) return false;
     const budget = this.options.upstream.budgetForAccount(credentials.username);
+    // The calls of a process that died holding the job still count upstream for a window: let it pass first.
+    const notBefore = taken === 'taken over' ? Date.now() + budget.snapshot().windowMs + TAKEOVER_MARGIN_MS : 0;
     const client = this.options.upstream.forCredentials(credentials, { calls: 0, queuedMs: 0, log: [] }, 'background');
     const runner = new JobRunner(job, {
       store: this.store, client, batchSize: this.options.batchSize, concurrency: budget.concurrency,
       onProgress: () => this.publish(id),
       holdsLease: () => this.store.renewLease(id),
       settleMs: this.settleMs,
+      notBefore,
       log: this.options.log,
     });
     this.store.setState(id, 'RUNNING');

@@ -133,13 +133,19 @@ export class JobStore {
   }
 
   /** Takes the job for this process unless a live runner elsewhere holds it. */
-  acquireLease(id: string): boolean {
+  /**
+   * Takes the job for this process unless a live one holds it. `'taken over'`
+   * when a process that died held it: its last calls may still count in the
+   * upstream's throttle window.
+   */
+  acquireLease(id: string): false | 'free' | 'taken over' {
     return this.db.transaction(() => {
       const row = this.db.prepare('SELECT lease, lease_until FROM jobs WHERE id = ?').get(id) as Pick<JobRow, 'lease' | 'lease_until'> | undefined;
       if (!row) return false;
       const free = !row.lease || row.lease === LEASE_HOLDER || (row.lease_until ?? 0) < Date.now() || !holderAlive(row.lease);
-      if (free) this.db.prepare('UPDATE jobs SET lease = ?, lease_until = ? WHERE id = ?').run(LEASE_HOLDER, Date.now() + LEASE_MS, id);
-      return free;
+      if (!free) return false;
+      this.db.prepare('UPDATE jobs SET lease = ?, lease_until = ? WHERE id = ?').run(LEASE_HOLDER, Date.now() + LEASE_MS, id);
+      return row.lease && row.lease !== LEASE_HOLDER ? 'taken over' : 'free';
     }).immediate();
   }
 

@@ -59,6 +59,8 @@ export interface RunnerDeps {
    * no sooner.
    */
   settleMs: number;
+  /** Sends nothing before this time (epoch ms): a job taken over from a process that died waits out its calls' window. */
+  notBefore?: number;
   /** Tells what reconciliation found (CLI output). */
   log?(message: string): void;
 }
@@ -111,6 +113,7 @@ export class JobRunner {
     const { store } = this.deps;
     try {
       for (const batch of store.inflightBatches(this.job.id)) this.interrupted.add(batch.id);
+      if ((this.deps.notBefore ?? 0) > Date.now()) await this.sleepUntil(this.deps.notBefore!);
       /** `progressed` when a pass got no answer at all; the job pauses if its batches then turn out unwritten. */
       let stalledAt: number | null = null;
       for (;;) {
