@@ -22,7 +22,8 @@ let sim: RunningSimulator;
 let dir: string;
 
 beforeAll(async () => {
-  sim = await startSimulator({ port: 0, ...SHORT_CLOCK.sim, latencyMs: 40 });
+  // Each call takes 400 ms upstream, so a batch seen in flight is still in flight when the kill lands.
+  sim = await startSimulator({ port: 0, ...SHORT_CLOCK.sim, latencyMs: 400 });
   dir = mkdtempSync(join(tmpdir(), 'import-crash-'));
 });
 afterAll(async () => {
@@ -81,6 +82,10 @@ async function crashAndResume(prefix: string, matchBy: string[]): Promise<void> 
   first.child.kill('SIGKILL');
   const killed = await first.output;
   expect(killed.code).toBeNull();
+  // The job store as the killed process left it: at least one batch of unknown outcome.
+  const atDeath = new Database(join(dataDir, 'imports.sqlite'), { readonly: true });
+  expect((atDeath.prepare(`SELECT COUNT(*) AS n FROM rows WHERE status = 'inflight'`).get() as { n: number }).n).toBeGreaterThan(0);
+  atDeath.close();
 
   const second = cli(args, dataDir);
   const { code, stdout } = await second.output;
