@@ -86,6 +86,20 @@ export function runItemOperation(ctx: ItemServiceContext, kind: ItemKind, operat
     return list;
   };
 
+  /** One result per item, in order: `build` gives the record to store, or throws that item's error. */
+  const writeEach = (items: XmlElement[], build: (itemEl: XmlElement) => Rec) => ({
+    results: items.map((itemEl, index): ItemResult => {
+      try {
+        const rec = build(itemEl);
+        derive(kind, rec);
+        store.entity(kind).set(rec.id, rec);
+        return { index, success: true, item: out(rec) };
+      } catch (err) {
+        return { index, success: false, error: itemError(err) };
+      }
+    }),
+  });
+
   switch (operation) {
     case 'getAll': {
       onlyChildren(el, []);
@@ -108,45 +122,29 @@ export function runItemOperation(ctx: ItemServiceContext, kind: ItemKind, operat
     }
     case 'create': {
       const canChange = rightChecker(store, caller, kind, 'change');
-      return {
-        results: batch('items').map((itemEl, index): ItemResult => {
-          try {
-            const patch = decodeFields(spec.fields, itemEl, '', store, spec.customFieldKind);
-            const rec = newRecord(store, kind, caller, patch);
-            checkRecord(store, kind, rec, true);
-            if (!canChange(rec)) throw new SimFault('ACCESS_DENIED', `no right to create this ${spec.typeName.toLowerCase()}`);
-            rec.id = store.nextId(spec.entity);
-            derive(kind, rec);
-            store.entity(kind).set(rec.id, rec);
-            return { index, success: true, item: out(rec) };
-          } catch (err) {
-            return { index, success: false, error: itemError(err) };
-          }
-        }),
-      };
+      return writeEach(batch('items'), (itemEl) => {
+        const patch = decodeFields(spec.fields, itemEl, '', store, spec.customFieldKind);
+        const rec = newRecord(store, kind, caller, patch);
+        checkRecord(store, kind, rec, true);
+        if (!canChange(rec)) throw new SimFault('ACCESS_DENIED', `no right to create this ${spec.typeName.toLowerCase()}`);
+        rec.id = store.nextId(spec.entity);
+        return rec;
+      });
     }
     case 'update': {
       const canChange = rightChecker(store, caller, kind, 'change');
-      return {
-        results: batch('items').map((itemEl, index): ItemResult => {
-          try {
-            const idEl = childNamed(itemEl, 'id');
-            if (!idEl || isNil(idEl)) throw new FieldError('id', 'id is required to update');
-            const current = lookup(parseInt32(idEl.text, 'id'));
-            if (!canChange(current)) throw new SimFault('ACCESS_DENIED', `no right to change ${spec.typeName} ${current.id}`);
-            const patch = decodeFields(spec.fields, itemEl, '', store, spec.customFieldKind);
-            const rec: Rec = structuredClone(current);
-            applyPatch(store, kind, rec, patch);
-            checkRecord(store, kind, rec, false);
-            rec.modDate = new Date().toISOString();
-            derive(kind, rec);
-            store.entity(kind).set(rec.id, rec);
-            return { index, success: true, item: out(rec) };
-          } catch (err) {
-            return { index, success: false, error: itemError(err) };
-          }
-        }),
-      };
+      return writeEach(batch('items'), (itemEl) => {
+        const idEl = childNamed(itemEl, 'id');
+        if (!idEl || isNil(idEl)) throw new FieldError('id', 'id is required to update');
+        const current = lookup(parseInt32(idEl.text, 'id'));
+        if (!canChange(current)) throw new SimFault('ACCESS_DENIED', `no right to change ${spec.typeName} ${current.id}`);
+        const patch = decodeFields(spec.fields, itemEl, '', store, spec.customFieldKind);
+        const rec: Rec = structuredClone(current);
+        applyPatch(store, kind, rec, patch);
+        checkRecord(store, kind, rec, false);
+        rec.modDate = new Date().toISOString();
+        return rec;
+      });
     }
     case 'delete': {
       const canDelete = rightChecker(store, caller, kind, 'delete');
