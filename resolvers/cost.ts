@@ -96,10 +96,6 @@ function filtersByAlias(node: FieldNode, variables: Record<string, unknown>): bo
   return (filter?.customFields ?? []).some((custom) => typeof custom?.field === 'string' && !/^\d+$/.test(custom.field));
 }
 
-export interface Estimate {
-  calls: number;
-}
-
 /** The worst-case number of SOAP calls the chosen operation makes. */
 export function estimateCalls(
   schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> = {}, operationName?: string | null,
