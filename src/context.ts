@@ -75,7 +75,6 @@ function withCallCeiling(client: UpstreamClient, limit: number): { client: Upstr
 export interface ContextDeps {
   config: GatewayConfig;
   clientFor(credentials: Credentials, stats: CallStats): UpstreamClient;
-  rateLimitFor(credentials: Credentials): RateLimitSnapshot;
   verifiedAccounts: VerifiedAccounts;
 }
 
@@ -90,7 +89,7 @@ export function createContext(deps: ContextDeps, authorization: string | null): 
     loaders: new RequestLoaders(upstream, callsLeft),
     stats,
     username: credentials.username,
-    rateLimit: () => deps.rateLimitFor(credentials),
+    rateLimit: () => upstream.rateLimit(),
     verifyCredentials: () => deps.verifiedAccounts.verify(credentials, () => upstream.getByCriteria('user', {
       criteria: [{ field: 'email', operator: 'eq', values: [credentials.username] }], limit: 1,
     })),

@@ -82,7 +82,6 @@ export function createGateway({
     config,
     verifiedAccounts,
     clientFor: upstream.forCredentials,
-    rateLimitFor: (credentials: { username: string }) => upstream.budgetForAccount(credentials.username).snapshot(),
   };
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
