@@ -133,4 +133,3 @@ export async function relationConnection(ctx: GatewayContext, relation: Relation
   return toPage(items, offset, group.total);
 }
 
-export { NESTED_PAGE, ROOT_PAGE };

@@ -2,8 +2,9 @@
 import type { ItemKind, MetaKind } from '../src/contract/kinds.js';
 import type { GatewayContext } from '../src/context.js';
 import { relationsOf } from '../resolvers/relations.js';
-import { connectionArgs, connectionRef, NESTED_PAGE, relationConnection, type ConnectionArgs } from './connections.js';
+import { connectionArgs, connectionRef, relationConnection, type ConnectionArgs } from './connections.js';
 import type { AnyFieldBuilder } from './item-fields.js';
+import { NESTED_PAGE } from '../resolvers/paging.js';
 
 export function relationFields(t: AnyFieldBuilder, parent: ItemKind | MetaKind): Record<string, unknown> {
   return Object.fromEntries(relationsOf(parent).map((relation) => [relation.name, t.field({

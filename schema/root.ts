@@ -4,9 +4,10 @@ import type { GatewayContext } from '../src/context.js';
 import { BadUserInputError } from '../src/errors.js';
 import { upstreamId } from '../resolvers/criteria.js';
 import { builder } from './builder.js';
-import { connectionArgs, connectionRef, ROOT_PAGE, rootConnection, type ConnectionArgs } from './connections.js';
+import { connectionArgs, connectionRef, rootConnection, type ConnectionArgs } from './connections.js';
 import type { AnyFieldBuilder } from './item-fields.js';
 import { nodeRef } from './node-refs.js';
+import { ROOT_PAGE } from '../resolvers/paging.js';
 
 const lowerFirst = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
 
