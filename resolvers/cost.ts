@@ -96,7 +96,27 @@ function filtersByAlias(node: FieldNode, variables: Record<string, unknown>): bo
   return (filter?.customFields ?? []).some((custom) => typeof custom?.field === 'string' && !/^\d+$/.test(custom.field));
 }
 
-/** The worst-case number of SOAP calls the chosen operation makes. */
+/** Calls of part of an operation: its own, and the metadata lists it reads (each fetched once per request). */
+interface PartCost {
+  calls: number;
+  lists: ReadonlySet<string>;
+}
+
+const FREE: PartCost = { calls: 0, lists: new Set() };
+
+function plus(a: PartCost, b: PartCost): PartCost {
+  if (b.lists.size === 0 || [...b.lists].every((list) => a.lists.has(list))) return { calls: a.calls + b.calls, lists: a.lists };
+  return { calls: a.calls + b.calls, lists: new Set([...a.lists, ...b.lists]) };
+}
+
+const withCalls = (calls: number, part: PartCost = FREE): PartCost => ({ calls: calls + part.calls, lists: part.lists });
+const withList = (list: string, part: PartCost): PartCost => plus({ calls: 0, lists: new Set([list]) }, part);
+
+/**
+ * The worst-case number of SOAP calls the chosen operation makes. Takes time
+ * linear in the document: a fragment is costed once for each number of
+ * parents it is reached with, however often it is spread.
+ */
 export function estimateCalls(
   schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> = {}, operationName?: string | null,
   { batchSize = 100 }: EstimateOptions = {},
@@ -108,81 +128,90 @@ export function estimateCalls(
   if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return 0;
   const root = operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
   if (!root) return 0;
-  const metaSeen = new Set<string>();
+  const fragmentCosts = new Map<string, PartCost>();
 
-  const walk = (selectionSet: SelectionSetNode, type: GraphQLNamedType, parents: number, atRoot: boolean): number => {
+  const spread = (name: string, parents: number, atRoot: boolean): PartCost => {
+    const fragment = fragments.get(name);
+    const on = fragment && schema.getType(fragment.typeCondition.name.value);
+    if (!fragment || !on) return FREE;
+    const key = `${name} ${parents} ${atRoot}`;
+    let cost = fragmentCosts.get(key);
+    if (!cost) {
+      cost = walk(fragment.selectionSet, on, parents, atRoot);
+      fragmentCosts.set(key, cost);
+    }
+    return cost;
+  };
+
+  const walk = (selectionSet: SelectionSetNode, type: GraphQLNamedType, parents: number, atRoot: boolean): PartCost => {
     const types = isAbstractType(type) ? schema.getPossibleTypes(type) : isObjectType(type) ? [type] : [];
-    let total = 0;
+    let total = FREE;
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
-        if (on) total += walk(selection.selectionSet, on, parents, atRoot);
+        if (on) total = plus(total, walk(selection.selectionSet, on, parents, atRoot));
         continue;
       }
       if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        const fragment = fragments.get(selection.name.value);
-        const on = fragment && schema.getType(fragment.typeCondition.name.value);
-        if (fragment && on) total += walk(fragment.selectionSet, on, parents, atRoot);
+        total = plus(total, spread(selection.name.value, parents, atRoot));
         continue;
       }
       // On an abstract type, the most expensive concrete type counts.
-      let worst = 0;
+      let worst = FREE;
       for (const object of types) {
         const field = object.getFields()[selection.name.value];
-        if (field) worst = Math.max(worst, fieldCalls(selection, field, parents, atRoot));
+        if (!field) continue;
+        const cost = fieldCost(selection, field, parents, atRoot);
+        if (cost.calls > worst.calls) worst = { calls: cost.calls, lists: new Set([...worst.lists, ...cost.lists]) };
+        else worst = plus(worst, { calls: 0, lists: cost.lists });
       }
-      total += worst;
+      total = plus(total, worst);
     }
     return total;
   };
 
-  const fieldCalls = (node: FieldNode, field: GraphQLField<unknown, unknown>, parents: number, atRoot: boolean): number => {
+  const fieldCost = (node: FieldNode, field: GraphQLField<unknown, unknown>, parents: number, atRoot: boolean): PartCost => {
     const cost = costOf(field);
     const named = getNamedType(field.type);
-    const below = (count: number) => (node.selectionSet ? walk(node.selectionSet, named, count, false) : 0);
+    const below = (count: number) => (node.selectionSet ? walk(node.selectionSet, named, count, false) : FREE);
     if (!cost) return below(parents);
-    let definitions = 0;
-    if ((cost.type === 'rootList' || cost.type === 'relation') && !metaSeen.has('getCustomFields') && filtersByAlias(node, variables)) {
-      metaSeen.add('getCustomFields');
-      definitions = 1;
-    }
-    return definitions + ownCalls(node, cost, parents, atRoot, below);
+    const own = ownCost(node, cost, parents, atRoot, below);
+    // Custom field aliases in a filter are looked up in the definitions (one list per request).
+    return (cost.type === 'rootList' || cost.type === 'relation') && filtersByAlias(node, variables) ? withList('getCustomFields', own) : own;
   };
 
-  const ownCalls = (node: FieldNode, cost: FieldCost, parents: number, atRoot: boolean, below: (count: number) => number): number => {
+  const ownCost = (node: FieldNode, cost: FieldCost, parents: number, atRoot: boolean, below: (count: number) => PartCost): PartCost => {
     switch (cost.type) {
       case 'rootList': {
         const first = Math.min(intArg(node, 'first', variables) ?? ROOT_PAGE.defaultSize, ROOT_PAGE.maxSize);
-        return (atRoot ? 1 : parents) * Math.max(1, Math.ceil(first / MAX_LIMIT)) + below(parents * first);
+        return withCalls((atRoot ? 1 : parents) * Math.max(1, Math.ceil(first / MAX_LIMIT)), below(parents * first));
       }
       case 'single': {
         const n = (atRoot ? 1 : parents) * listArgLength(node, 'ids', variables);
-        return n + below(n);
+        return withCalls(n, below(n));
       }
       case 'relation': {
         const first = Math.min(intArg(node, 'first', variables) ?? NESTED_PAGE.defaultSize, NESTED_PAGE.maxSize);
         // Parents share a call while each one's offset + first items fit a page.
         const perCall = Math.max(1, Math.floor(MAX_LIMIT / Math.max(1, offsetArg(node, variables) + first)));
-        return Math.ceil(parents / perCall) + below(parents * first);
+        return withCalls(Math.ceil(parents / perCall), below(parents * first));
       }
       case 'byId': {
         const count = parents * (cost.list ? LIST_SIZE_BOUND : 1);
-        return Math.ceil(count / ID_BATCH) + below(count);
+        return withCalls(Math.ceil(count / ID_BATCH), below(count));
       }
-      case 'meta': {
-        const fresh = metaSeen.has(cost.list) ? 0 : 1;
-        metaSeen.add(cost.list);
-        return fresh + below(parents * (cost.many ? LIST_SIZE_BOUND : 1));
-      }
+      case 'meta':
+        return withList(cost.list, below(parents * (cost.many ? LIST_SIZE_BOUND : 1)));
       case 'embeddedList':
         return below(parents * LIST_SIZE_BOUND);
       case 'write': {
         const n = cost.arg ? listArgLength(node, cost.arg, variables) : 1;
         const extra = cost.extraPerBatch ? cost.extraPerBatch * Math.ceil(n / ID_BATCH) : 0;
-        return Math.ceil(n / batchSize) + extra + cost.fixed + below(n);
+        return withCalls(Math.ceil(n / batchSize) + extra + cost.fixed, below(n));
       }
     }
   };
 
-  return walk(operation.selectionSet, root, 1, true);
+  const { calls, lists } = walk(operation.selectionSet, root, 1, true);
+  return calls + lists.size;
 }
