@@ -24,7 +24,38 @@ export interface GatewayConfig {
   maxQueryCalls: number;
   /** `UPSALES_BATCH_SIZE`: items per create/update/delete call. @default 100 */
   batchSize: number;
+  /**
+   * `HOST`: the interface the gateway listens on. Unset: 127.0.0.1 when requests
+   * without credentials act as a default account (anyone who reaches the port
+   * would act as it), else 0.0.0.0.
+   */
+  host?: string;
+  /** `CORS_ORIGINS`: origins (scheme://host[:port]) whose pages may call the gateway; none by default. */
+  corsOrigins: string[];
+  /** Limits of what a request may send. */
+  limits: RequestLimits;
 }
+
+/** Limits of a request, each refused with a clear error before any work that grows faster than the input. */
+export interface RequestLimits {
+  /** `MAX_BODY_BYTES`: a GraphQL request body (JSON, form or GraphQL text). @default 1048576 */
+  bodyBytes: number;
+  /** `MAX_UPLOAD_BYTES`: a GraphQL multipart request (file uploads; buffered by the server). @default 67108864 */
+  uploadBytes: number;
+  /** `MAX_QUERY_BYTES`: the GraphQL document. @default 65536 */
+  queryBytes: number;
+  /** `MAX_QUERY_TOKENS`: lexical tokens of the document. @default 5000 */
+  queryTokens: number;
+  /** `MAX_QUERY_DEPTH`: nesting of fields (a fragment spread counts as a level). @default 16 */
+  queryDepth: number;
+  /** `MAX_QUERY_ALIASES`: aliases in the operation, fragments included. @default 30 */
+  queryAliases: number;
+  /** `MAX_QUERY_DIRECTIVES`: directives in the operation, fragments included. @default 20 */
+  queryDirectives: number;
+}
+
+/** How deep a JSON request body may nest (objects and arrays). */
+export const MAX_JSON_DEPTH = 64;
 
 /** Reads a positive integer variable, failing loudly with the variable's name. */
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -36,6 +67,26 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   }
   return value;
 }
+
+/** `CORS_ORIGINS` as exact origins; anything that is not an origin fails loudly. */
+function originsOf(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+    let origin: string;
+    try {
+      origin = new URL(entry).origin;
+    } catch {
+      origin = 'null';
+    }
+    if (origin === 'null' || origin !== entry.replace(/\/+$/, '')) {
+      throw new Error(`CORS_ORIGINS: "${entry}" is not an origin such as https://app.example.com`);
+    }
+    return origin;
+  });
+}
+
+/** Where the gateway listens: `HOST`, else loopback when anonymous requests act as a default account. */
+export const listenHost = (config: Pick<GatewayConfig, 'host' | 'defaultCredentials'>): string =>
+  config.host ?? (config.defaultCredentials ? '127.0.0.1' : '0.0.0.0');
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const username = env.UPSALES_USERNAME;
@@ -54,5 +105,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     timeoutMs: positiveInt(env, 'UPSALES_TIMEOUT_MS', 30_000),
     maxQueryCalls: positiveInt(env, 'MAX_QUERY_CALLS', 45),
     batchSize: positiveInt(env, 'UPSALES_BATCH_SIZE', 100),
+    host: env.HOST || undefined,
+    corsOrigins: originsOf(env.CORS_ORIGINS),
+    limits: {
+      bodyBytes: positiveInt(env, 'MAX_BODY_BYTES', 1_048_576),
+      uploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', 67_108_864),
+      queryBytes: positiveInt(env, 'MAX_QUERY_BYTES', 65_536),
+      queryTokens: positiveInt(env, 'MAX_QUERY_TOKENS', 5_000),
+      queryDepth: positiveInt(env, 'MAX_QUERY_DEPTH', 16),
+      queryAliases: positiveInt(env, 'MAX_QUERY_ALIASES', 30),
+      queryDirectives: positiveInt(env, 'MAX_QUERY_DIRECTIVES', 20),
+    },
   };
 }

@@ -9,14 +9,21 @@ import type { GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { schema as defaultSchema } from '../schema/index.js';
 import { estimateCalls } from '../resolvers/cost.js';
-import type { GatewayConfig } from './config.js';
+import { listenHost, type GatewayConfig } from './config.js';
 import { basicCredentials, createContext, type GatewayContext } from './context.js';
 import { BadUserInputError } from './errors.js';
 import type { ImportService } from './import/import-service.js';
 import { attachImports } from './import/request-imports.js';
 import { useImportRoutes } from './import/import-routes.js';
+import { UPLOAD_ROUTE } from './import/upload-route.js';
+import { useBodyLimit } from './plugins/use-body-limit.js';
+import { corsFor } from './plugins/cors.js';
+import { useCsrf } from './plugins/use-csrf.js';
+import { useDocumentLimits } from './plugins/use-document-limits.js';
 import type { Upstream } from './upstream/index.js';
 import { VerifiedAccounts } from './verified-accounts.js';
+
+const GRAPHQL_ENDPOINT = '/graphql';
 
 const FIRST_QUERY = `# Send your Upsales username and password as HTTP Basic credentials,
 # or run the gateway with UPSALES_USERNAME / UPSALES_PASSWORD set.
@@ -85,7 +92,8 @@ export function createGateway({
   };
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
-    graphqlEndpoint: '/graphql',
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    cors: corsFor(config.corsOrigins),
     graphiql: { title: 'upsales-graphql', defaultQuery: FIRST_QUERY },
     landingPage: false,
     context: ({ request }) => {
@@ -95,6 +103,9 @@ export function createGateway({
       return ctx;
     },
     plugins: [
+      ...useCsrf([UPLOAD_ROUTE]),
+      useBodyLimit(GRAPHQL_ENDPOINT, config.limits),
+      ...useDocumentLimits(config.limits),
       useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize),
       ...(imports ? [useImportRoutes({
         imports,
@@ -112,8 +123,12 @@ export interface RunningGateway {
   close(): Promise<void>;
 }
 
-/** Serves the gateway (and GET /healthz) on `port` (0: any free port). */
-export async function startGateway(deps: GatewayDeps, port = deps.config.port, host = '0.0.0.0'): Promise<RunningGateway> {
+/**
+ * Serves the gateway (and GET /healthz) on `port` (0: any free port), on
+ * `host` (by default `HOST`, else loopback when anonymous requests act as a
+ * default account).
+ */
+export async function startGateway(deps: GatewayDeps, port = deps.config.port, host = listenHost(deps.config)): Promise<RunningGateway> {
   const yoga = createGateway(deps);
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
@@ -128,7 +143,7 @@ export async function startGateway(deps: GatewayDeps, port = deps.config.port, h
   });
   const address = server.address() as AddressInfo;
   return {
-    url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${address.port}/graphql`,
+    url: `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${address.port}${GRAPHQL_ENDPOINT}`,
     server,
     close: () => new Promise((resolve) => {
       server.closeAllConnections();

@@ -65,7 +65,7 @@ describe.each([['a wrong password', WRONG], ['a made-up username', NOBODY]])('wi
   });
 
   it('cannot start an import over HTTP (401)', async () => {
-    const response = await stack.fetch('/imports?kind=client&format=csv', { method: 'POST', headers: { authorization }, body: 'name\nAUTH http\n' });
+    const response = await stack.fetch('/imports?kind=client&format=csv', { method: 'POST', headers: { authorization, 'content-type': 'text/csv' }, body: 'name\nAUTH http\n' });
     expect(response.status).toBe(401);
     expect(stack.imports.store.jobs().map((j) => j.id)).toEqual([jobId]);
   });

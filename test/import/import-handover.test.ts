@@ -75,7 +75,7 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
 }
 
 async function post(query: string, body: BodyInit, authorization = ADMIN): Promise<{ status: number; json: any; headers: Headers }> {
-  const response = await fetch(`${base}/imports?${query}`, { method: 'POST', headers: { authorization }, body, duplex: 'half' } as RequestInit);
+  const response = await fetch(`${base}/imports?${query}`, { method: 'POST', headers: { authorization, 'content-type': 'text/csv' }, body, duplex: 'half' } as RequestInit);
   return { status: response.status, json: await response.json(), headers: response.headers };
 }
 

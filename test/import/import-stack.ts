@@ -70,7 +70,7 @@ export async function startImportStack(options: { sim?: SimulatorOptions; config
       body.set('operations', JSON.stringify({ query, variables: { ...variables, file: null } }));
       body.set('map', JSON.stringify({ 0: ['variables.file'] }));
       body.set('0', new File([file.text], file.name));
-      const response = await yoga.fetch('http://yoga/graphql', { method: 'POST', headers: { authorization: auth(as), 'graphql-require-preflight': '1' }, body });
+      const response = await yoga.fetch('http://yoga/graphql', { method: 'POST', headers: { authorization: auth(as), 'x-graphql-yoga-csrf': '1' }, body });
       return { status: response.status, ...(await response.json()) };
     },
     fetch: async (path, init = {}) => yoga.fetch(`http://yoga${path}`, init),

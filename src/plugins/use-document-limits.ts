@@ -1,0 +1,92 @@
+/**
+ * Limits of a GraphQL document, checked before any work that grows faster
+ * than the document: its size (before parsing), its tokens (while parsing),
+ * and its depth, aliases and directives (graphql-armor's validation rules,
+ * which cost each fragment once). Every refusal is a BAD_USER_INPUT error
+ * naming the limit's variable.
+ */
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
+import { Lexer, Source, TokenKind, type GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { RequestLimits } from '../config.js';
+import { BadUserInputError } from '../errors.js';
+
+/**
+ * Deepest nesting of brackets, braces and parentheses a document may have.
+ * graphql-js parses recursively, so a few thousand levels overflow its stack
+ * long before any other limit is reached; fields deeper than MAX_QUERY_DEPTH
+ * are refused by validation anyway.
+ */
+export const MAX_NESTING = 64;
+
+const OPENING = new Set<string>([TokenKind.BRACKET_L, TokenKind.BRACE_L, TokenKind.PAREN_L]);
+const CLOSING = new Set<string>([TokenKind.BRACKET_R, TokenKind.BRACE_R, TokenKind.PAREN_R]);
+
+/** Refuses a document nested deeper than {@link MAX_NESTING}, with graphql-js' own (iterative) lexer, at most `maxTokens` tokens far. */
+function checkNesting(document: string, maxTokens: number): void {
+  const lexer = new Lexer(new Source(document));
+  let depth = 0;
+  for (let tokens = 0; tokens <= maxTokens; tokens++) {
+    let kind: string;
+    try {
+      kind = lexer.advance().kind;
+    } catch {
+      return; // a syntax error: the parser reports it
+    }
+    if (kind === TokenKind.EOF) return;
+    if (OPENING.has(kind) && ++depth > MAX_NESTING) {
+      throw new BadUserInputError(`The document nests brackets deeper than ${MAX_NESTING} levels`, { http: { status: 400 } });
+    }
+    if (CLOSING.has(kind)) depth--;
+  }
+}
+
+type DocumentLimits = Pick<RequestLimits, 'queryBytes' | 'queryTokens' | 'queryDepth' | 'queryAliases' | 'queryDirectives'>;
+
+/** Armor's rejection ("Syntax Error: Query depth limit of 16 exceeded, found 26.") as our coded error. */
+function refusal(variable: string) {
+  return (context: ValidationContext | null, error: GraphQLError) => {
+    const what = error.message.replace(/^Syntax Error:\s*/, '').replace(/\.$/, '');
+    context?.reportError(new BadUserInputError(`${what} (${variable})`, { limit: variable }));
+  };
+}
+
+function armorRule(rule: (options: object) => ValidationRule, n: number, variable: string, extra: object = {}): ValidationRule {
+  return rule({ n, exposeLimits: true, propagateOnRejection: false, onReject: [refusal(variable)], ...extra });
+}
+
+export function useDocumentLimits(limits: DocumentLimits): Plugin[] {
+  const rules = [
+    armorRule(maxDepthRule, limits.queryDepth, 'MAX_QUERY_DEPTH'),
+    armorRule(maxAliasesRule, limits.queryAliases, 'MAX_QUERY_ALIASES'),
+    armorRule(maxDirectivesRule, limits.queryDirectives, 'MAX_QUERY_DIRECTIVES'),
+  ];
+  return [
+    {
+      onParams({ params }) {
+        const bytes = typeof params.query === 'string' ? Buffer.byteLength(params.query) : 0;
+        if (bytes > limits.queryBytes) {
+          throw new BadUserInputError(`The document is ${bytes} bytes, more than MAX_QUERY_BYTES (${limits.queryBytes})`, {
+            limit: 'MAX_QUERY_BYTES', http: { status: 400 },
+          });
+        }
+        // Before parsing: graphql-js' parser is recursive.
+        if (typeof params.query === 'string') checkNesting(params.query, limits.queryTokens);
+      },
+    },
+    // Armor's parser counts tokens as it lexes and stops at the limit.
+    maxTokensPlugin({
+      n: limits.queryTokens,
+      exposeLimits: false,
+      errorMessage: `The document has more than ${limits.queryTokens} tokens (MAX_QUERY_TOKENS)`,
+    }),
+    {
+      onValidate({ addValidationRule }) {
+        for (const rule of rules) addValidationRule(rule);
+      },
+    },
+  ];
+}
