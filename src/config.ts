@@ -46,7 +46,7 @@ export interface RequestLimits {
   queryBytes: number;
   /** `MAX_QUERY_TOKENS`: lexical tokens of the document. @default 5000 */
   queryTokens: number;
-  /** `MAX_QUERY_DEPTH`: nesting of fields (a fragment spread counts as a level). @default 16 */
+  /** `MAX_QUERY_DEPTH`: nesting of fields, fragments flattened (a spread is no level of its own). @default 16 */
   queryDepth: number;
   /** `MAX_QUERY_ALIASES`: aliases in the operation, fragments included. @default 30 */
   queryAliases: number;

@@ -60,7 +60,8 @@ function armorRule(rule: (options: object) => ValidationRule, n: number, variabl
 
 export function useDocumentLimits(limits: DocumentLimits): Plugin[] {
   const rules = [
-    armorRule(maxDepthRule, limits.queryDepth, 'MAX_QUERY_DEPTH'),
+    // A fragment spread is no level of its own: frontends nest fragments freely.
+    armorRule(maxDepthRule, limits.queryDepth, 'MAX_QUERY_DEPTH', { flattenFragments: true }),
     armorRule(maxAliasesRule, limits.queryAliases, 'MAX_QUERY_ALIASES'),
     armorRule(maxDirectivesRule, limits.queryDirectives, 'MAX_QUERY_DIRECTIVES'),
   ];

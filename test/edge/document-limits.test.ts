@@ -1,0 +1,182 @@
+/**
+ * Bounded documents and bodies: every limit refuses with a clear error naming
+ * its variable, before any SOAP call and before any work that grows faster
+ * than the input; a small document of doubling fragments or a 2 MB body
+ * stalls nothing.
+ */
+import { spawn } from 'node:child_process';
+import { parse } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { estimateCalls } from '../../resolvers/cost.js';
+import { schema } from '../../schema/index.js';
+import { basic, DEMO_USERS } from '../helpers/stack.js';
+import { startServedStack, type ServedStack } from '../helpers/served.js';
+
+let served: ServedStack;
+beforeAll(async () => {
+  served = await startServedStack({ config: { defaultCredentials: DEMO_USERS.admin } });
+});
+afterAll(() => served.close());
+
+/** ~1 KB: each fragment spreads the one below it twice, 2^levels copies of F0 in all. */
+function doubling(levels: number): string {
+  const parts = [`query Doubling { ...F${levels} }`, 'fragment F0 on Query { clients(first: 1) { nodes { name } } }'];
+  for (let i = 1; i <= levels; i++) parts.push(`fragment F${i} on Query { ...F${i - 1} ...F${i - 1} }`);
+  return parts.join('\n');
+}
+
+async function post(body: string, headers: Record<string, string> = {}) {
+  const started = performance.now();
+  const response = await served.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const text = await response.text();
+  return { status: response.status, text, json: JSON.parse(text), ms: performance.now() - started };
+}
+
+const query = (document: string) => JSON.stringify({ query: document });
+
+/** A query `depth` fields deep: clients > nodes > contacts > nodes > client > contacts > ... > __typename. */
+function nested(depth: number): string {
+  const path = ['clients(first: 1)', 'nodes'];
+  for (let i = 0; path.length < depth - 1; i++) path.push(['contacts(first: 1)', 'nodes', 'client'][i % 3]);
+  return `{ ${path.join(' { ')} { __typename ${'} '.repeat(path.length)}}`;
+}
+
+describe('a document of doubling fragments', () => {
+  it('is estimated in time linear in the document: each fragment once', () => {
+    const document = parse(doubling(25));
+    const started = performance.now();
+    expect(estimateCalls(schema, document, {}, 'Doubling')).toBe(2 ** 25);
+    expect(performance.now() - started).toBeLessThan(100);
+  });
+
+  it.each([['right', DEMO_USERS.admin.password], ['wrong', 'not-the-password']])(
+    'at 25 levels, with the %s password, is refused with a clear error in under 100 ms and no SOAP call',
+    async (_which, password) => {
+      await served.resetStats();
+      const body = query(doubling(25));
+      expect(body.length).toBeLessThan(1500);
+      await post(body); // warm: the first request of a process compiles code paths
+      const refused = await post(body, { authorization: basic(DEMO_USERS.admin.username, password) });
+      // Fragments are flattened for the depth limit (3 levels here): the call estimate refuses it.
+      expect(refused.json.errors).toEqual([{
+        message: `This query may need ${2 ** 25} SOAP calls, more than MAX_QUERY_CALLS (45); ask for fewer items (first) or split it`,
+        extensions: { code: 'BAD_USER_INPUT', estimatedCalls: 2 ** 25, maxQueryCalls: 45 },
+      }]);
+      expect(refused.ms).toBeLessThan(100);
+      expect((await served.stats()).calls.total).toBe(0);
+    },
+  );
+
+  it('leaves /healthz answering in under 100 ms while 4 of them run', async () => {
+    const body = query(doubling(25));
+    const attacks = Array.from({ length: 4 }, () => post(body));
+    const started = performance.now();
+    const health = await served.fetch('/healthz');
+    const healthMs = performance.now() - started;
+    expect(await health.json()).toEqual({ status: 'ok' });
+    expect(healthMs).toBeLessThan(100);
+    for (const attack of await Promise.all(attacks)) expect(attack.json.errors[0].extensions.estimatedCalls).toBe(2 ** 25);
+  });
+});
+
+describe('document limits, each named', () => {
+  const cases: [string, string, { status: number; message: string | RegExp; code: string }][] = [
+    ['MAX_QUERY_BYTES', `{ __typename } # ${'x'.repeat(70_000)}`, { status: 400, message: /^The document is 70017 bytes, more than MAX_QUERY_BYTES \(65536\)$/, code: 'BAD_USER_INPUT' }],
+    ['MAX_QUERY_TOKENS', `{ ${'__typename '.repeat(5_001)}}`, { status: 200, message: 'Syntax Error: The document has more than 5000 tokens (MAX_QUERY_TOKENS)', code: 'GRAPHQL_PARSE_FAILED' }],
+    ['MAX_QUERY_DEPTH', nested(17), { status: 200, message: 'Query depth limit of 16 exceeded, found 17 (MAX_QUERY_DEPTH)', code: 'BAD_USER_INPUT' }],
+    ['MAX_QUERY_ALIASES', `{ ${Array.from({ length: 31 }, (_, i) => `a${i}: __schema { queryType { name } }`).join(' ')} }`,
+      { status: 200, message: 'Aliases limit of 30 exceeded, found 31 (MAX_QUERY_ALIASES)', code: 'BAD_USER_INPUT' }],
+    ['MAX_QUERY_DIRECTIVES', `{ ${Array.from({ length: 21 }, (_, i) => `t${i}: __typename @include(if: true)`).join(' ')} }`,
+      { status: 200, message: 'Directives limit of 20 exceeded, found 21 (MAX_QUERY_DIRECTIVES)', code: 'BAD_USER_INPUT' }],
+    ['bracket nesting', `{ clients(filter: { name: { in: ${'['.repeat(20_000)}${']'.repeat(20_000)} } }) { totalCount } }`,
+      { status: 400, message: 'The document nests brackets deeper than 64 levels', code: 'BAD_USER_INPUT' }],
+  ];
+
+  it.each(cases)('%s: refused before any SOAP call', async (_limit, document, expected) => {
+    await served.resetStats();
+    const response = await post(JSON.stringify({ query: document }));
+    expect(response.status).toBe(expected.status);
+    expect(response.json.errors).toHaveLength(1);
+    expect(response.json.errors[0].message).toMatch(expected.message);
+    expect(response.json.errors[0].extensions.code).toBe(expected.code);
+    expect((await served.stats()).calls.total).toBe(0);
+  });
+
+  it('a document at every limit runs', async () => {
+    const aliases = Array.from({ length: 30 }, (_, i) => `a${i}: __schema${i < 20 ? ' @include(if: true)' : ''} { queryType { name } }`);
+    const response = await post(query(`{ ${aliases.join(' ')} ${nested(16).slice(1, -1)} }`));
+    expect(response.json.errors).toBeUndefined();
+    expect(response.json.data.a29).toEqual({ queryType: { name: 'Query' } });
+    expect(response.json.data.clients.nodes).toHaveLength(1);
+  });
+});
+
+describe('request bodies', () => {
+  it('invalid JSON: 400 with a code, echoing nothing of the body', async () => {
+    const response = await post('{"query": "{ me { name } }", "variables": {"secret": sekrit-value');
+    expect(response.status).toBe(400);
+    expect(response.json).toEqual({ errors: [{ message: 'The request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }] });
+    expect(response.text).not.toContain('sekrit');
+  });
+
+  it.each([
+    ['an array (batching is off)', JSON.stringify([{ query: '{ __typename }' }]), 'The request body must be a JSON object'],
+    ['a string', JSON.stringify('{ __typename }'), 'The request body must be a JSON object'],
+    ['nested 20,000 deep in variables', `{"query":"query($rows: [JSON!]) { __typename }","variables":{"rows":[${'['.repeat(20_000)}${']'.repeat(20_000)}]}}`, 'The request body nests deeper than 64 levels'],
+  ])('%s: 400 with a code', async (_name, body, message) => {
+    const response = await post(body);
+    expect(response.status).toBe(400);
+    expect(response.json.errors[0].message).toContain(message);
+    expect(response.json.errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
+  it('a 2 MB body is refused with 413 before it is read, declared or chunked', async () => {
+    const big = JSON.stringify({ query: '{ __typename }', variables: { x: 'a'.repeat(2_000_000) } });
+    const declared = await served.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toEqual({ errors: [{ message: 'The request body is larger than MAX_BODY_BYTES (1048576 bytes)', extensions: { code: 'PAYLOAD_TOO_LARGE', limit: 'MAX_BODY_BYTES' } }] });
+    const chunks = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 40; i++) controller.enqueue(new TextEncoder().encode('a'.repeat(50_000)));
+        controller.close();
+      },
+    });
+    const chunked = await served.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunks, duplex: 'half' } as RequestInit);
+    expect(chunked.status).toBe(413);
+  });
+
+  it('20 bodies of 2 MB at once raise the gateway\'s RSS by less than 50 MB', async () => {
+    // The requests come from another process, so that only the gateway's memory is in this one.
+    const client = `
+      const body = JSON.stringify({ query: '{ __typename }', variables: { x: 'a'.repeat(2_000_000) } });
+      Promise.all(Array.from({ length: 20 }, () => fetch(process.argv[1], { method: 'POST', headers: { 'content-type': 'application/json' }, body }).then((r) => r.status)))
+        .then((statuses) => console.log(statuses.join(',')));`;
+    await post(query('{ __typename }'));
+    const before = process.memoryUsage().rss;
+    const statuses = await new Promise<string>((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', client, `${served.base}/graphql`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (chunk) => { out += chunk; });
+      child.on('error', reject);
+      child.on('exit', () => resolve(out.trim()));
+    });
+    const grown = process.memoryUsage().rss - before;
+    expect(statuses).toBe(Array(20).fill(413).join(','));
+    expect(grown).toBeLessThan(50 * 1024 * 1024);
+  });
+
+  it('a multipart upload over MAX_UPLOAD_BYTES is refused with 413', async () => {
+    const small = await startServedStack({ config: { defaultCredentials: DEMO_USERS.admin, limits: { ...served.config.limits, uploadBytes: 10_000 } } });
+    try {
+      const form = new FormData();
+      form.set('operations', JSON.stringify({ query: '{ __typename }' }));
+      form.set('map', '{}');
+      form.set('0', new File(['x'.repeat(20_000)], 'big.csv'));
+      const response = await small.fetch('/graphql', { method: 'POST', headers: { 'x-graphql-yoga-csrf': '1' }, body: form });
+      expect(response.status).toBe(413);
+      expect((await response.json()).errors[0].extensions.limit).toBe('MAX_UPLOAD_BYTES');
+    } finally {
+      await small.close();
+    }
+  });
+});
