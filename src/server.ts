@@ -15,6 +15,7 @@ import { BadUserInputError } from './errors.js';
 import type { ImportService } from './import/import-service.js';
 import { attachImports } from './import/request-imports.js';
 import { useImportRoutes } from './import/import-routes.js';
+import { useInputGuard } from './plugins/use-input-guard.js';
 import type { Upstream } from './upstream/index.js';
 import { VerifiedAccounts } from './verified-accounts.js';
 
@@ -96,6 +97,7 @@ export function createGateway({
     },
     plugins: [
       useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize),
+      useInputGuard(),
       ...(imports ? [useImportRoutes({
         imports,
         defaultCredentials: config.defaultCredentials,
