@@ -8,6 +8,7 @@ import { KINDS, type FieldSpec, type ItemKind } from '../src/contract/kinds.js';
 import type { Criterion, SortSpec } from '../src/contract/types.js';
 import type { CriteriaOperator } from '../src/contract/wire.js';
 import { BadUserInputError } from '../src/errors.js';
+import { preview } from '../src/input-text.js';
 
 /** How a filterable field's values are typed in GraphQL. */
 export type FilterValueType = 'ID' | 'String' | 'Int' | 'Float' | 'Boolean' | 'Date' | 'DateTime';
@@ -85,10 +86,10 @@ export function upstreamId(value: string, typeName: string, what: string): numbe
   try {
     decoded = decodeGlobalID(value);
   } catch {
-    throw new BadUserInputError(`${what}: "${value}" is not a valid id`);
+    throw new BadUserInputError(`${what}: ${preview(value)} is not a valid id`);
   }
   if (decoded.typename !== typeName || !/^\d+$/.test(decoded.id)) {
-    throw new BadUserInputError(`${what}: "${value}" is not the id of a ${typeName}`);
+    throw new BadUserInputError(`${what}: ${preview(value)} is not the id of a ${typeName}`);
   }
   return Number(decoded.id);
 }

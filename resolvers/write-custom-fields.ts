@@ -4,6 +4,7 @@
  * as strings (see CustomFieldValue in src/contract/types.ts); `null` clears.
  */
 import type { CustomFieldDefinition } from '../src/contract/types.js';
+import { isLongerThan, MAX_LENGTH, preview, textProblem } from '../src/input-text.js';
 import { InputProblem } from './write-errors.js';
 
 export interface CustomFieldInput {
@@ -16,11 +17,8 @@ export interface CustomFieldInput {
 /** A custom value ready for the wire; `value: null` clears the field. */
 export interface WireCustomValue { fieldId: number; value: string | null }
 
-/** Characters XML 1.0 cannot carry (controls, lone surrogates, U+FFFE/U+FFFF): Upsales refuses them. */
-export const XML_ILLEGAL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-const MAX_STRING = 255;
-const MAX_TEXT = 100_000;
+const MAX_STRING = MAX_LENGTH.string;
+const MAX_TEXT = MAX_LENGTH.text;
 const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -37,23 +35,23 @@ export function customValueProblem(def: CustomFieldDefinition, text: string): st
   const t = text.trim();
   const options = def.options ?? [];
   switch (def.datatype) {
-    case 'String': return [...text].length > MAX_STRING ? `is longer than ${MAX_STRING} characters` : null;
-    case 'Text': return [...text].length > MAX_TEXT ? `is longer than ${MAX_TEXT} characters` : null;
-    case 'Integer': return INTEGER.test(t) && Math.abs(Number(t)) <= 2147483647 ? null : `"${text}" is not an integer`;
-    case 'Currency': case 'Discount': return NUMBER.test(t) ? null : `"${text}" is not a number`;
-    case 'Percent': return NUMBER.test(t) && Number(t) >= 0 && Number(t) <= 100 ? null : `"${text}" is not a percentage between 0 and 100`;
-    case 'Boolean': return t === 'true' || t === 'false' ? null : `"${text}" is not a boolean (true or false)`;
-    case 'Date': return isDate(t) ? null : `"${text}" is not a date (YYYY-MM-DD)`;
-    case 'Time': return /^([01]\d|2[0-3]):[0-5]\d$/.test(t) ? null : `"${text}" is not a time (HH:MM)`;
-    case 'Select': return options.includes(text) ? null : `"${text}" is not one of the options: ${options.join(', ')}`;
+    case 'String': return isLongerThan(text, MAX_STRING) ? `is longer than ${MAX_STRING} characters` : null;
+    case 'Text': return isLongerThan(text, MAX_TEXT) ? `is longer than ${MAX_TEXT} characters` : null;
+    case 'Integer': return INTEGER.test(t) && Math.abs(Number(t)) <= 2147483647 ? null : `${preview(text)} is not an integer`;
+    case 'Currency': case 'Discount': return NUMBER.test(t) ? null : `${preview(text)} is not a number`;
+    case 'Percent': return NUMBER.test(t) && Number(t) >= 0 && Number(t) <= 100 ? null : `${preview(text)} is not a percentage between 0 and 100`;
+    case 'Boolean': return t === 'true' || t === 'false' ? null : `${preview(text)} is not a boolean (true or false)`;
+    case 'Date': return isDate(t) ? null : `${preview(text)} is not a date (YYYY-MM-DD)`;
+    case 'Time': return /^([01]\d|2[0-3]):[0-5]\d$/.test(t) ? null : `${preview(text)} is not a time (HH:MM)`;
+    case 'Select': return options.includes(text) ? null : `${preview(text)} is not one of the options: ${options.join(', ')}`;
     case 'MultiSelect': {
       const bad = text.split(';').filter((o) => o !== '').find((o) => !options.includes(o));
-      return bad === undefined ? null : `"${bad}" is not one of the options: ${options.join(', ')}`;
+      return bad === undefined ? null : `${preview(bad)} is not one of the options: ${options.join(', ')}`;
     }
-    case 'Email': return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(t) && t.length <= MAX_STRING ? null : `"${text}" is not an email address`;
-    case 'Link': return /^https?:\/\/\S+$/.test(t) && t.length <= MAX_STRING ? null : `"${text}" is not an http(s) link`;
-    case 'Phone': return /^\+?[\d\s\-()]{3,40}$/.test(t) ? null : `"${text}" is not a phone number`;
-    case 'User': return /^[1-9]\d{0,9}$/.test(t) ? null : `"${text}" is not a user id`;
+    case 'Email': return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(t) && t.length <= MAX_STRING ? null : `${preview(text)} is not an email address`;
+    case 'Link': return /^https?:\/\/\S+$/.test(t) && t.length <= MAX_STRING ? null : `${preview(text)} is not an http(s) link`;
+    case 'Phone': return /^\+?[\d\s\-()]{3,40}$/.test(t) ? null : `${preview(text)} is not a phone number`;
+    case 'User': return /^[1-9]\d{0,9}$/.test(t) ? null : `${preview(text)} is not a user id`;
   }
 }
 
@@ -68,12 +66,12 @@ export function customFieldsToWire(
   return inputs.map((input, i) => {
     const at = [...path, String(i)];
     const def = definitions.find((d) => d.kind === setName && (/^\d+$/.test(input.field) ? d.id === Number(input.field) : d.alias === input.field));
-    if (!def) throw new InputProblem([...at, 'field'], `There is no ${setName} custom field "${input.field}"`);
+    if (!def) throw new InputProblem([...at, 'field'], `There is no ${setName} custom field ${preview(input.field)}`);
     if (!def.editable) throw new InputProblem([...at, 'field'], `The custom field ${def.alias} cannot be changed`);
     if (seen.has(def.id)) throw new InputProblem([...at, 'field'], `The custom field ${def.alias} is given more than once`);
     seen.add(def.id);
     if (input.value === null || input.value === undefined || input.value === '') return { fieldId: def.id, value: null };
-    const problem = XML_ILLEGAL.test(input.value) ? 'contains a character XML cannot carry' : customValueProblem(def, input.value);
+    const problem = textProblem(input.value) ?? customValueProblem(def, input.value);
     if (problem) throw new InputProblem([...at, 'value'], `${def.alias} (${def.datatype}): ${problem}`);
     return { fieldId: def.id, value: input.value };
   });

@@ -7,8 +7,9 @@
 import { BadUserInputError } from '../src/errors.js';
 import { KINDS, STRUCTS, type FieldSpec, type ItemKind } from '../src/contract/kinds.js';
 import type { CustomFieldDefinition } from '../src/contract/types.js';
+import { isEmptyText, MAX_LENGTH, textProblem } from '../src/input-text.js';
 import { upstreamId } from './criteria.js';
-import { customFieldsToWire, XML_ILLEGAL, type CustomFieldInput } from './write-custom-fields.js';
+import { customFieldsToWire, type CustomFieldInput } from './write-custom-fields.js';
 import { InputProblem } from './write-errors.js';
 import { writableFields } from './write-fields.js';
 
@@ -32,11 +33,11 @@ export interface RowsUpdateInput {
   delete?: number[] | null;
 }
 
-const MAX_LENGTH = { string: 255, text: 100_000 } as const;
-
-function checkText(value: string, max: number, path: string[]): string {
-  if ([...value].length > max) throw new InputProblem(path, `${path.at(-1)} is longer than ${max} characters`);
-  if (XML_ILLEGAL.test(value)) throw new InputProblem(path, `${path.at(-1)} contains a character XML cannot carry`);
+/** A text value as sent: the shared text rules, and a required field cannot be empty (or only white space). */
+function checkText(value: string, max: number, required: boolean, path: string[]): string {
+  if (required && isEmptyText(value)) throw new InputProblem(path, `${path.at(-1)} is required and cannot be empty`);
+  const problem = textProblem(value, max);
+  if (problem) throw new InputProblem(path, `${path.at(-1)} ${problem}`);
   return value;
 }
 
@@ -66,7 +67,7 @@ function convertValue(spec: FieldSpec, value: unknown, mode: WriteMode, path: st
       }
       return (value as Input[]).map((element, i) => convertFields(STRUCTS[spec.struct], element, mode, [...path, String(i)], env));
     case 'string': case 'text':
-      return checkText(value as string, spec.maxLength ?? MAX_LENGTH[spec.type], path);
+      return checkText(value as string, spec.maxLength ?? MAX_LENGTH[spec.type], Boolean(spec.required), path);
     default:
       return value;
   }

@@ -8,6 +8,7 @@ import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import { KINDS } from '../src/contract/kinds.js';
 import type { GatewayContext } from '../src/context.js';
 import { BadUserInputError } from '../src/errors.js';
+import { preview } from '../src/input-text.js';
 
 const NODE_TYPES = new Set<string>(Object.values(KINDS).map((kind) => kind.typeName));
 
@@ -38,9 +39,9 @@ export const builder = new SchemaBuilder<{
       try {
         decoded = decodeGlobalID(globalID);
       } catch {
-        throw new BadUserInputError(`"${globalID}" is not a valid id`);
+        throw new BadUserInputError(`${preview(globalID)} is not a valid id`);
       }
-      if (!NODE_TYPES.has(decoded.typename)) throw new BadUserInputError(`"${globalID}" is not the id of any node`);
+      if (!NODE_TYPES.has(decoded.typename)) throw new BadUserInputError(`${preview(globalID)} is not the id of any node`);
       return decoded;
     },
   },

@@ -8,6 +8,7 @@ import type { Criterion, Item } from '../src/contract/types.js';
 import { CRITERIA_OPERATORS } from '../src/contract/wire.js';
 import type { GatewayContext } from '../src/context.js';
 import { BadUserInputError } from '../src/errors.js';
+import { preview } from '../src/input-text.js';
 import {
   filterableFields, filterToCriteria, OPERATORS_OF, orderToSort,
   type FilterInput, type FilterValueType, type OrderByInput,
@@ -100,7 +101,7 @@ export async function criteriaFor(ctx: GatewayContext, kind: ItemKind, filter: F
   return filterToCriteria(kind, filter, (nameOrId) => {
     if (/^\d+$/.test(nameOrId)) return Number(nameOrId);
     const definition = definitions.find((def) => def.kind === setName && def.alias === nameOrId);
-    if (!definition) throw new BadUserInputError(`filter.customFields: ${KINDS[kind].typeName} has no custom field "${nameOrId}"`);
+    if (!definition) throw new BadUserInputError(`filter.customFields: ${KINDS[kind].typeName} has no custom field ${preview(nameOrId)}`);
     return definition.id;
   });
 }

@@ -7,6 +7,7 @@
 import type { ItemKind } from '../src/contract/kinds.js';
 import type { GatewayContext } from '../src/context.js';
 import { BadUserInputError, NotFoundError } from '../src/errors.js';
+import { CHECKED_PER_ITEM } from '../src/input-text.js';
 import { ImportInputError, ImportNotFoundError } from '../src/import/import-service.js';
 import { formatOf } from '../src/import/read-records.js';
 import { importsOf, type RequestImports } from '../src/import/request-imports.js';
@@ -59,7 +60,7 @@ builder.mutationFields((t) => ({
     args: {
       kind: t.arg({ type: ImportKind, required: true }),
       file: t.arg({ type: 'File' }),
-      rows: t.arg({ type: ['JSON'], description: 'Rows as objects, instead of a file' }),
+      rows: t.arg({ type: ['JSON'], description: 'Rows as objects, instead of a file', extensions: CHECKED_PER_ITEM }),
       options: t.arg({ type: ImportOptionsInput }),
     },
     resolve: (_r, args, ctx) => imports(ctx, (i) => {

@@ -8,6 +8,7 @@
 import { ITEM_KINDS, KINDS, type ItemKind } from '../src/contract/kinds.js';
 import type { Item } from '../src/contract/types.js';
 import type { GatewayContext } from '../src/context.js';
+import { CHECKED_PER_ITEM } from '../src/input-text.js';
 import { createItems, deleteItems, updateItems, type NodeCache, type UpdateEntry, type WriteTarget } from '../resolvers/write-batch.js';
 import type { Input } from '../resolvers/write-inputs.js';
 import { builder } from './builder.js';
@@ -45,14 +46,17 @@ function kindMutations(t: AnyFieldBuilder, kind: ItemKind): [string, unknown][] 
     [`create${typeName}`, t.field({
       type: payloads.single,
       description: `Creates ${an(kind)}.`,
-      args: { input: t.arg({ type: inputs.create, required: true }) },
+      args: { input: t.arg({ type: inputs.create, required: true, extensions: CHECKED_PER_ITEM }) },
       extensions: write(undefined, 1),
       resolve: async (_r: unknown, args: { input: Input }, ctx: GatewayContext) => (await createItems(target(ctx, kind, false), [args.input]))[0],
     })],
     [`update${typeName}`, t.field({
       type: payloads.single,
       description: `Changes ${an(kind)}: only the fields given change; null clears a field.`,
-      args: { id: t.arg.id({ required: true, description: 'Global id or Upsales id' }), input: t.arg({ type: inputs.update, required: true }) },
+      args: {
+        id: t.arg.id({ required: true, description: 'Global id or Upsales id', extensions: CHECKED_PER_ITEM }),
+        input: t.arg({ type: inputs.update, required: true, extensions: CHECKED_PER_ITEM }),
+      },
       extensions: write(undefined, 1, hasRows ? 1 : 0),
       resolve: async (_r: unknown, args: { id: string; input: Input }, ctx: GatewayContext) =>
         (await updateItems(target(ctx, kind, false), [{ id: args.id, input: args.input }]))[0],
@@ -60,21 +64,21 @@ function kindMutations(t: AnyFieldBuilder, kind: ItemKind): [string, unknown][] 
     [`delete${typeName}`, t.field({
       type: payloads.delete,
       description: `${del} ${an(kind)}.`,
-      args: { id: t.arg.id({ required: true, description: 'Global id or Upsales id' }) },
+      args: { id: t.arg.id({ required: true, description: 'Global id or Upsales id', extensions: CHECKED_PER_ITEM }) },
       extensions: write(undefined, 0),
       resolve: async (_r: unknown, args: { id: string }, ctx: GatewayContext) => (await deleteItems(target(ctx, kind, false), [args.id]))[0],
     })],
     [`create${Plural}`, t.field({
       type: payloads.batch,
       description: `Creates ${plural}: one result per input, in input order; bad items never stop the good ones.`,
-      args: { inputs: t.arg({ type: [inputs.create], required: true }) },
+      args: { inputs: t.arg({ type: [inputs.create], required: true, extensions: CHECKED_PER_ITEM }) },
       extensions: write('inputs', 1),
       resolve: (_r: unknown, args: { inputs: Input[] }, ctx: GatewayContext) => createItems(target(ctx, kind, true), args.inputs),
     })],
     [`update${Plural}`, t.field({
       type: payloads.batch,
       description: `Changes ${plural} (each: its id and the fields to change): one result per input, in input order.`,
-      args: { inputs: t.arg({ type: [inputs.batchUpdate], required: true }) },
+      args: { inputs: t.arg({ type: [inputs.batchUpdate], required: true, extensions: CHECKED_PER_ITEM }) },
       extensions: write('inputs', 1, hasRows ? 1 : 0),
       resolve: (_r: unknown, args: { inputs: (Input & { id: string })[] }, ctx: GatewayContext) =>
         updateItems(target(ctx, kind, true), args.inputs.map(({ id, ...input }): UpdateEntry => ({ id, input }))),
@@ -82,7 +86,7 @@ function kindMutations(t: AnyFieldBuilder, kind: ItemKind): [string, unknown][] 
     [`delete${Plural}`, t.field({
       type: payloads.batchDelete,
       description: `${del} ${plural}: one result per id, in input order.`,
-      args: { ids: t.arg.idList({ required: true, description: 'Global ids or Upsales ids' }) },
+      args: { ids: t.arg.idList({ required: true, description: 'Global ids or Upsales ids', extensions: CHECKED_PER_ITEM }) },
       extensions: write('ids', 0),
       resolve: (_r: unknown, args: { ids: string[] }, ctx: GatewayContext) => deleteItems(target(ctx, kind, true), args.ids),
     })],

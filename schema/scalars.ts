@@ -1,6 +1,7 @@
 /** Date and time scalars, as Upsales sends them. */
 import { builder } from './builder.js';
 import { BadUserInputError } from '../src/errors.js';
+import { preview } from '../src/input-text.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -8,7 +9,7 @@ const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
 function checked(name: string, test: (value: string) => boolean, hint: string) {
   return (value: unknown): string => {
     if (typeof value !== 'string' || !test(value)) {
-      throw new BadUserInputError(`${name} must be ${hint}, got ${JSON.stringify(value)}`);
+      throw new BadUserInputError(`${name} must be ${hint}, got ${preview(value)}`);
     }
     return value;
   };

@@ -20,6 +20,7 @@ import { useBodyLimit } from './plugins/use-body-limit.js';
 import { corsFor } from './plugins/cors.js';
 import { useCsrf } from './plugins/use-csrf.js';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
+import { useInputGuard } from './plugins/use-input-guard.js';
 import type { Upstream } from './upstream/index.js';
 import { VerifiedAccounts } from './verified-accounts.js';
 
@@ -107,6 +108,7 @@ export function createGateway({
       useBodyLimit(GRAPHQL_ENDPOINT, config.limits),
       ...useDocumentLimits(config.limits),
       useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize),
+      useInputGuard(),
       ...(imports ? [useImportRoutes({
         imports,
         defaultCredentials: config.defaultCredentials,

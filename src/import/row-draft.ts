@@ -4,9 +4,12 @@
  * numbers, booleans and dates by the field's type; a value of the wrong type
  * fails the row. References given by a key stay {@link RefPlaceholder}s until
  * the batch's lookups fill them in. Empty cells are left out (on an update:
- * unchanged).
+ * unchanged). Every value obeys the text rules of src/input-text.ts (no
+ * refused character anywhere, text within its field's length), so a bad cell
+ * fails its row before any lookup.
  */
 import { STRUCTS, type FieldSpec, type ItemKind } from '../contract/kinds.js';
+import { formatPath, MAX_LENGTH, preview, textProblem, valueProblem } from '../input-text.js';
 import { ColumnPlan, findField, type ColumnTarget } from './columns.js';
 import { INVALID } from './read-records.js';
 
@@ -37,42 +40,44 @@ const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 const isBlank = (value: unknown) => value === null || value === undefined || (typeof value === 'string' && value.trim() === '');
-const show = (value: unknown) => (typeof value === 'string' ? `"${value}"` : JSON.stringify(value));
 
-function coerceScalar(type: string, value: unknown): unknown {
+function coerceScalar(type: string, value: unknown, maxLength?: number): unknown {
   const text = typeof value === 'string' ? value.trim() : value;
   switch (type) {
-    case 'string': case 'text':
-      if (typeof value === 'string') return value;
+    case 'string': case 'text': {
       if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-      throw new Problem(`${show(value)} is not text`);
+      if (typeof value !== 'string') throw new Problem(`${preview(value)} is not text`);
+      const problem = textProblem(value, maxLength ?? MAX_LENGTH[type]);
+      if (problem) throw new Problem(problem);
+      return value;
+    }
     case 'int': {
       const n = typeof text === 'string' && INT.test(text) ? Number(text) : text;
       if (typeof n === 'number' && Number.isInteger(n) && Math.abs(n) <= 2147483647) return n;
-      throw new Problem(`${show(value)} is not an integer`);
+      throw new Problem(`${preview(value)} is not an integer`);
     }
     case 'float': {
       const n = typeof text === 'string' && NUMBER.test(text) ? Number(text) : text;
       if (typeof n === 'number' && Number.isFinite(n)) return n;
-      throw new Problem(`${show(value)} is not a number`);
+      throw new Problem(`${preview(value)} is not a number`);
     }
     case 'boolean': {
       if (typeof value === 'boolean') return value;
       const t = String(text).toLowerCase();
       if (['true', '1', 'yes'].includes(t)) return true;
       if (['false', '0', 'no'].includes(t)) return false;
-      throw new Problem(`${show(value)} is not a boolean (true or false)`);
+      throw new Problem(`${preview(value)} is not a boolean (true or false)`);
     }
     case 'date': {
       const m = typeof text === 'string' ? DATE.exec(text) : null;
       const d = m && new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
       if (m && d && d.getUTCMonth() === +m[2] - 1 && d.getUTCDate() === +m[3]) return text;
-      throw new Problem(`${show(value)} is not a date (YYYY-MM-DD)`);
+      throw new Problem(`${preview(value)} is not a date (YYYY-MM-DD)`);
     }
     case 'datetime': {
       const ms = typeof text === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(text) ? Date.parse(text) : NaN;
       if (Number.isFinite(ms)) return new Date(ms).toISOString();
-      throw new Problem(`${show(value)} is not a date-time (ISO 8601)`);
+      throw new Problem(`${preview(value)} is not a date-time (ISO 8601)`);
     }
     default:
       return value;
@@ -83,7 +88,7 @@ function refValue(value: unknown): string {
   if (typeof value === 'number' && Number.isInteger(value)) return String(value);
   if (typeof value === 'string') return value.trim();
   if (value && typeof value === 'object' && 'id' in value) return refValue((value as { id: unknown }).id);
-  throw new Problem(`${show(value)} is not an id`);
+  throw new Problem(`${preview(value)} is not an id`);
 }
 
 const listOf = (value: unknown): unknown[] => {
@@ -149,6 +154,11 @@ export class RowDrafter {
         continue;
       }
       if (target.type === 'ignore' || isBlank(value)) continue;
+      const bad = valueProblem(value);
+      if (bad) {
+        draft.problems.push(`${formatPath([name, ...bad.path])}: ${bad.problem}`);
+        continue;
+      }
       try {
         this.apply(target, value, input, draft, name);
       } catch (error) {
@@ -203,12 +213,12 @@ export class RowDrafter {
           for (const [key, v] of Object.entries(element)) {
             const sub = findField(fields, key);
             if (!sub) throw new Problem(`[${i}].${key} is not a field`);
-            if (!isBlank(v)) out[sub.name] = coerceScalar(sub.spec.type, v);
+            if (!isBlank(v)) out[sub.name] = coerceScalar(sub.spec.type, v, sub.spec.maxLength);
           }
           return out;
         });
       }
-      default: return coerceScalar(spec.type, value);
+      default: return coerceScalar(spec.type, value, spec.maxLength);
     }
   }
 }
