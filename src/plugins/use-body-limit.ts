@@ -15,8 +15,8 @@ const badRequest = (message: string) =>
 
 function tooLarge(R: typeof Response, limit: number, variable: string): Response {
   const body = { errors: [{ message: `The request body is larger than ${variable} (${limit} bytes)`, extensions: { code: 'PAYLOAD_TOO_LARGE', limit: variable } }] };
-  // The unread rest of the body is not worth keeping the connection for.
-  return new R(JSON.stringify(body), { status: 413, headers: { 'content-type': 'application/json; charset=utf-8', connection: 'close' } });
+  // Node discards the unread rest of the body as it arrives, so the client can finish sending and read this answer.
+  return new R(JSON.stringify(body), { status: 413, headers: { 'content-type': 'application/json; charset=utf-8' } });
 }
 
 /** The whole body, or null once it passes `limit` bytes (the rest is not read). */

