@@ -52,10 +52,12 @@ export interface RequestLimits {
   queryAliases: number;
   /** `MAX_QUERY_DIRECTIVES`: directives in the operation, fragments included. @default 20 */
   queryDirectives: number;
+  /** `MAX_IMPORT_BYTES`: an import file (POST /imports, an upload, the CLI's file). @default 1073741824 */
+  importBytes: number;
+  /** `MAX_IMPORT_ROWS`: rows of an import. @default 2000000 */
+  importRows: number;
 }
 
-/** How deep a JSON request body may nest (objects and arrays). */
-export const MAX_JSON_DEPTH = 64;
 
 /** Reads a positive integer variable, failing loudly with the variable's name. */
 function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -115,6 +117,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
       queryDepth: positiveInt(env, 'MAX_QUERY_DEPTH', 16),
       queryAliases: positiveInt(env, 'MAX_QUERY_ALIASES', 30),
       queryDirectives: positiveInt(env, 'MAX_QUERY_DIRECTIVES', 20),
+      importBytes: positiveInt(env, 'MAX_IMPORT_BYTES', 1_073_741_824),
+      importRows: positiveInt(env, 'MAX_IMPORT_ROWS', 2_000_000),
     },
   };
 }

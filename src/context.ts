@@ -7,6 +7,7 @@ import { initContextCache } from '@pothos/core';
 import type { BudgetSnapshot } from './budget/index.js';
 import type { GatewayConfig } from './config.js';
 import { BadUserInputError, toGraphQLError, UnauthenticatedError } from './errors.js';
+import { isLongerThan, MAX_LENGTH, refusedCharacter } from './input-text.js';
 import type { CallStats, Credentials, UpstreamClient } from './upstream/types.js';
 import { RequestLoaders } from '../resolvers/loaders.js';
 import type { VerifiedAccounts } from './verified-accounts.js';
@@ -31,14 +32,35 @@ export interface GatewayContext {
   config: GatewayConfig;
 }
 
-/** `Authorization: Basic ...` as credentials; undefined when absent. */
+/** Longest username and password accepted (Upsales' own fields hold 255 characters). */
+export const MAX_CREDENTIAL_LENGTH = MAX_LENGTH.string;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * `Authorization: Basic ...` as credentials; undefined when absent. Refused
+ * (UNAUTHENTICATED, never naming the value) when it is not Basic, not
+ * base64 of UTF-8 `username:password`, too long, or carries characters that
+ * cannot travel in a WS-Security header.
+ */
 export function basicCredentials(header: string | null): Credentials | undefined {
   if (!header) return undefined;
   const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-  const decoded = match ? Buffer.from(match[1], 'base64').toString('utf8') : '';
+  let decoded = '';
+  try {
+    if (match && match[1].length <= 4 * MAX_CREDENTIAL_LENGTH) decoded = utf8.decode(Buffer.from(match[1], 'base64'));
+  } catch {
+    throw new UnauthenticatedError('The Basic credentials are not UTF-8 text');
+  }
   const colon = decoded.indexOf(':');
-  if (colon < 1) throw new UnauthenticatedError('The Authorization header must be HTTP Basic with username:password');
-  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  if (colon < 1) throw new UnauthenticatedError('The Authorization header must be HTTP Basic with username:password (at most 255 characters each)');
+  const credentials = { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+  for (const [name, value] of Object.entries(credentials)) {
+    if (isLongerThan(value, MAX_CREDENTIAL_LENGTH)) throw new UnauthenticatedError(`The ${name} is longer than ${MAX_CREDENTIAL_LENGTH} characters`);
+    const refused = refusedCharacter(value);
+    if (refused) throw new UnauthenticatedError(`The ${name} has ${refused}, which cannot be sent to Upsales`);
+  }
+  return credentials;
 }
 
 /** Methods of the upstream client that make no SOAP call. */

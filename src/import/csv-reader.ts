@@ -1,13 +1,28 @@
 /**
  * A streaming CSV reader (RFC 4180: quoted fields, doubled quotes, line
  * breaks inside quotes, CRLF or LF, a UTF-8 byte order mark). It keeps one
- * record in memory at a time, whatever the file's size.
+ * record in memory at a time, whatever the file's size, and no more than
+ * `maxRecordChars` of it: a longer record is read to its end but not kept.
  */
 
-/** Records of a CSV text stream, as arrays of fields. */
-export async function* csvRecords(chunks: AsyncIterable<string>): AsyncGenerator<string[]> {
+/** A record longer than the reader keeps, in its place. */
+export class TooLongRecord {
+  constructor(readonly maxChars: number) {}
+}
+
+/** Records of a CSV text stream, as arrays of fields (or {@link TooLongRecord}). */
+export async function* csvRecords(chunks: AsyncIterable<string>, maxRecordChars = Infinity): AsyncGenerator<string[] | TooLongRecord> {
   let field = '';
   let record: string[] = [];
+  /** Characters of the record so far; once over the limit, it is dropped as it is read. */
+  let size = 0;
+  const keep = () => {
+    size += field.length;
+    if (size > maxRecordChars) {
+      field = '';
+      record = [];
+    }
+  };
   let quoted = false;
   /** A quote inside a quoted field: either the end, or the first of a doubled quote. */
   let quoteSeen = false;
@@ -19,7 +34,7 @@ export async function* csvRecords(chunks: AsyncIterable<string>): AsyncGenerator
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       atStart = false;
     }
-    const out: string[][] = [];
+    const out: (string[] | TooLongRecord)[] = [];
     let from = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
@@ -46,19 +61,24 @@ export async function* csvRecords(chunks: AsyncIterable<string>): AsyncGenerator
         from = i + 1;
         any = true;
       } else if (c === 44) {
-        record.push(field + text.slice(from, i));
+        field += text.slice(from, i);
+        keep();
+        record.push(field);
         field = '';
         from = i + 1;
         any = true;
       } else if (c === 10 || c === 13) {
         field += text.slice(from, i);
         if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
-        if (any || field !== '' || record.length) {
+        keep();
+        if (size > maxRecordChars) out.push(new TooLongRecord(maxRecordChars));
+        else if (any || field !== '' || record.length) {
           record.push(field);
           out.push(record);
         }
         record = [];
         field = '';
+        size = 0;
         any = false;
         from = i + 1;
       } else {
@@ -66,9 +86,12 @@ export async function* csvRecords(chunks: AsyncIterable<string>): AsyncGenerator
       }
     }
     field += text.slice(from);
+    if (size + field.length > maxRecordChars) keep();
     yield* out;
   }
-  if (any || field !== '' || record.length) {
+  keep();
+  if (size > maxRecordChars) yield new TooLongRecord(maxRecordChars);
+  else if (any || field !== '' || record.length) {
     record.push(field);
     yield record;
   }

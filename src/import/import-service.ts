@@ -12,7 +12,7 @@ import type { Credentials, Upstream } from '../upstream/index.js';
 import { ColumnPlan, MappingError, keyField } from './columns.js';
 import { JobStore } from './job-store.js';
 import { etaSeconds, RateMeter } from './progress.js';
-import { readRecords, SourceError, valueRecords } from './read-records.js';
+import { readLimitsFromEnv, readRecords, SourceError, SourceTooLargeError, valueRecords, type ReadLimits } from './read-records.js';
 import { JobRunner, type StopMode } from './runner.js';
 import { settleMsFromEnv } from './settle.js';
 import { FINAL_STATES, type ImportFormat, type ImportOptions, type JobRecord, type JobView, type SourceInfo } from './types.js';
@@ -21,7 +21,7 @@ import { kindFields } from '../../resolvers/write-fields.js';
 /** A request the caller got wrong: bad kind, options or file. Nothing was imported. */
 export class ImportInputError extends Error {
   /** The option or input at fault, when one is (`kind`, `matchBy`, `mapping`, `batchSize`, `file`). */
-  constructor(message: string, readonly parameter?: string) {
+  constructor(message: string, readonly parameter?: string, readonly tooLarge = false) {
     super(message);
   }
 }
@@ -46,6 +46,8 @@ export interface ImportServiceOptions {
    * @default UPSALES_TIMEOUT_MS + IMPORT_RECONCILE_GRACE_MS from the environment
    */
   settleMs?: number;
+  /** What an import may hold. @default MAX_IMPORT_BYTES and MAX_IMPORT_ROWS from the environment */
+  readLimits?: ReadLimits;
   /** Where runners tell what they did that is worth knowing (reconciliation). */
   log?(message: string): void;
 }
@@ -67,6 +69,8 @@ const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLow
 export class ImportService {
   readonly store: JobStore;
   private readonly settleMs: number;
+  /** What an import may hold. */
+  readonly readLimits: ReadLimits;
   private readonly runners = new Map<string, { runner: JobRunner; finished: Promise<void> }>();
   private readonly credentials = new Map<string, Credentials>();
   private readonly meters = new Map<string, RateMeter>();
@@ -75,6 +79,7 @@ export class ImportService {
   constructor(private readonly options: ImportServiceOptions) {
     this.store = options.store;
     this.settleMs = options.settleMs ?? settleMsFromEnv();
+    this.readLimits = options.readLimits ?? readLimitsFromEnv();
     this.events.setMaxListeners(0);
   }
 
@@ -106,11 +111,12 @@ export class ImportService {
       format: request.format, options, source: request.sourceInfo,
     });
     try {
-      await this.store.stage(job.id, request.source ? readRecords(request.format, request.source) : valueRecords(request.rows!));
+      await this.store.stage(job.id, request.source
+        ? readRecords(request.format, request.source, this.readLimits) : valueRecords(request.rows!, this.readLimits.rows));
     } catch (error) {
       const reason = error instanceof SourceError ? error.message : 'The file could not be read';
       this.store.setState(job.id, 'FAILED', reason);
-      if (error instanceof SourceError) throw new ImportInputError(reason, 'file');
+      if (error instanceof SourceError) throw new ImportInputError(reason, 'file', error instanceof SourceTooLargeError);
       throw error;
     }
     this.credentials.set(job.id, credentials);
@@ -121,7 +127,7 @@ export class ImportService {
   /** Re-stages a job whose file is known and unchanged (the process stopped while staging). */
   async restage(id: string, source: AsyncIterable<Uint8Array | string>): Promise<void> {
     const job = this.store.job(id)!;
-    await this.store.stage(id, readRecords(job.format, source));
+    await this.store.stage(id, readRecords(job.format, source, this.readLimits));
   }
 
   /** Runs the job here if no live process holds it. */

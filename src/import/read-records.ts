@@ -1,19 +1,45 @@
 /**
  * A file's records as staged rows: JSON text of one record each, column (or
  * key) to value. CSV takes its column names from the header row; a line that
- * cannot be read is staged as `{"$invalid": reason}` and fails that row only.
+ * cannot be read (or is longer than a record may be) is staged as
+ * `{"$invalid": reason}` and fails that row only. A file over its size or
+ * row limit, or with too many columns, is refused as a whole.
  */
-import { csvRecords } from './csv-reader.js';
+import { configFromEnv } from '../config.js';
+import { csvRecords, TooLongRecord } from './csv-reader.js';
 import { lines } from './jsonl-reader.js';
 import type { ImportFormat } from './types.js';
 
 /** Key of a staged record that could not be read. */
 export const INVALID = '$invalid';
 
-/** The bytes (or text) of a stream as text chunks, decoding UTF-8 across chunk edges. */
-export async function* textChunks(source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>): AsyncGenerator<string> {
+/** What an import may hold: `MAX_IMPORT_BYTES` of file and `MAX_IMPORT_ROWS` rows (records after a CSV header, JSONL lines, GraphQL `rows`). */
+export interface ReadLimits {
+  bytes: number;
+  rows: number;
+}
+
+export const readLimitsFromEnv = (env: NodeJS.ProcessEnv = process.env): ReadLimits => {
+  const { importBytes, importRows } = configFromEnv(env).limits;
+  return { bytes: importBytes, rows: importRows };
+};
+
+/** Characters of one record (a CSV record, a JSONL line); a longer one fails its row. */
+export const MAX_RECORD_CHARS = 1_048_576;
+/** Columns of a CSV file. */
+export const MAX_COLUMNS = 1_000;
+
+export class SourceError extends Error {}
+/** The file is over MAX_IMPORT_BYTES or MAX_IMPORT_ROWS. */
+export class SourceTooLargeError extends SourceError {}
+
+/** The bytes (or text) of a stream as text chunks, decoding UTF-8 across chunk edges; at most `maxBytes` of it. */
+export async function* textChunks(source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, maxBytes = Infinity): AsyncGenerator<string> {
   const decoder = new TextDecoder('utf-8');
+  let bytes = 0;
   for await (const chunk of source) {
+    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    if (bytes > maxBytes) throw new SourceTooLargeError(`The file is larger than MAX_IMPORT_BYTES (${maxBytes} bytes)`);
     const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
     if (text) yield text;
   }
@@ -21,12 +47,28 @@ export async function* textChunks(source: AsyncIterable<Uint8Array | string> | I
   if (tail) yield tail;
 }
 
-export class SourceError extends Error {}
+/** Counts rows, refusing the file past `max`. */
+function rowCounter(max: number): () => void {
+  let rows = 0;
+  return () => {
+    if (++rows > max) throw new SourceTooLargeError(`The file has more than MAX_IMPORT_ROWS (${max}) rows`);
+  };
+}
 
-async function* csvRows(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+const tooLong = `is longer than ${MAX_RECORD_CHARS} characters`;
+
+async function* csvRows(chunks: AsyncIterable<string>, maxRows: number): AsyncGenerator<string> {
   let header: string[] | undefined;
-  for await (const record of csvRecords(chunks)) {
+  const count = rowCounter(maxRows);
+  for await (const record of csvRecords(chunks, MAX_RECORD_CHARS)) {
+    if (record instanceof TooLongRecord) {
+      if (!header) throw new SourceError(`The CSV header ${tooLong}`);
+      count();
+      yield JSON.stringify({ [INVALID]: `the record ${tooLong}` });
+      continue;
+    }
     if (!header) {
+      if (record.length > MAX_COLUMNS) throw new SourceError(`The CSV header has ${record.length} columns; at most ${MAX_COLUMNS}`);
       header = record.map((name) => name.trim());
       const empty = header.findIndex((name) => !name);
       if (empty >= 0) throw new SourceError(`Column ${empty + 1} of the CSV header has no name`);
@@ -34,6 +76,7 @@ async function* csvRows(chunks: AsyncIterable<string>): AsyncGenerator<string> {
       if (twice) throw new SourceError(`The CSV header names the column "${twice}" twice`);
       continue;
     }
+    count();
     if (record.length !== header.length) {
       yield JSON.stringify({ [INVALID]: `has ${record.length} fields; the header has ${header.length}` });
       continue;
@@ -45,8 +88,14 @@ async function* csvRows(chunks: AsyncIterable<string>): AsyncGenerator<string> {
   if (!header) throw new SourceError('The CSV file is empty: it needs a header row');
 }
 
-async function* jsonlRows(chunks: AsyncIterable<string>): AsyncGenerator<string> {
-  for await (const { line, text } of lines(chunks)) {
+async function* jsonlRows(chunks: AsyncIterable<string>, maxRows: number): AsyncGenerator<string> {
+  const count = rowCounter(maxRows);
+  for await (const { line, text } of lines(chunks, MAX_RECORD_CHARS)) {
+    count();
+    if (text === null) {
+      yield JSON.stringify({ [INVALID]: `line ${line} ${tooLong}` });
+      continue;
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -63,14 +112,18 @@ async function* jsonlRows(chunks: AsyncIterable<string>): AsyncGenerator<string>
 }
 
 /** Staged rows of a file in `format`. Throws {@link SourceError} for a file that cannot be read at all. */
-export function readRecords(format: ImportFormat, source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>): AsyncIterable<string> {
-  const chunks = textChunks(source);
-  return format === 'CSV' ? csvRows(chunks) : jsonlRows(chunks);
+export function readRecords(
+  format: ImportFormat, source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, limits: ReadLimits,
+): AsyncIterable<string> {
+  const chunks = textChunks(source, limits.bytes);
+  return format === 'CSV' ? csvRows(chunks, limits.rows) : jsonlRows(chunks, limits.rows);
 }
 
 /** Rows given as values (GraphQL `rows`), as staged rows. */
-export async function* valueRecords(rows: unknown[]): AsyncGenerator<string> {
+export async function* valueRecords(rows: unknown[], maxRows: number): AsyncGenerator<string> {
+  const count = rowCounter(maxRows);
   for (const [i, value] of rows.entries()) {
+    count();
     yield value !== null && typeof value === 'object' && !Array.isArray(value)
       ? JSON.stringify(value)
       : JSON.stringify({ [INVALID]: `rows[${i}] is not an object` });

@@ -87,6 +87,10 @@ export async function uploadResponse(deps: ImportRouteDeps, request: Request, ur
     throw e;
   }
   if (!request.body) return error(R, 400, 'BAD_PARAMETER', 'body: send the file as the request body', 'body');
+  const { bytes } = deps.imports.readLimits;
+  if (Number(request.headers.get('content-length') ?? 0) > bytes) {
+    return error(R, 413, 'PAYLOAD_TOO_LARGE', `body: the file is larger than MAX_IMPORT_BYTES (${bytes} bytes)`, 'body');
+  }
   try {
     const job = await deps.imports.start(caller, { kind, format, options, source: request.body as unknown as AsyncIterable<Uint8Array> });
     return json(R, 201, uploadAnswer(job), { location: `/imports/${job.id}` });
@@ -94,6 +98,6 @@ export async function uploadResponse(deps: ImportRouteDeps, request: Request, ur
     if (!(e instanceof ImportInputError)) throw e;
     const parameter = e.parameter === 'file' ? 'body' : e.parameter;
     const message = parameter && !e.message.startsWith(`${parameter}`) ? `${parameter}: ${e.message}` : e.message;
-    return error(R, 400, 'BAD_PARAMETER', message, parameter);
+    return e.tooLarge ? error(R, 413, 'PAYLOAD_TOO_LARGE', message, parameter) : error(R, 400, 'BAD_PARAMETER', message, parameter);
   }
 }

@@ -3,10 +3,14 @@
  * 413 before it is read (declared length) or as soon as it passes the limit
  * (chunked); a JSON body is parsed here, so that an invalid one is a 400
  * that names what is wrong and echoes nothing of the body, and one nested
- * deeper than {@link MAX_JSON_DEPTH} never reaches a recursive walk.
+ * deeper than {@link MAX_BODY_DEPTH} never reaches a recursive walk.
  */
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
-import { MAX_JSON_DEPTH, type RequestLimits } from '../config.js';
+import type { RequestLimits } from '../config.js';
+import { MAX_JSON_DEPTH } from '../input-text.js';
+
+/** How deep a JSON body may nest: a JSON value's own depth, plus the envelope (variables, argument, list). */
+export const MAX_BODY_DEPTH = 2 * MAX_JSON_DEPTH;
 
 type BodyLimits = Pick<RequestLimits, 'bodyBytes' | 'uploadBytes'>;
 
@@ -65,7 +69,7 @@ async function parseJsonBody(request: Request): Promise<Record<string, unknown>>
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw badRequest('The request body must be a JSON object with "query" (and "variables", "operationName", "extensions")');
   }
-  if (nestsDeeper(body, MAX_JSON_DEPTH)) throw badRequest(`The request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (nestsDeeper(body, MAX_BODY_DEPTH)) throw badRequest(`The request body nests deeper than ${MAX_BODY_DEPTH} levels`);
   return body as Record<string, unknown>;
 }
 
