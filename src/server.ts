@@ -21,6 +21,7 @@ import { corsFor } from './plugins/cors.js';
 import { useCsrf } from './plugins/use-csrf.js';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
 import { useInputGuard } from './plugins/use-input-guard.js';
+import { useShortErrors } from './plugins/use-short-errors.js';
 import type { Upstream } from './upstream/index.js';
 import { VerifiedAccounts } from './verified-accounts.js';
 
@@ -105,6 +106,7 @@ export function createGateway({
     },
     plugins: [
       ...useCsrf([UPLOAD_ROUTE]),
+      useShortErrors(),
       useBodyLimit(GRAPHQL_ENDPOINT, config.limits),
       ...useDocumentLimits(config.limits),
       useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize),

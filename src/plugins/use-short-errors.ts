@@ -1,0 +1,39 @@
+/**
+ * The last guard against echoing a request back: graphql-js quotes what it
+ * could not read (`Syntax Error: Unexpected String "..."`, `Cannot query
+ * field "..."`), whole, however long. Every error message of every answer
+ * (parse, validation, variables, execution) is cut to
+ * {@link MAX_ERROR_MESSAGE} characters before it is sent.
+ */
+import { GraphQLError } from 'graphql';
+import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
+import { preview } from '../input-text.js';
+
+/** Longest error message sent. */
+export const MAX_ERROR_MESSAGE = 300;
+
+function shortened(error: GraphQLError): GraphQLError {
+  if (error.message.length <= MAX_ERROR_MESSAGE) return error;
+  // Quoted values are cut to a preview first, so that the message's own words survive.
+  const message = error.message.replace(/"((?:[^"\\]|\\.){41,})"/g, (_all, quoted: string) => preview(quoted));
+  return new GraphQLError(message.length <= MAX_ERROR_MESSAGE ? message : `${message.slice(0, MAX_ERROR_MESSAGE - 1)}…`, {
+    nodes: error.nodes, source: error.source, positions: error.positions, path: error.path,
+    originalError: error.originalError, extensions: error.extensions,
+  });
+}
+
+type Result = { errors?: readonly GraphQLError[] } & object;
+
+function withShortErrors<T extends Result>(result: T): T {
+  if (!result.errors?.some((error) => error.message.length > MAX_ERROR_MESSAGE)) return result;
+  return { ...result, errors: result.errors.map(shortened) };
+}
+
+export function useShortErrors(): Plugin {
+  return {
+    onResultProcess({ result, setResult }) {
+      const one = (part: Result | AsyncIterable<Result>) => (isAsyncIterable(part) ? mapAsyncIterator(part, withShortErrors) : withShortErrors(part));
+      setResult((Array.isArray(result) ? result.map(one) : one(result)) as typeof result);
+    },
+  };
+}
