@@ -16,7 +16,7 @@ import type { ImportService } from './import/import-service.js';
 import { attachImports } from './import/request-imports.js';
 import { useImportRoutes } from './import/import-routes.js';
 import { UPLOAD_ROUTE } from './import/upload-route.js';
-import { useBodyLimit } from './plugins/use-body-limit.js';
+import { useRequestParser } from './plugins/use-request-parser.js';
 import { corsFor } from './plugins/cors.js';
 import { useCsrf } from './plugins/use-csrf.js';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
@@ -107,7 +107,7 @@ export function createGateway({
     plugins: [
       ...useCsrf([UPLOAD_ROUTE]),
       useShortErrors(),
-      useBodyLimit(GRAPHQL_ENDPOINT, config.limits),
+      useRequestParser(GRAPHQL_ENDPOINT, config.limits),
       ...useDocumentLimits(config.limits),
       useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize),
       useInputGuard(),

@@ -73,7 +73,8 @@ export class ColumnPlan {
   }
 
   target(column: string): ColumnTarget | undefined {
-    if (!this.cache.has(column)) this.cache.set(column, resolvePath(this.fields, this.mapping[column] ?? column));
+    // Own keys only: a column named "constructor" is not Object's.
+    if (!this.cache.has(column)) this.cache.set(column, resolvePath(this.fields, Object.hasOwn(this.mapping, column) ? this.mapping[column] : column));
     return this.cache.get(column);
   }
 }

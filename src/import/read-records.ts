@@ -56,6 +56,9 @@ function rowCounter(max: number): () => void {
 }
 
 const tooLong = `is longer than ${MAX_RECORD_CHARS} characters`;
+/** U+FFFD is what the decoder puts for bytes that are not UTF-8: the row would be stored garbled. */
+const NOT_UTF8 = 'has bytes that are not UTF-8 (save the file as UTF-8)';
+const garbled = (text: string) => text.includes('\uFFFD');
 
 async function* csvRows(chunks: AsyncIterable<string>, maxRows: number): AsyncGenerator<string> {
   let header: string[] | undefined;
@@ -64,7 +67,7 @@ async function* csvRows(chunks: AsyncIterable<string>, maxRows: number): AsyncGe
     if (record instanceof TooLongRecord) {
       if (!header) throw new SourceError(`The CSV header ${tooLong}`);
       count();
-      yield JSON.stringify({ [INVALID]: `the record ${tooLong}` });
+      yield JSON.stringify({ [INVALID]: tooLong });
       continue;
     }
     if (!header) {
@@ -77,6 +80,10 @@ async function* csvRows(chunks: AsyncIterable<string>, maxRows: number): AsyncGe
       continue;
     }
     count();
+    if (record.some(garbled)) {
+      yield JSON.stringify({ [INVALID]: NOT_UTF8 });
+      continue;
+    }
     if (record.length !== header.length) {
       yield JSON.stringify({ [INVALID]: `has ${record.length} fields; the header has ${header.length}` });
       continue;
@@ -92,8 +99,8 @@ async function* jsonlRows(chunks: AsyncIterable<string>, maxRows: number): Async
   const count = rowCounter(maxRows);
   for await (const { line, text } of lines(chunks, MAX_RECORD_CHARS)) {
     count();
-    if (text === null) {
-      yield JSON.stringify({ [INVALID]: `line ${line} ${tooLong}` });
+    if (text === null || garbled(text)) {
+      yield JSON.stringify({ [INVALID]: `line ${line} ${text === null ? tooLong : NOT_UTF8}` });
       continue;
     }
     let value: unknown;

@@ -3,22 +3,21 @@
  * owner only. A job of someone else is 404, as if it did not exist.
  */
 import { ImportNotFoundError } from './import-service.js';
-import { authenticate, CHALLENGE, isRefusal, type ImportRouteDeps } from './route-auth.js';
+import { errorAnswer, refusalAnswer } from './route-answers.js';
+import { authenticate, isRefusal, type ImportRouteDeps } from './route-auth.js';
 import { resultsStream, type ResultsFormat } from './results.js';
 
-export const RESULTS_ROUTE = /^\/imports\/([^/]+)\/results\.(csv|jsonl)$/;
-
-const text = (R: typeof Response, status: number, body: string, headers: Record<string, string> = {}) =>
-  new R(`${body}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers } });
+/** Job ids are UUIDs: anything else is no job. */
+export const RESULTS_ROUTE = /^\/imports\/([0-9a-f-]{36})\/results\.(csv|jsonl)$/;
 
 export async function resultsResponse(deps: ImportRouteDeps, request: Request, R: typeof Response, match: RegExpExecArray): Promise<Response> {
   const caller = await authenticate(deps, request);
-  if (isRefusal(caller)) return text(R, caller.status, caller.message, caller.status === 401 ? CHALLENGE : {});
+  if (isRefusal(caller)) return refusalAnswer(R, caller);
   const [, id, format] = match;
   try {
-    deps.imports.job(caller.username, decodeURIComponent(id));
+    deps.imports.job(caller.username, id);
   } catch (error) {
-    if (error instanceof ImportNotFoundError) return text(R, 404, error.message);
+    if (error instanceof ImportNotFoundError) return errorAnswer(R, 404, 'NOT_FOUND', 'No such import job of yours');
     throw error;
   }
   const type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8';

@@ -8,9 +8,11 @@ import type { RowOutcome } from './types.js';
 
 export type ResultsFormat = 'csv' | 'jsonl';
 
+/** A cell; one a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, tab, CR first) is kept as text with a leading `'` (OWASP's CSV injection rule). */
 const csvCell = (value: unknown): string => {
   if (value === null || value === undefined) return '';
-  const text = String(value);
+  const raw = String(value);
+  const text = typeof value === 'string' && /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 

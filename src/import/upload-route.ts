@@ -8,7 +8,8 @@
  */
 import { ITEM_KINDS, KINDS, type ItemKind } from '../contract/kinds.js';
 import { ImportInputError } from './import-service.js';
-import { authenticate, CHALLENGE, isRefusal, type ImportRouteDeps } from './route-auth.js';
+import { errorAnswer as error, json, refusalAnswer } from './route-answers.js';
+import { authenticate, isRefusal, type ImportRouteDeps } from './route-auth.js';
 import type { ImportFormat, ImportOptions, JobView } from './types.js';
 
 export const UPLOAD_ROUTE = '/imports';
@@ -19,11 +20,6 @@ class BadParameter extends Error {
   }
 }
 
-const json = (R: typeof Response, status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new R(`${JSON.stringify(body)}\n`, { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers } });
-
-const error = (R: typeof Response, status: number, code: string, message: string, parameter?: string, headers?: Record<string, string>) =>
-  json(R, status, { error: { code, message, ...(parameter ? { parameter } : {}) } }, headers);
 
 function kindOf(value: string | null): ItemKind {
   if (!value) throw new BadParameter('kind', `say what to import: one of ${ITEM_KINDS.join(', ')}`);
@@ -72,9 +68,36 @@ export const uploadAnswer = (job: JobView) => ({
   resultsJsonlUrl: `/imports/${job.id}/results.jsonl`,
 });
 
+/**
+ * The body's chunks. When the reader stops early (a file refused as a
+ * whole), the rest is still read and dropped: cancelling the request's
+ * stream closes the connection, and the client would never see the answer.
+ */
+async function* readToTheEnd(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!done) void (async () => { while (!(await reader.read()).done); })().catch(() => undefined);
+  }
+}
+
 export async function uploadResponse(deps: ImportRouteDeps, request: Request, url: URL, R: typeof Response): Promise<Response> {
+  // What is too large is known before any call (the password check is one).
+  const { bytes } = deps.imports.readLimits;
+  if (Number(request.headers.get('content-length') ?? 0) > bytes) {
+    return error(R, 413, 'PAYLOAD_TOO_LARGE', `body: the file is larger than MAX_IMPORT_BYTES (${bytes} bytes)`, 'body');
+  }
   const caller = await authenticate(deps, request);
-  if (isRefusal(caller)) return error(R, caller.status, caller.status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', caller.message, undefined, caller.status === 401 ? CHALLENGE : {});
+  if (isRefusal(caller)) return refusalAnswer(R, caller);
   let kind: ItemKind;
   let format: ImportFormat;
   let options: ImportOptions;
@@ -87,12 +110,8 @@ export async function uploadResponse(deps: ImportRouteDeps, request: Request, ur
     throw e;
   }
   if (!request.body) return error(R, 400, 'BAD_PARAMETER', 'body: send the file as the request body', 'body');
-  const { bytes } = deps.imports.readLimits;
-  if (Number(request.headers.get('content-length') ?? 0) > bytes) {
-    return error(R, 413, 'PAYLOAD_TOO_LARGE', `body: the file is larger than MAX_IMPORT_BYTES (${bytes} bytes)`, 'body');
-  }
   try {
-    const job = await deps.imports.start(caller, { kind, format, options, source: request.body as unknown as AsyncIterable<Uint8Array> });
+    const job = await deps.imports.start(caller, { kind, format, options, source: readToTheEnd(request.body) });
     return json(R, 201, uploadAnswer(job), { location: `/imports/${job.id}` });
   } catch (e) {
     if (!(e instanceof ImportInputError)) throw e;

@@ -3,11 +3,19 @@
  * embedded Upsales service, for tests of the HTTP edge: what crosses the
  * wire, headers, statuses and raw bodies.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { configFromEnv, type GatewayConfig } from '../../src/config.js';
+import { ImportService } from '../../src/import/import-service.js';
+import { JobStore } from '../../src/import/job-store.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
-import type { SimStats } from './stack.js';
+import { fetchAll } from '../../resolvers/loaders.js';
+import type { ItemKind } from '../../src/contract/kinds.js';
+import type { Criterion, Item } from '../../src/contract/types.js';
+import { DEMO_USERS, type SimStats } from './stack.js';
 
 export interface ServedStack {
   sim: RunningSimulator;
@@ -19,10 +27,20 @@ export interface ServedStack {
   fetch(path: string, init?: RequestInit): Promise<Response>;
   stats(): Promise<SimStats>;
   resetStats(): Promise<void>;
+  /** Every item of `kind` matching `criteria`, as the demo admin sees it upstream. */
+  items(kind: ItemKind, criteria?: Criterion[]): Promise<Item[]>;
   close(): Promise<void>;
 }
 
-export async function startServedStack(options: { sim?: SimulatorOptions; config?: Partial<GatewayConfig>; host?: string } = {}): Promise<ServedStack> {
+export interface ServedOptions {
+  sim?: SimulatorOptions;
+  config?: Partial<GatewayConfig>;
+  host?: string;
+  /** Serve imports (GraphQL, POST /imports, results) from a temporary DATA_DIR. */
+  imports?: boolean;
+}
+
+export async function startServedStack(options: ServedOptions = {}): Promise<ServedStack> {
   const sim = await startSimulator({ port: 0, throttleCalls: 1_000_000, ...options.sim });
   const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl: sim.url, budgetCalls: 1_000_000, ...options.config };
   const upstream = createUpstream({
@@ -30,7 +48,11 @@ export async function startServedStack(options: { sim?: SimulatorOptions; config
     timeoutMs: config.timeoutMs,
     budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
   });
-  const gateway = await startGateway({ config, upstream }, 0, options.host ?? '127.0.0.1');
+  const dataDir = options.imports ? mkdtempSync(join(tmpdir(), 'served-')) : undefined;
+  const store = dataDir ? new JobStore(dataDir) : undefined;
+  const readLimits = { bytes: config.limits.importBytes, rows: config.limits.importRows };
+  const imports = store ? new ImportService({ store, upstream, batchSize: config.batchSize, settleMs: config.timeoutMs, readLimits }) : undefined;
+  const gateway = await startGateway({ config, upstream, imports }, 0, options.host ?? '127.0.0.1');
   const base = new URL(gateway.url).origin;
   const simOrigin = new URL(sim.url).origin;
   return {
@@ -41,9 +63,13 @@ export async function startServedStack(options: { sim?: SimulatorOptions; config
     fetch: (path, init) => fetch(`${base}${path}`, init),
     stats: async () => (await fetch(`${simOrigin}/__sim/stats`)).json() as Promise<SimStats>,
     resetStats: async () => void (await fetch(`${simOrigin}/__sim/reset-stats`, { method: 'POST' })),
+    items: (kind, criteria = []) => fetchAll(upstream.forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] }), kind, criteria, [{ field: 'id' }]),
     close: async () => {
+      await imports?.close();
+      store?.close();
       await gateway.close();
       await sim.close();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -60,7 +60,7 @@ describe.each([['a wrong password', WRONG], ['a made-up username', NOBODY]])('wi
     for (const format of ['csv', 'jsonl']) {
       const response = await stack.fetch(`/imports/${jobId}/results.${format}`, { headers: { authorization } });
       expect(response.status).toBe(401);
-      expect(await response.text()).toBe('Upsales rejected the username or password\n');
+      expect(await response.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'Upsales rejected the username or password' } });
     }
   });
 

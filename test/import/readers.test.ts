@@ -63,8 +63,8 @@ describe('limits', () => {
       const staged = (await all(readRecords('CSV', chunks, LIMITS))).map((s) => JSON.parse(s));
       expect(staged).toEqual([
         { name: 'first', notes: 'ok' },
-        { $invalid: `the record is longer than ${MAX_RECORD_CHARS} characters` },
-        { $invalid: `the record is longer than ${MAX_RECORD_CHARS} characters` },
+        { $invalid: `is longer than ${MAX_RECORD_CHARS} characters` },
+        { $invalid: `is longer than ${MAX_RECORD_CHARS} characters` },
         { name: 'last', notes: 'ok' },
       ]);
     }
@@ -72,7 +72,7 @@ describe('limits', () => {
 
   it('an unterminated quote swallows the rest of the file as one row that fails, not the job', async () => {
     const staged = (await all(readRecords('CSV', chunked(`name\nok\n"${huge}${huge}`), LIMITS))).map((s) => JSON.parse(s));
-    expect(staged).toEqual([{ name: 'ok' }, { $invalid: `the record is longer than ${MAX_RECORD_CHARS} characters` }]);
+    expect(staged).toEqual([{ name: 'ok' }, { $invalid: `is longer than ${MAX_RECORD_CHARS} characters` }]);
   });
 
   it('a JSONL line longer than MAX_RECORD_CHARS fails that row alone', async () => {

@@ -1,9 +1,12 @@
 /**
- * What a GraphQL request body may be. A body over its limit is refused with
- * 413 before it is read (declared length) or as soon as it passes the limit
- * (chunked); a JSON body is parsed here, so that an invalid one is a 400
- * that names what is wrong and echoes nothing of the body, and one nested
- * deeper than {@link MAX_BODY_DEPTH} never reaches a recursive walk.
+ * How a GraphQL request is read, and what it may be. A body over its limit
+ * is refused with 413 before it is read (declared length) or as soon as it
+ * passes the limit (chunked). JSON bodies, and the JSON `variables` and
+ * `extensions` of a GET or form request, are parsed here, so that invalid
+ * JSON is a 400 that names what is wrong and echoes nothing (yoga's own
+ * parsers echo a JSON body's error, and a GET's bad `variables` is a 500),
+ * and JSON nested deeper than {@link MAX_BODY_DEPTH} never reaches a
+ * recursive walk.
  */
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { RequestLimits } from '../config.js';
@@ -59,25 +62,46 @@ function nestsDeeper(value: unknown, max: number): boolean {
   return false;
 }
 
-async function parseJsonBody(request: Request): Promise<Record<string, unknown>> {
-  let body: unknown;
+/** `text` as JSON no deeper than {@link MAX_BODY_DEPTH}; `what` names it in the error. */
+function parseJson(text: string, what: string): unknown {
+  let value: unknown;
   try {
-    body = JSON.parse(await request.text());
+    value = JSON.parse(text);
   } catch {
-    throw badRequest('The request body is not valid JSON');
+    throw badRequest(`${what} is not valid JSON`);
   }
+  if (nestsDeeper(value, MAX_BODY_DEPTH)) throw badRequest(`${what} nests deeper than ${MAX_BODY_DEPTH} levels`);
+  return value;
+}
+
+async function parseJsonBody(request: Request): Promise<Record<string, unknown>> {
+  const body = parseJson(await request.text(), 'The request body');
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw badRequest('The request body must be a JSON object with "query" (and "variables", "operationName", "extensions")');
   }
-  if (nestsDeeper(body, MAX_BODY_DEPTH)) throw badRequest(`The request body nests deeper than ${MAX_BODY_DEPTH} levels`);
   return body as Record<string, unknown>;
 }
 
+/** GraphQL parameters of a GET's query string or a form body. */
+function searchParameters(params: URLSearchParams): Record<string, unknown> {
+  const json = (name: string) => {
+    const text = params.get(name);
+    return text ? parseJson(text, `The "${name}" parameter`) : undefined;
+  };
+  return {
+    query: params.get('query') || undefined,
+    operationName: params.get('operationName') || undefined,
+    variables: json('variables'),
+    extensions: json('extensions'),
+  };
+}
+
+const isForm = (request: Request) => /^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '');
 const isJson = (request: Request) => /^application\/(json|graphql\+json)\b/i.test(request.headers.get('content-type') ?? '');
 const isMultipart = (request: Request) => /^multipart\/form-data/i.test(request.headers.get('content-type') ?? '');
 
-/** Body limits for POSTs to `endpoint` (other routes stream their bodies and have limits of their own). */
-export function useBodyLimit(endpoint: string, limits: BodyLimits): Plugin {
+/** Body limits and parsers for requests to `endpoint` (other routes stream their bodies and have limits of their own). */
+export function useRequestParser(endpoint: string, limits: BodyLimits): Plugin {
   return {
     async onRequest({ request, url, setRequest, endResponse, fetchAPI }) {
       if (request.method !== 'POST' || url.pathname !== endpoint || !request.body) return;
@@ -91,8 +115,10 @@ export function useBodyLimit(endpoint: string, limits: BodyLimits): Plugin {
       if (!body) return endResponse(tooLarge(fetchAPI.Response, limit, variable));
       setRequest(new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, body }));
     },
-    onRequestParse({ request, setRequestParser }) {
-      if (request.method === 'POST' && isJson(request)) setRequestParser(parseJsonBody);
+    onRequestParse({ request, url, setRequestParser }) {
+      if (request.method === 'GET') setRequestParser(() => searchParameters(url.searchParams));
+      else if (request.method === 'POST' && isJson(request)) setRequestParser(parseJsonBody);
+      else if (request.method === 'POST' && isForm(request)) setRequestParser(async () => searchParameters(new URLSearchParams(await request.text())));
     },
   };
 }
