@@ -4,7 +4,7 @@
  */
 
 export interface GatewayConfig {
-  /** `PORT`: the gateway's HTTP port. @default 4000 */
+  /** `PORT`: the gateway's HTTP port; 0 picks a free one. @default 4000 */
   port: number;
   /** `UPSALES_URL`: base URL whose `/<Kind>Service?wsdl` are the WSDLs. Unset: the embedded service. */
   upstreamUrl?: string;
@@ -90,6 +90,17 @@ function originsOf(raw: string | undefined): string[] {
 export const listenHost = (config: Pick<GatewayConfig, 'host' | 'defaultCredentials'>): string =>
   config.host ?? (config.defaultCredentials ? '127.0.0.1' : '0.0.0.0');
 
+/** Reads a TCP port (0: any free port). */
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+    throw new Error(`${name} must be a port number from 0 (any free port) to 65535, got "${raw}"`);
+  }
+  return value;
+}
+
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
   const username = env.UPSALES_USERNAME;
   const password = env.UPSALES_PASSWORD;
@@ -97,7 +108,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     throw new Error('UPSALES_USERNAME and UPSALES_PASSWORD must be set together');
   }
   return {
-    port: positiveInt(env, 'PORT', 4000),
+    port: port(env, 'PORT', 4000),
     upstreamUrl: env.UPSALES_URL || undefined,
     defaultCredentials: username && password ? { username, password } : undefined,
     budgetCalls: positiveInt(env, 'UPSALES_BUDGET_CALLS', 45),

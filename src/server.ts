@@ -3,7 +3,7 @@
  * GET /healthz, per-request contexts, the call estimate that rejects queries
  * before they run, and each response's call accounting in `extensions`.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
@@ -124,7 +124,13 @@ export function createGateway({
 export interface RunningGateway {
   url: string;
   server: Server;
-  close(): Promise<void>;
+  /**
+   * Stops taking connections and lets the requests in progress finish, each
+   * answered with `Connection: close`; idle keep-alive connections close at
+   * once. After `graceMs`, the connections left (a stream, a stalled call)
+   * are closed.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -134,7 +140,15 @@ export interface RunningGateway {
  */
 export async function startGateway(deps: GatewayDeps, port = deps.config.port, host = listenHost(deps.config)): Promise<RunningGateway> {
   const yoga = createGateway(deps);
+  let closing = false;
+  const inProgress = new Set<ServerResponse>();
   const server = createServer((req, res) => {
+    inProgress.add(res);
+    res.once('close', () => {
+      inProgress.delete(res);
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+    if (closing) res.setHeader('connection', 'close');
     if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
       return;
@@ -149,9 +163,15 @@ export async function startGateway(deps: GatewayDeps, port = deps.config.port, h
   return {
     url: `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${address.port}${GRAPHQL_ENDPOINT}`,
     server,
-    close: () => new Promise((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
+    close: (graceMs = 0) => new Promise((resolve) => {
+      closing = true;
+      for (const res of inProgress) if (!res.headersSent) res.setHeader('connection', 'close');
+      const force = setTimeout(() => server.closeAllConnections(), graceMs);
+      server.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      server.closeIdleConnections();
     }),
   };
 }

@@ -6,10 +6,10 @@
  * stored.
  */
 import { mkdirSync } from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ItemKind } from '../contract/kinds.js';
+import { holderAlive, LEASE_HOLDER } from './lease-holder.js';
 import type { ImportFormat, ImportOptions, JobRecord, JobState, RowOutcome, RowStatus, SourceInfo } from './types.js';
 
 /** Rows are staged in transactions of this many. */
@@ -63,20 +63,6 @@ export type RowResult =
   | { rowNo: number; status: 'created' | 'updated'; upstreamId: number }
   | { rowNo: number; status: 'failed'; reason: string; upstreamId?: number | null }
   | { rowNo: number; status: 'pending' };
-
-/** This process, as a lease holder: `host:pid`. */
-export const LEASE_HOLDER = `${hostname()}:${process.pid}`;
-
-function holderAlive(holder: string): boolean {
-  const at = holder.lastIndexOf(':');
-  if (holder.slice(0, at) !== hostname()) return true;
-  try {
-    process.kill(Number(holder.slice(at + 1)), 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class JobStore {
   readonly db: Database.Database;
@@ -132,7 +118,6 @@ export class JobStore {
     this.db.prepare('UPDATE jobs SET owner_user_id = ? WHERE id = ?').run(userId, id);
   }
 
-  /** Takes the job for this process unless a live runner elsewhere holds it. */
   /**
    * Takes the job for this process unless a live one holds it. `'taken over'`
    * when a process that died held it: its last calls may still count in the

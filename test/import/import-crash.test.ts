@@ -4,10 +4,11 @@
  * lookups and every row ends written exactly once, as the embedded Upsales
  * service's data shows. Once with a match key, once without (the rows are
  * found by their own values, registered by the importing user since the
- * batch was sent).
+ * batch was sent); and once run again while the killed process is a zombie
+ * its parent has not reaped yet.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -33,21 +34,43 @@ afterAll(async () => {
   expect(stats.throttled).toEqual({ faults: 0, blocks: 0 });
 });
 
+const cliEnv = (dataDir: string): NodeJS.ProcessEnv => ({
+  ...process.env, UPSALES_URL: sim.url, UPSALES_USERNAME: DEMO_USERS.admin.username, UPSALES_PASSWORD: DEMO_USERS.admin.password,
+  DATA_DIR: dataDir, UPSALES_BUDGET_CALLS: '18', UPSALES_BUDGET_WINDOW_MS: '1000', UPSALES_BATCH_SIZE: '10', IMPORT_PROGRESS_MS: '200',
+  // The batch in flight at the kill is looked up 2.3 s after it was sent, not sooner.
+  UPSALES_TIMEOUT_MS: '2000', IMPORT_RECONCILE_GRACE_MS: '300',
+});
+
 function cli(args: string[], dataDir: string): { child: ChildProcess; output: Promise<{ code: number | null; stdout: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/import.ts', ...args], {
-    env: {
-      ...process.env, UPSALES_URL: sim.url, UPSALES_USERNAME: DEMO_USERS.admin.username, UPSALES_PASSWORD: DEMO_USERS.admin.password,
-      DATA_DIR: dataDir, UPSALES_BUDGET_CALLS: '18', UPSALES_BUDGET_WINDOW_MS: '1000', UPSALES_BATCH_SIZE: '10', IMPORT_PROGRESS_MS: '200',
-      // The batch in flight at the kill is looked up 2.3 s after it was sent, not sooner.
-      UPSALES_TIMEOUT_MS: '2000', IMPORT_RECONCILE_GRACE_MS: '300',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/import.ts', ...args], { env: cliEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout!.on('data', (chunk) => { stdout += chunk; });
   child.stderr!.on('data', (chunk) => { stdout += chunk; });
   return { child, output: new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout }))) };
 }
+
+/**
+ * Starts the CLI under `sh`, which then becomes `sleep` and never waits for
+ * it, as a shell that has not yet reaped a job it killed: once SIGKILLed,
+ * the CLI stays a zombie.
+ */
+async function cliUnderIdleParent(args: string[], dataDir: string): Promise<{ pid: number; parent: ChildProcess }> {
+  const parent = spawn('sh', ['-c', '"$0" --import tsx src/cli/import.ts "$@" & echo "cli $!"; exec sleep 300', process.execPath, ...args], {
+    env: cliEnv(dataDir), stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let out = '';
+  const pid = await new Promise<number>((resolve, reject) => {
+    parent.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const found = /cli (\d+)/.exec(out);
+      if (found) resolve(Number(found[1]));
+    });
+    parent.once('exit', () => reject(new Error(`sh stopped: ${out}`)));
+  });
+  return { pid, parent };
+}
+
+const procState = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[0];
 
 /** Waits until the job has written `rows` rows and has a batch in flight, reading the job store as another process would. */
 async function inFlightAfter(dataDir: string, rows: number): Promise<number> {
@@ -68,7 +91,8 @@ async function inFlightAfter(dataDir: string, rows: number): Promise<number> {
   }
 }
 
-async function crashAndResume(prefix: string, matchBy: string[]): Promise<void> {
+/** `unreaped`: the same command runs again while the killed one is a zombie its parent has not reaped. */
+async function crashAndResume(prefix: string, matchBy: string[], unreaped = false): Promise<void> {
   const file = join(dir, `${prefix}.csv`);
   const lines = ['name,orgNo,phone'];
   for (let i = 1; i <= ROWS; i++) lines.push(`${prefix} ${i},${prefix}-${i},+46 8 ${i}`);
@@ -76,12 +100,20 @@ async function crashAndResume(prefix: string, matchBy: string[]): Promise<void> 
   const dataDir = join(dir, prefix);
   const args = ['--in-process', '--kind', 'client', '--file', file, ...matchBy];
 
-  const first = cli(args, dataDir);
-  const inflight = await inFlightAfter(dataDir, 60);
-  expect(inflight).toBeGreaterThan(0);
-  first.child.kill('SIGKILL');
-  const killed = await first.output;
-  expect(killed.code).toBeNull();
+  let zombie: { pid: number; parent: ChildProcess } | undefined;
+  if (unreaped) {
+    zombie = await cliUnderIdleParent(args, dataDir);
+    expect(await inFlightAfter(dataDir, 60)).toBeGreaterThan(0);
+    process.kill(zombie.pid, 'SIGKILL');
+    while (procState(zombie.pid) !== 'Z') await new Promise((resolve) => setTimeout(resolve, 5));
+  } else {
+    const first = cli(args, dataDir);
+    const inflight = await inFlightAfter(dataDir, 60);
+    expect(inflight).toBeGreaterThan(0);
+    first.child.kill('SIGKILL');
+    const killed = await first.output;
+    expect(killed.code).toBeNull();
+  }
   // The job store as the killed process left it: at least one batch of unknown outcome.
   const atDeath = new Database(join(dataDir, 'imports.sqlite'), { readonly: true });
   expect((atDeath.prepare(`SELECT COUNT(*) AS n FROM rows WHERE status = 'inflight'`).get() as { n: number }).n).toBeGreaterThan(0);
@@ -89,6 +121,11 @@ async function crashAndResume(prefix: string, matchBy: string[]): Promise<void> 
 
   const second = cli(args, dataDir);
   const { code, stdout } = await second.output;
+  if (zombie) {
+    expect(procState(zombie.pid)).toBe('Z');
+    zombie.parent.kill('SIGKILL');
+  }
+  expect(stdout).not.toMatch(/is running in another process/);
   expect(stdout).toMatch(/Resuming import job [0-9a-f-]+: \d+ of 300 rows done/);
   const reconciled = /Reconciled \d+ batch\(es\) in flight when the job stopped: (\d+) of (\d+) rows were written/.exec(stdout);
   expect(Number(reconciled?.[2])).toBeGreaterThan(0);
@@ -113,5 +150,9 @@ describe('SIGKILL mid-import, then the same command again', () => {
 
   it('writes every row exactly once, without a match key', async () => {
     await crashAndResume('KILLN', []);
+  });
+
+  it('resumes at once while the killed process is still a zombie', async () => {
+    await crashAndResume('KILLZ', ['--match-by', 'orgNo'], true);
   });
 });

@@ -1,0 +1,11 @@
+/**
+ * A process for lease tests: takes the lease of job `<id>` in `<dataDir>`,
+ * prints `leased <pid>`, and waits to be killed.
+ */
+import { JobStore } from '../../src/import/job-store.js';
+
+const [dataDir, id] = process.argv.slice(2);
+const store = new JobStore(dataDir);
+if (!store.acquireLease(id)) throw new Error(`job ${id} is leased by a live process`);
+console.log(`leased ${process.pid}`);
+setInterval(() => undefined, 60_000);
