@@ -53,7 +53,7 @@ export function basicCredentials(header: string | null): Credentials | undefined
     throw new UnauthenticatedError('The Basic credentials are not UTF-8 text');
   }
   const colon = decoded.indexOf(':');
-  if (colon < 1) throw new UnauthenticatedError('The Authorization header must be HTTP Basic with username:password (at most 255 characters each)');
+  if (colon < 1) throw new UnauthenticatedError('The Authorization header must be HTTP Basic with username:password');
   const credentials = { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
   for (const [name, value] of Object.entries(credentials)) {
     if (isLongerThan(value, MAX_CREDENTIAL_LENGTH)) throw new UnauthenticatedError(`The ${name} is longer than ${MAX_CREDENTIAL_LENGTH} characters`);
