@@ -1,7 +1,8 @@
 /**
- * The gateway's HTTP server: graphql-yoga at /graphql (with GraphiQL),
- * GET /healthz, per-request contexts, the call estimate that rejects queries
- * before they run, and each response's call accounting in `extensions`.
+ * The gateway's HTTP server: graphql-yoga at /graphql (with GraphiQL, served
+ * whole by the gateway), GET /healthz, per-request contexts, the call
+ * estimate that rejects queries before they run, and each response's call
+ * accounting in `extensions`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { schema as defaultSchema } from '../schema/index.js';
 import { estimateCalls } from '../resolvers/cost.js';
+import { GRAPHIQL_OPTIONS, renderGraphiQL } from './graphiql.js';
 import { listenHost, type GatewayConfig } from './config.js';
 import { basicCredentials, createContext, type GatewayContext } from './context.js';
 import { BadUserInputError } from './errors.js';
@@ -26,22 +28,6 @@ import type { Upstream } from './upstream/index.js';
 import { VerifiedAccounts } from './verified-accounts.js';
 
 const GRAPHQL_ENDPOINT = '/graphql';
-
-const FIRST_QUERY = `# Send your Upsales username and password as HTTP Basic credentials,
-# or run the gateway with UPSALES_USERNAME / UPSALES_PASSWORD set.
-query FirstQuery {
-  me { name email role { name } }
-  clients(first: 5, orderBy: [{ field: name }]) {
-    totalCount
-    nodes {
-      name
-      contacts(first: 3) { nodes { name email } }
-      orders(first: 3) { nodes { description value rows { quantity product { name } } } }
-    }
-  }
-  rateLimit { limit used remaining queued }
-}
-`;
 
 /**
  * Rejects an operation whose worst-case SOAP call count is over the limit,
@@ -96,7 +82,8 @@ export function createGateway({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     cors: corsFor(config.corsOrigins),
-    graphiql: { title: 'upsales-graphql', defaultQuery: FIRST_QUERY },
+    graphiql: GRAPHIQL_OPTIONS,
+    renderGraphiQL,
     landingPage: false,
     context: ({ request }) => {
       const authorization = request.headers.get('authorization');
