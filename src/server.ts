@@ -7,7 +7,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
+import { createYoga, isAsyncIterable, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { schema as defaultSchema } from '../schema/index.js';
 import { estimateCalls } from '../resolvers/cost.js';
 import { GRAPHIQL_OPTIONS, renderGraphiQL } from './graphiql.js';
@@ -52,7 +53,10 @@ function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, bat
       }
       return {
         onExecuteDone({ result, setResult }) {
-          if (Symbol.asyncIterator in result) return;
+          // An incremental (@defer/@stream) response: every payload carries the figures so far, the last one the totals.
+          if (isAsyncIterable(result)) {
+            return { onNext: ({ result: part, setResult: setPart }) => setPart({ ...part, extensions: { ...part.extensions, ...accounting() } }) };
+          }
           setResult({ ...result, extensions: { ...result.extensions, ...accounting() } });
         },
       };
@@ -92,6 +96,7 @@ export function createGateway({
       return ctx;
     },
     plugins: [
+      useDeferStream(),
       ...useCsrf([UPLOAD_ROUTE]),
       useShortErrors(),
       useRequestParser(GRAPHQL_ENDPOINT, config.limits),
