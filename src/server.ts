@@ -24,6 +24,8 @@ import { corsFor } from './plugins/cors.js';
 import { useCsrf } from './plugins/use-csrf.js';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
 import { useInputGuard } from './plugins/use-input-guard.js';
+import { usePersistedOperations } from './plugins/use-persisted-operations.js';
+import { loadPersistedOperations, type PersistedOperations } from './persisted-operations.js';
 import { useShortErrors } from './plugins/use-short-errors.js';
 import type { Upstream } from './upstream/index.js';
 import { VerifiedAccounts } from './verified-accounts.js';
@@ -72,10 +74,13 @@ export interface GatewayDeps {
   imports?: ImportService;
   /** Credentials Upsales accepted lately; one per gateway. */
   verifiedAccounts?: VerifiedAccounts;
+  /** Trusted documents; by default read from the file `config.persistedOperations` names, if any. */
+  persistedOperations?: PersistedOperations;
 }
 
 export function createGateway({
   config, upstream, schema = defaultSchema, imports, verifiedAccounts = new VerifiedAccounts(),
+  persistedOperations = config.persistedOperations ? loadPersistedOperations(config.persistedOperations, config.limits.queryBytes) : new Map(),
 }: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
   const contextDeps = {
     config,
@@ -86,7 +91,8 @@ export function createGateway({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     cors: corsFor(config.corsOrigins),
-    graphiql: GRAPHIQL_OPTIONS,
+    // GraphiQL sends documents of its own (its schema introspection first): no use when only trusted documents run.
+    graphiql: config.allowArbitraryOperations && GRAPHIQL_OPTIONS,
     renderGraphiQL,
     landingPage: false,
     context: ({ request }) => {
@@ -100,6 +106,7 @@ export function createGateway({
       ...useCsrf([UPLOAD_ROUTE]),
       useShortErrors(),
       useRequestParser(GRAPHQL_ENDPOINT, config.limits),
+      ...usePersistedOperations({ operations: persistedOperations, allowArbitraryOperations: config.allowArbitraryOperations }),
       ...useDocumentLimits(config.limits),
       useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize),
       useInputGuard(),

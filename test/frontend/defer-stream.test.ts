@@ -6,6 +6,7 @@
  * accounting so far (the last one the request's totals).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { payloadErrors } from '../../examples/frontend/incremental.js';
 import { mergeParts, readParts, type Part } from '../helpers/incremental.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';
 import { DEMO_USERS } from '../helpers/stack.js';
@@ -59,7 +60,7 @@ describe('@defer', () => {
     expect(rest[0].at - first.at).toBeGreaterThanOrEqual(LATENCY_MS * 0.75);
     expect(parts.at(-1)!.payload.hasNext).toBe(false);
     expect(mergeParts(parts)).toEqual(whole.data);
-    expect(parts.flatMap((part) => [...(part.payload.errors ?? []), ...(part.payload.incremental ?? []).flatMap((p) => p.errors ?? [])])).toEqual([]);
+    expect(parts.flatMap((part) => payloadErrors(part.payload))).toEqual([]);
 
     // me, the clients' page, their contacts: the same as without @defer, and the last payload says so.
     expect(calls).toBe(3);
@@ -87,7 +88,7 @@ describe('@defer', () => {
     const query = '{ me { name } ... @defer { activityTypes { id activities(first: 2, orderBy: [{ field: date, direction: DESC }]) { totalCount nodes { upsalesId } } } } }';
     await tight.resetStats();
     const parts = await incremental(tight, query);
-    const deferredErrors = parts.flatMap((part) => (part.payload.incremental ?? []).flatMap((p) => p.errors ?? []));
+    const deferredErrors = parts.flatMap((part) => payloadErrors(part.payload));
     expect(parts[0].payload).toMatchObject({ data: { me: { name: 'Agnes Admin' } }, hasNext: true });
     expect(deferredErrors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
     // me took one of the 4 calls, so the deferred part had 2 left after its own first 2 (the list and the first page).
