@@ -12,14 +12,22 @@ import { ImportService } from './import/import-service.js';
 import { JobStore } from './import/job-store.js';
 import { startGateway } from './server.js';
 import { createUpstream } from './upstream/index.js';
+import { createLogger, loggerFromEnv, logLines } from './logger.js';
+import { loadPersistedOperations } from './persisted-operations.js';
 
 const EMBEDDED_ADMIN = { username: 'admin@demo.test', password: 'demo-admin' };
+
+/** Every line the gateway writes, as JSON (pretty on a terminal); at LOG_LEVEL once it is read. */
+let log = createLogger();
 
 /** Starts the embedded Upsales service and waits until its listing page answers. */
 async function startEmbedded(): Promise<{ url: string; child: ChildProcess }> {
   const port = Number(process.env.SIM_PORT ?? 4010);
   const main = fileURLToPath(new URL('./simulator/main.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', main], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+  const child = spawn(process.execPath, ['--import', 'tsx', main], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const childLog = log.child({ component: 'upsales-simulator' });
+  logLines(child.stdout!, childLog);
+  logLines(child.stderr!, childLog, 'warn');
   const url = `http://127.0.0.1:${port}/wsapi`;
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -35,14 +43,16 @@ async function startEmbedded(): Promise<{ url: string; child: ChildProcess }> {
 }
 
 async function main(): Promise<void> {
+  log = loggerFromEnv();
   const config = configFromEnv();
+  const persistedOperations = config.persistedOperations ? loadPersistedOperations(config.persistedOperations, config.limits.queryBytes) : undefined;
   let child: ChildProcess | undefined;
   if (!config.upstreamUrl) {
     const embedded = await startEmbedded();
     child = embedded.child;
     config.upstreamUrl = embedded.url;
     config.defaultCredentials ??= EMBEDDED_ADMIN;
-    console.log(`Embedded Upsales service: ${embedded.url}/test (demo data; demo users in the README)`);
+    log.info(`Embedded Upsales service: ${embedded.url}/test (demo data; demo users in the README)`);
   }
   const upstream = createUpstream({
     baseUrl: config.upstreamUrl,
@@ -51,11 +61,13 @@ async function main(): Promise<void> {
   });
   // Import jobs of the configured account go on where they stopped; other users' wait for their owner.
   const store = new JobStore(dataDirFromEnv());
-  const imports = new ImportService({ store, upstream, batchSize: config.batchSize, account: config.defaultCredentials });
+  const imports = new ImportService({
+    store, upstream, batchSize: config.batchSize, account: config.defaultCredentials, log: (message) => log.info({ component: 'import' }, message),
+  });
   await imports.resumeOpenJobs(restageFromFile);
-  const gateway = await startGateway({ config, upstream, imports });
-  console.log(`GraphQL gateway: ${gateway.url} (GraphiQL in a browser), health: ${gateway.url.replace('/graphql', '/healthz')}`);
-  if (config.defaultCredentials) console.log(`Requests without Basic credentials act as ${config.defaultCredentials.username}`);
+  const gateway = await startGateway({ config, upstream, imports, persistedOperations, logger: log });
+  log.info(`GraphQL gateway: ${gateway.url} (GraphiQL in a browser), health: ${gateway.url.replace('/graphql', '/healthz')}`);
+  if (config.defaultCredentials) log.info(`Requests without Basic credentials act as ${config.defaultCredentials.username}`);
   const stop = () => {
     void imports.close().then(() => {
       store.close();
@@ -68,6 +80,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  log.fatal(error instanceof Error ? error.message : String(error));
   process.exit(1);
 });

@@ -24,6 +24,8 @@ import { corsFor } from './plugins/cors.js';
 import { useCsrf } from './plugins/use-csrf.js';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
 import { useInputGuard } from './plugins/use-input-guard.js';
+import { useRequestLog } from './plugins/use-request-log.js';
+import { createLogger, type Logger } from './logger.js';
 import { usePersistedOperations } from './plugins/use-persisted-operations.js';
 import { loadPersistedOperations, type PersistedOperations } from './persisted-operations.js';
 import { useShortErrors } from './plugins/use-short-errors.js';
@@ -76,11 +78,14 @@ export interface GatewayDeps {
   verifiedAccounts?: VerifiedAccounts;
   /** Trusted documents; by default read from the file `config.persistedOperations` names, if any. */
   persistedOperations?: PersistedOperations;
+  /** Where request lines and yoga's own messages go; nowhere by default (`npm start` passes the process's log). */
+  logger?: Logger;
 }
 
 export function createGateway({
   config, upstream, schema = defaultSchema, imports, verifiedAccounts = new VerifiedAccounts(),
   persistedOperations = config.persistedOperations ? loadPersistedOperations(config.persistedOperations, config.limits.queryBytes) : new Map(),
+  logger = createLogger({ level: 'silent' }),
 }: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
   const contextDeps = {
     config,
@@ -95,6 +100,7 @@ export function createGateway({
     graphiql: config.allowArbitraryOperations && GRAPHIQL_OPTIONS,
     renderGraphiQL,
     landingPage: false,
+    logging: logger.child({ component: 'yoga' }),
     context: ({ request }) => {
       const authorization = request.headers.get('authorization');
       const ctx = createContext(contextDeps, authorization);
@@ -102,6 +108,7 @@ export function createGateway({
       return ctx;
     },
     plugins: [
+      useRequestLog(logger),
       useDeferStream(),
       ...useCsrf([UPLOAD_ROUTE]),
       useShortErrors(),
