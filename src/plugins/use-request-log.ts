@@ -4,7 +4,8 @@
  * path (never the query string), status, duration, and for GraphQL the
  * operation, its SOAP calls, queue time and estimate (as
  * `extensions.upsales` told the client) and the outcome: OK, or the first
- * error's code, else HTTP_<status>. The request id is the
+ * error's code, else HTTP_<status> (and `complete: false` when the client
+ * left before the last part of an incremental answer). The request id is the
  * caller's `x-request-id` when that is a short safe token, else a new UUID,
  * and is sent back in `x-request-id`. Nothing of a request's body, headers
  * or variables is logged.
@@ -22,7 +23,7 @@ const SAFE_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** Longest operation name logged. */
 const MAX_NAME = 100;
 
-type Result = { errors?: readonly { extensions?: Record<string, unknown> }[]; incremental?: readonly { errors?: readonly { extensions?: Record<string, unknown> }[] }[]; extensions?: Record<string, unknown> };
+type Result = { hasNext?: boolean; errors?: readonly { extensions?: Record<string, unknown> }[]; incremental?: readonly { errors?: readonly { extensions?: Record<string, unknown> }[] }[]; extensions?: Record<string, unknown> };
 
 /** What is known of a request, until its line is written. */
 interface Entry {
@@ -38,6 +39,8 @@ interface Entry {
   codes: (string | null)[];
   streaming: boolean;
   streamDone: boolean;
+  /** The last incremental payload's `hasNext`: still true when the stream ended, the client left before the end. */
+  hasNext?: boolean;
   logged: boolean;
 }
 
@@ -45,6 +48,7 @@ const ENTRY = Symbol('request log entry');
 const entryOf = (context: unknown): Entry | undefined => (context as { [ENTRY]?: Entry } | undefined)?.[ENTRY];
 
 function record(entry: Entry, result: Result): void {
+  if (typeof result.hasNext === 'boolean') entry.hasNext = result.hasNext;
   for (const error of [...(result.errors ?? []), ...(result.incremental ?? []).flatMap((patch) => patch.errors ?? [])]) {
     const code = error.extensions?.code;
     entry.codes.push(typeof code === 'string' ? code : null);
@@ -75,6 +79,7 @@ function write(logger: Logger, entry: Entry): void {
     ...(entry.upsales ?? {}),
     outcome,
     ...(entry.codes.length ? { errors: entry.codes.length } : {}),
+    ...(entry.hasNext ? { complete: false } : {}),
   };
   if (entry.status >= 500) logger.error(line, 'request');
   else logger.info(line, 'request');

@@ -108,8 +108,29 @@ describe('a gateway\'s log over a mix of requests', () => {
     expect(lineOf('import')).not.toHaveProperty('operation');
     const deferred = sent.find((request) => request.name === 'deferred')!.body as { payload: { extensions?: { upsales?: object } } }[];
     expect(lineOf('deferred')).toMatchObject({ operation: 'Later', outcome: 'OK', ...deferred.at(-1)!.payload.extensions!.upsales });
+    expect(lineOf('deferred')).not.toHaveProperty('complete');
     expect(lineOf('cross-site GET')).toMatchObject({ method: 'GET', status: 403, outcome: 'HTTP_403', errors: 1 });
   });
+});
+
+it('a client that leaves a deferred answer early still gets its line, marked incomplete', async () => {
+  const sink2 = capture();
+  const slow = await startServedStack({ config: { defaultCredentials: DEMO_USERS.admin }, sim: { latencyMs: 300 }, logger: createLogger({ destination: sink2 }) });
+  try {
+    const controller = new AbortController();
+    const response = await slow.fetch('/graphql', {
+      method: 'POST', signal: controller.signal, headers: { 'content-type': 'application/json', accept: 'multipart/mixed' },
+      body: JSON.stringify({ query: 'query Gone { __typename ... @defer { clients(first: 2) { nodes { contacts { nodes { name } } } } } }' }),
+    });
+    await response.body!.getReader().read();
+    controller.abort();
+    for (let i = 0; i < 100 && !sink2.lines.some((line) => line.includes('"msg":"request"')); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const lines = sink2.lines.filter((line) => line.includes('"msg":"request"')).map((line) => JSON.parse(line) as Line);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ operation: 'Gone', status: 200, complete: false });
+  } finally {
+    await slow.close();
+  }
 });
 
 describe('the logger itself', () => {

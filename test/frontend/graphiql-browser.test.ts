@@ -15,6 +15,8 @@ import { DEMO_USERS } from '../helpers/stack.js';
 
 const available = chromiumAvailable();
 const SCREENSHOT = new URL('../../docs/graphiql.png', import.meta.url);
+/** The page is 9 MB of script that a busy CI machine takes a while to start. */
+const BROWSER_TIMEOUT_MS = 120_000;
 
 let served: ServedStack;
 let browser: Browser;
@@ -82,7 +84,7 @@ it.skipIf(!available)('opens with FirstQuery, runs it, shows its data, and asks 
   } finally {
     await context.close();
   }
-});
+}, BROWSER_TIMEOUT_MS);
 
 it.skipIf(!available)('a shared link (GET /graphql?query=...) opens with its query and runs it', async () => {
   const { page, context, foreign, problems } = await visit(`/graphql?query=${encodeURIComponent('query Shared { me { email } }')}`);
@@ -96,4 +98,4 @@ it.skipIf(!available)('a shared link (GET /graphql?query=...) opens with its que
   } finally {
     await context.close();
   }
-});
+}, BROWSER_TIMEOUT_MS);
