@@ -15,6 +15,8 @@ import { GRAPHIQL_OPTIONS, renderGraphiQL } from './graphiql.js';
 import { listenHost, type GatewayConfig } from './config.js';
 import { basicCredentials, createContext, type GatewayContext } from './context.js';
 import { BadUserInputError } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+import { loadPersistedOperations, type PersistedOperations } from './persisted-operations.js';
 import type { ImportService } from './import/import-service.js';
 import { attachImports } from './import/request-imports.js';
 import { useImportRoutes } from './import/import-routes.js';
@@ -24,10 +26,8 @@ import { corsFor } from './plugins/cors.js';
 import { useCsrf } from './plugins/use-csrf.js';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
 import { useInputGuard } from './plugins/use-input-guard.js';
-import { useRequestLog } from './plugins/use-request-log.js';
-import { createLogger, type Logger } from './logger.js';
 import { usePersistedOperations } from './plugins/use-persisted-operations.js';
-import { loadPersistedOperations, type PersistedOperations } from './persisted-operations.js';
+import { useRequestLog } from './plugins/use-request-log.js';
 import { useShortErrors } from './plugins/use-short-errors.js';
 import type { Upstream } from './upstream/index.js';
 import { VerifiedAccounts } from './verified-accounts.js';
@@ -37,7 +37,7 @@ const GRAPHQL_ENDPOINT = '/graphql';
 /**
  * Rejects an operation whose worst-case SOAP call count is over the limit,
  * before any call; reports the estimate and this request's calls and queue
- * time in `extensions.upsales`.
+ * time in `extensions.upsales` (of every payload of an incremental answer).
  */
 function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, batchSize: number): Plugin<GatewayContext> {
   return {
