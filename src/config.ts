@@ -34,6 +34,16 @@ export interface GatewayConfig {
   corsOrigins: string[];
   /** Limits of what a request may send. */
   limits: RequestLimits;
+  /**
+   * `PERSISTED_OPERATIONS`: a JSON file from SHA-256 hash to GraphQL document
+   * (trusted documents), which clients run by hash alone.
+   */
+  persistedOperations?: string;
+  /**
+   * `ALLOW_ARBITRARY_OPERATIONS`: whether documents that are not in
+   * PERSISTED_OPERATIONS run (GraphiQL needs them). @default true
+   */
+  allowArbitraryOperations: boolean;
 }
 
 /** Limits of a request, each refused with a clear error before any work that grows faster than the input. */
@@ -68,6 +78,14 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
     throw new Error(`${name} must be a positive integer, got "${raw}"`);
   }
   return value;
+}
+
+/** A `true`/`false` variable, failing loudly with the variable's name. */
+function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new Error(`${name} must be true or false, got "${raw}"`);
 }
 
 /** `CORS_ORIGINS` as exact origins; anything that is not an origin fails loudly. */
@@ -107,6 +125,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
   if (Boolean(username) !== Boolean(password)) {
     throw new Error('UPSALES_USERNAME and UPSALES_PASSWORD must be set together');
   }
+  const allowArbitraryOperations = boolean(env, 'ALLOW_ARBITRARY_OPERATIONS', true);
+  if (!allowArbitraryOperations && !env.PERSISTED_OPERATIONS) {
+    throw new Error('ALLOW_ARBITRARY_OPERATIONS=false needs PERSISTED_OPERATIONS, the file of the documents that may run');
+  }
   return {
     port: port(env, 'PORT', 4000),
     upstreamUrl: env.UPSALES_URL || undefined,
@@ -131,5 +153,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
       importBytes: positiveInt(env, 'MAX_IMPORT_BYTES', 1_073_741_824),
       importRows: positiveInt(env, 'MAX_IMPORT_ROWS', 2_000_000),
     },
+    persistedOperations: env.PERSISTED_OPERATIONS || undefined,
+    allowArbitraryOperations,
   };
 }

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { EmbeddedMessage } from './contract/embedded-ipc.js';
+import { logLines, type Logger } from './logger.js';
 
 /** How long the child may take to start (demo data at a large SIM_SCALE takes seconds). */
 const START_TIMEOUT_MS = 60_000;
@@ -32,10 +33,14 @@ function waitFor<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
 }
 
 /** Starts the service; rejects with one line saying why it did not start, the child then gone. */
-export async function startEmbeddedService(): Promise<EmbeddedService> {
+export async function startEmbeddedService(log: Logger): Promise<EmbeddedService> {
   const main = fileURLToPath(new URL('./simulator/main.ts', import.meta.url));
   // tsx as this package has it, so the child starts whatever the working directory.
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: process.env });
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: process.env });
+  // Its lines are the gateway's log lines too.
+  const childLog = log.child({ component: 'upsales-simulator' });
+  logLines(child.stdout!, childLog);
+  logLines(child.stderr!, childLog, 'warn');
   const exited = new Promise<string>((resolve) => {
     child.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `exit code ${code}`));
   });

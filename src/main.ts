@@ -1,35 +1,43 @@
 /**
  * `npm start`: the gateway, on the Upsales at UPSALES_URL or, when unset, on
  * the embedded Upsales service started here as a child process (the gateway
- * never imports simulator code). A start that fails says why in one line on
- * stderr and leaves no process behind. Serving and stopping: run-gateway.ts.
+ * never imports simulator code). Every line it writes is a log line (JSON,
+ * pretty on a terminal); a start that fails says why in one line and leaves
+ * no process behind. Serving and stopping: run-gateway.ts.
  */
 import { configFromEnv } from './config.js';
 import { startEmbeddedService, type EmbeddedService } from './embedded-service.js';
+import { createLogger, loggerFromEnv } from './logger.js';
+import { loadPersistedOperations } from './persisted-operations.js';
 
 const EMBEDDED_ADMIN = { username: 'admin@demo.test', password: 'demo-admin' };
 
+/** At LOG_LEVEL once it is read (a bad LOG_LEVEL is itself a failed start). */
+let log = createLogger();
 let embedded: EmbeddedService | undefined;
 
 async function main(): Promise<void> {
+  log = loggerFromEnv();
   const config = configFromEnv();
+  // Checked before anything starts: a bad file stops the start with one line.
+  const persistedOperations = config.persistedOperations ? loadPersistedOperations(config.persistedOperations, config.limits.queryBytes) : undefined;
   // The gateway's modules (the schema above all) take seconds to load: they load while the embedded service starts.
   const [{ runGateway }] = await Promise.all([
     import('./run-gateway.js'),
-    config.upstreamUrl ? undefined : startEmbeddedService().then((service) => {
+    config.upstreamUrl ? undefined : startEmbeddedService(log).then((service) => {
       embedded = service;
     }),
   ]);
   const upstreamUrl = config.upstreamUrl ?? embedded!.url;
   if (embedded) {
     config.defaultCredentials ??= EMBEDDED_ADMIN;
-    console.log(`Embedded Upsales service: ${embedded.url}/test (demo data; demo users in the README)`);
+    log.info(`Embedded Upsales service: ${embedded.url}/test (demo data; demo users in the README)`);
   }
-  await runGateway({ ...config, upstreamUrl }, embedded);
+  await runGateway({ ...config, upstreamUrl }, { log, persistedOperations, embedded });
 }
 
 main().catch(async (error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
+  log.fatal(error instanceof Error ? error.message : String(error));
   await embedded?.stop();
   process.exit(1);
 });

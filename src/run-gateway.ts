@@ -7,6 +7,8 @@
  */
 import type { GatewayConfig } from './config.js';
 import type { EmbeddedService } from './embedded-service.js';
+import type { Logger } from './logger.js';
+import type { PersistedOperations } from './persisted-operations.js';
 import { dataDirFromEnv } from './import/data-dir.js';
 import { restageFromFile } from './import/file-source.js';
 import { ImportService } from './import/import-service.js';
@@ -32,13 +34,21 @@ async function listen(deps: GatewayDeps): Promise<RunningGateway> {
   }
 }
 
-function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: JobStore, embedded?: EmbeddedService): void {
+/** What the process brings to the gateway. */
+export interface GatewayProcess {
+  log: Logger;
+  persistedOperations?: PersistedOperations;
+  /** The embedded service this process started, if it did. */
+  embedded?: EmbeddedService;
+}
+
+function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: JobStore, { log, embedded }: GatewayProcess): void {
   let stopping = false;
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
     setTimeout(() => {
-      console.error(`Not stopped within ${STOP_DEADLINE_MS / 1000} s: exiting now; an import batch in flight is looked up at the next start`);
+      log.error(`Not stopped within ${STOP_DEADLINE_MS / 1000} s: exiting now; an import batch in flight is looked up at the next start`);
       void embedded?.stop();
       process.exit(1);
     }, STOP_DEADLINE_MS).unref();
@@ -48,34 +58,37 @@ function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: J
     process.exit(code);
   };
   const onSignal = (signal: NodeJS.Signals) => {
-    if (!stopping) console.log(`${signal}: answering the requests in progress and recording import batches in flight, then stopping`);
+    if (!stopping) log.info(`${signal}: answering the requests in progress and recording import batches in flight, then stopping`);
     void stop(0);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   void embedded?.exited.then((how) => {
     if (stopping) return;
-    console.error(`The embedded Upsales service stopped (${how}): the gateway stops too`);
+    log.fatal(`The embedded Upsales service stopped (${how}): the gateway stops too`);
     void stop(1);
   });
 }
 
 /** Serves on `config.upstreamUrl`; rejects with one line when it cannot listen. */
-export async function runGateway(config: GatewayConfig & { upstreamUrl: string }, embedded?: EmbeddedService): Promise<void> {
+export async function runGateway(config: GatewayConfig & { upstreamUrl: string }, running: GatewayProcess): Promise<void> {
+  const { log, persistedOperations } = running;
   const upstream = createUpstream({
     baseUrl: config.upstreamUrl,
     timeoutMs: config.timeoutMs,
     budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
   });
   const store = new JobStore(dataDirFromEnv());
-  const imports = new ImportService({ store, upstream, batchSize: config.batchSize, account: config.defaultCredentials });
-  const gateway = await listen({ config, upstream, imports });
-  stopOnSignals(gateway, imports, store, embedded);
-  console.log(`GraphQL gateway: ${gateway.url} (GraphiQL in a browser), health: ${gateway.url.replace('/graphql', '/healthz')}`);
+  const imports = new ImportService({
+    store, upstream, batchSize: config.batchSize, account: config.defaultCredentials, log: (message) => log.info({ component: 'import' }, message),
+  });
+  const gateway = await listen({ config, upstream, imports, persistedOperations, logger: log });
+  stopOnSignals(gateway, imports, store, running);
+  log.info(`GraphQL gateway: ${gateway.url} (GraphiQL in a browser), health: ${gateway.url.replace('/graphql', '/healthz')}`);
   if (config.defaultCredentials) {
     const reach = gateway.server.address() as { address: string };
     const local = ['127.0.0.1', '::1'].includes(reach.address) ? ' (listening on loopback only: see HOST in the README)' : '';
-    console.log(`Requests without Basic credentials act as ${config.defaultCredentials.username}${local}`);
+    log.info(`Requests without Basic credentials act as ${config.defaultCredentials.username}${local}`);
   }
   // Import jobs of the configured account go on where they stopped; other users' wait for their owner.
   await imports.resumeOpenJobs(restageFromFile);

@@ -1,17 +1,22 @@
 /**
- * The gateway's HTTP server: graphql-yoga at /graphql (with GraphiQL),
- * GET /healthz, per-request contexts, the call estimate that rejects queries
- * before they run, and each response's call accounting in `extensions`.
+ * The gateway's HTTP server: graphql-yoga at /graphql (with GraphiQL, served
+ * whole by the gateway), GET /healthz, per-request contexts, the call
+ * estimate that rejects queries before they run, and each response's call
+ * accounting in `extensions`.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
+import { createYoga, isAsyncIterable, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { schema as defaultSchema } from '../schema/index.js';
 import { estimateCalls } from '../resolvers/cost.js';
+import { GRAPHIQL_OPTIONS, renderGraphiQL } from './graphiql.js';
 import { listenHost, type GatewayConfig } from './config.js';
 import { basicCredentials, createContext, type GatewayContext } from './context.js';
 import { BadUserInputError } from './errors.js';
+import { createLogger, type Logger } from './logger.js';
+import { loadPersistedOperations, type PersistedOperations } from './persisted-operations.js';
 import type { ImportService } from './import/import-service.js';
 import { attachImports } from './import/request-imports.js';
 import { useImportRoutes } from './import/import-routes.js';
@@ -21,32 +26,18 @@ import { corsFor } from './plugins/cors.js';
 import { useCsrf } from './plugins/use-csrf.js';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
 import { useInputGuard } from './plugins/use-input-guard.js';
+import { usePersistedOperations } from './plugins/use-persisted-operations.js';
+import { useRequestLog } from './plugins/use-request-log.js';
 import { useShortErrors } from './plugins/use-short-errors.js';
 import type { Upstream } from './upstream/index.js';
 import { VerifiedAccounts } from './verified-accounts.js';
 
 const GRAPHQL_ENDPOINT = '/graphql';
 
-const FIRST_QUERY = `# Send your Upsales username and password as HTTP Basic credentials,
-# or run the gateway with UPSALES_USERNAME / UPSALES_PASSWORD set.
-query FirstQuery {
-  me { name email role { name } }
-  clients(first: 5, orderBy: [{ field: name }]) {
-    totalCount
-    nodes {
-      name
-      contacts(first: 3) { nodes { name email } }
-      orders(first: 3) { nodes { description value rows { quantity product { name } } } }
-    }
-  }
-  rateLimit { limit used remaining queued }
-}
-`;
-
 /**
  * Rejects an operation whose worst-case SOAP call count is over the limit,
  * before any call; reports the estimate and this request's calls and queue
- * time in `extensions.upsales`.
+ * time in `extensions.upsales` (of every payload of an incremental answer).
  */
 function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, batchSize: number): Plugin<GatewayContext> {
   return {
@@ -66,7 +57,10 @@ function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, bat
       }
       return {
         onExecuteDone({ result, setResult }) {
-          if (Symbol.asyncIterator in result) return;
+          // An incremental (@defer/@stream) response: every payload carries the figures so far, the last one the totals.
+          if (isAsyncIterable(result)) {
+            return { onNext: ({ result: part, setResult: setPart }) => setPart({ ...part, extensions: { ...part.extensions, ...accounting() } }) };
+          }
           setResult({ ...result, extensions: { ...result.extensions, ...accounting() } });
         },
       };
@@ -82,10 +76,16 @@ export interface GatewayDeps {
   imports?: ImportService;
   /** Credentials Upsales accepted lately; one per gateway. */
   verifiedAccounts?: VerifiedAccounts;
+  /** Trusted documents; by default read from the file `config.persistedOperations` names, if any. */
+  persistedOperations?: PersistedOperations;
+  /** Where request lines and yoga's own messages go; nowhere by default (`npm start` passes the process's log). */
+  logger?: Logger;
 }
 
 export function createGateway({
   config, upstream, schema = defaultSchema, imports, verifiedAccounts = new VerifiedAccounts(),
+  persistedOperations = config.persistedOperations ? loadPersistedOperations(config.persistedOperations, config.limits.queryBytes) : new Map(),
+  logger = createLogger({ level: 'silent' }),
 }: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
   const contextDeps = {
     config,
@@ -96,8 +96,11 @@ export function createGateway({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     cors: corsFor(config.corsOrigins),
-    graphiql: { title: 'upsales-graphql', defaultQuery: FIRST_QUERY },
+    // GraphiQL sends documents of its own (its schema introspection first): no use when only trusted documents run.
+    graphiql: config.allowArbitraryOperations && GRAPHIQL_OPTIONS,
+    renderGraphiQL,
     landingPage: false,
+    logging: logger.child({ component: 'yoga' }),
     context: ({ request }) => {
       const authorization = request.headers.get('authorization');
       const ctx = createContext(contextDeps, authorization);
@@ -105,9 +108,12 @@ export function createGateway({
       return ctx;
     },
     plugins: [
+      useRequestLog(logger),
+      useDeferStream(),
       ...useCsrf([UPLOAD_ROUTE]),
       useShortErrors(),
       useRequestParser(GRAPHQL_ENDPOINT, config.limits),
+      ...usePersistedOperations({ operations: persistedOperations, allowArbitraryOperations: config.allowArbitraryOperations }),
       ...useDocumentLimits(config.limits),
       useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize),
       useInputGuard(),

@@ -93,6 +93,8 @@ describe('CORS answers only the origins in CORS_ORIGINS', () => {
     expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type,authorization');
     const request = await served.fetch('/graphql', { method: 'POST', headers: { origin: APP, 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
     expect(request.headers.get('access-control-allow-origin')).toBe(APP);
+    expect(request.headers.get('access-control-expose-headers')).toBe('x-request-id');
+    expect(request.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('without CORS_ORIGINS no origin gets a CORS header', async () => {

@@ -1,13 +1,24 @@
 /**
  * The README tells the truth: every GraphQL example in it runs against the
- * embedded service without errors.
+ * embedded service without errors (the @defer one read as it streams); the
+ * figures it gives for the first query are what that query, sent as the
+ * curl example's user, costs on a fresh gateway, the first time and again;
+ * its log line has the fields of a real one; every page size and every
+ * variable the gateway reads is written in it.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startStack, type Stack } from '../helpers/stack.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NESTED_PAGE, ROOT_PAGE } from '../../resolvers/paging.js';
+import { createLogger } from '../../src/logger.js';
+import { MAX_EXTENSIONS_BYTES } from '../../src/plugins/use-persisted-operations.js';
+import { MAX_PERSISTED_FILE_BYTES } from '../../src/persisted-operations.js';
+import { payloadErrors } from '../../examples/frontend/incremental.js';
+import { mergeParts, readParts } from '../helpers/incremental.js';
+import { fencedBlocks, README, section } from '../helpers/readme.js';
+import { startServedStack } from '../helpers/served.js';
+import { basic, DEMO_USERS, startStack, type Stack } from '../helpers/stack.js';
 
-const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const GRAPHQL_BLOCKS = [...README.matchAll(/```graphql\n([\s\S]*?)```/g)].map((match) => match[1]);
+const GRAPHQL_BLOCKS = fencedBlocks('graphql');
 const CURL_QUERIES = [...README.matchAll(/-d '(\{"query".*?\})'/g)].map((match) => (JSON.parse(match[1]) as { query: string }).query);
 
 let stack: Stack;
@@ -21,9 +32,86 @@ it('has examples to check', () => {
   expect(CURL_QUERIES.length).toBeGreaterThan(0);
 });
 
+/** An example with @defer or @stream, read as multipart/mixed: its payloads' errors and the data they add up to. */
+async function runIncremental(query: string): Promise<{ errors?: unknown[]; data: unknown }> {
+  const response = await stack.fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'multipart/mixed', authorization: basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password) },
+    body: JSON.stringify({ query }),
+  });
+  const parts = await readParts(response, Date.now());
+  expect(parts.length).toBeGreaterThan(1);
+  const errors = parts.flatMap(({ payload }) => payloadErrors(payload));
+  return { errors: errors.length ? errors : undefined, data: mergeParts(parts) };
+}
+
 it.each([...GRAPHQL_BLOCKS, ...CURL_QUERIES].map((query, i) => [i, query]))('example %i runs without errors', async (_i, query) => {
-  const result = await stack.query(query as string, { as: 'admin' });
+  const result = /@(defer|stream)\b/.test(query as string) ? await runIncremental(query as string) : await stack.query(query as string, { as: 'admin' });
   expect(result.errors).toBeUndefined();
   const userErrors = JSON.stringify(result.data).match(/"userErrors":\[[^\]]+\]/g);
   expect(userErrors).toBeNull();
+});
+
+describe('the first query\'s figures', () => {
+  const curl = /curl -s http:\/\/localhost:4000\/graphql -u ([^:\s]+):(\S+)[\s\S]*?-d '(\{"query".*?\})'/.exec(section('A first query'));
+  const figures = [...section('A first query').matchAll(/`(\{"soapCalls": \d+, "queuedMs": \d+, "estimatedCalls": \d+\})`/g)]
+    .map((match) => JSON.parse(match[1]) as { soapCalls: number; queuedMs: number; estimatedCalls: number });
+
+  it('are what the curl example costs as its user on a fresh gateway, the first time and each time after', async () => {
+    expect(curl, 'a curl example with -u user:password and -d \'{"query": ...}\'').not.toBeNull();
+    expect(figures.length).toBeGreaterThan(0);
+    const [, username, password, body] = curl!;
+    const fresh = await startStack();
+    try {
+      for (const [i, figure] of figures.entries()) {
+        await fresh.resetStats();
+        const result = await fresh.query((JSON.parse(body) as { query: string }).query, { authorization: basic(username, password) });
+        expect(result.errors, `run ${i + 1}`).toBeUndefined();
+        const { soapCalls, queuedMs, estimatedCalls } = result.extensions!.upsales!;
+        expect({ soapCalls, estimatedCalls }, `run ${i + 1}`).toEqual({ soapCalls: figure.soapCalls, estimatedCalls: figure.estimatedCalls });
+        expect(soapCalls).toBe((await fresh.stats()).calls.total);
+        // Time waited for the budget, in milliseconds: a few may pass while the calls take their turns.
+        expect(Math.abs(queuedMs - figure.queuedMs), `run ${i + 1}`).toBeLessThanOrEqual(10);
+      }
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+it('the log line shown has the fields, and the values that do not vary, of a real one', async () => {
+  const shown = JSON.parse(fencedBlocks('json').find((block) => block.includes('"msg":"request"'))!) as Record<string, unknown>;
+  const lines: string[] = [];
+  const served = await startServedStack({ config: { defaultCredentials: DEMO_USERS.admin }, logger: createLogger({ destination: { write: (line: string) => void lines.push(line) } }) });
+  try {
+    await served.fetch('/graphql', {
+      method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': String(shown.requestId) }, body: JSON.stringify({ query: `query ${shown.operation} { me { name } }` }),
+    });
+  } finally {
+    await served.close();
+  }
+  const real = JSON.parse(lines.find((line) => line.includes('"msg":"request"'))!) as Record<string, unknown>;
+  expect(Object.keys(shown)).toEqual(Object.keys(real));
+  for (const key of ['level', 'requestId', 'method', 'path', 'status', 'operation', 'operationType', 'soapCalls', 'estimatedCalls', 'outcome', 'msg']) {
+    expect(shown[key], key).toEqual(real[key]);
+  }
+});
+
+it('every page size a user can hit is written', () => {
+  const schema = section('The schema');
+  const root = /Root connections[^]*?take `first` up to (\d+)\s+\(default (\d+)\)/.exec(schema);
+  const nested = /nested connections[^]*?up to (\d+) \(default (\d+)\)/.exec(schema);
+  expect(root?.slice(1).map(Number)).toEqual([ROOT_PAGE.maxSize, ROOT_PAGE.defaultSize]);
+  expect(nested?.slice(1).map(Number)).toEqual([NESTED_PAGE.maxSize, NESTED_PAGE.defaultSize]);
+});
+
+it('every variable the gateway reads is in the configuration table, and the trusted documents limits are written', () => {
+  const sources = ['../../src/config.ts', '../../src/logger.ts'].map((file) => readFileSync(new URL(file, import.meta.url), 'utf8')).join('\n');
+  const variables = new Set([...sources.matchAll(/env(?:\.|, ')([A-Z][A-Z_]+)/g)].map((match) => match[1]));
+  expect(variables.size).toBeGreaterThan(20);
+  const table = section('Configuration').split('\n').filter((line) => line.startsWith('| `'));
+  for (const variable of variables) expect(table.some((row) => row.split('|')[1].includes(`\`${variable}\``)), variable).toBe(true);
+  const frontends = section('Frontends');
+  expect(frontends).toContain(`over ${MAX_PERSISTED_FILE_BYTES / 1024 / 1024} MiB`);
+  expect(frontends).toContain(`\`extensions\` over ${MAX_EXTENSIONS_BYTES} bytes of JSON`);
 });

@@ -99,13 +99,17 @@ async function listening(server: net.Server, host: string): Promise<number> {
   return (server.address() as net.AddressInfo).port;
 }
 
-const stderrLines = (gateway: Gateway) => gateway.out.stderr.split('\n').filter((line) => line.trim() !== '');
+/** The gateway's log lines (JSON: stdout is no terminal here) at `level` or above. */
+const logged = (gateway: Gateway, level: 'error' | 'fatal') => gateway.out.stdout.split('\n').filter((line) => line.trim() !== '')
+  .map((line) => JSON.parse(line) as { level: number; msg: string })
+  .filter((line) => line.level >= (level === 'fatal' ? 60 : 50)).map((line) => line.msg);
 
-it('PORT in use: one line naming it, a non-zero exit within 10 s, no process left', async () => {
+it('PORT in use: one log line naming it, a non-zero exit within 10 s, no process left', async () => {
   const port = await listening(net.createServer(), '0.0.0.0');
   const gateway = startGateway({ PORT: String(port) });
   const { code, at } = await gateway.exit;
-  expect(stderrLines(gateway)).toEqual([`PORT ${port} is in use: set PORT to a free port`]);
+  expect(logged(gateway, 'error')).toEqual([`PORT ${port} is in use: set PORT to a free port`]);
+  expect(gateway.out.stderr).toBe('');
   expect(code).not.toBe(0);
   expect(at).toBeLessThan(10_000);
   // The embedded service had started: it is gone with the gateway.
@@ -122,7 +126,8 @@ it('SIM_PORT in use: one line naming it, and the service answering there is neve
   const port = await listening(other, '127.0.0.1');
   const gateway = startGateway({ SIM_PORT: String(port) });
   const { code, at } = await gateway.exit;
-  expect(stderrLines(gateway)).toEqual([`SIM_PORT ${port} is in use: set SIM_PORT to a free port`]);
+  expect(logged(gateway, 'error')).toEqual([`SIM_PORT ${port} is in use: set SIM_PORT to a free port`]);
+  expect(gateway.out.stderr).toBe('');
   expect(code).not.toBe(0);
   expect(at).toBeLessThan(10_000);
   expect(requests).toBe(0);
@@ -158,7 +163,8 @@ it('SIGTERM: answers the query in flight, records the import batch in flight, st
   const { code } = await gateway.exit;
   expect(code).toBe(0);
   expect(Date.now() - signalledAt).toBeLessThan(10_000);
-  expect(stderrLines(gateway)).toEqual([]);
+  expect(logged(gateway, 'error')).toEqual([]);
+  expect(gateway.out.stderr).toBe('');
   expect(marked(gateway.marker)).toEqual([]);
   agent.destroy();
 
@@ -186,6 +192,6 @@ it('the gateway stops, saying so in one line, when its embedded service dies', a
   process.kill(servicePid(gateway.marker)!, 'SIGKILL');
   const { code } = await gateway.exit;
   expect(code).toBe(1);
-  expect(stderrLines(gateway)).toEqual(['The embedded Upsales service stopped (signal SIGKILL): the gateway stops too']);
+  expect(logged(gateway, 'error')).toEqual(['The embedded Upsales service stopped (signal SIGKILL): the gateway stops too']);
   expect(marked(gateway.marker)).toEqual([]);
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { configFromEnv, type GatewayConfig } from '../../src/config.js';
 import { ImportService } from '../../src/import/import-service.js';
 import { JobStore } from '../../src/import/job-store.js';
+import type { Logger } from '../../src/logger.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
@@ -38,6 +39,8 @@ export interface ServedOptions {
   host?: string;
   /** Serve imports (GraphQL, POST /imports, results) from a temporary DATA_DIR. */
   imports?: boolean;
+  /** Where the gateway's log lines go (none by default). */
+  logger?: Logger;
 }
 
 export async function startServedStack(options: ServedOptions = {}): Promise<ServedStack> {
@@ -52,7 +55,7 @@ export async function startServedStack(options: ServedOptions = {}): Promise<Ser
   const store = dataDir ? new JobStore(dataDir) : undefined;
   const readLimits = { bytes: config.limits.importBytes, rows: config.limits.importRows };
   const imports = store ? new ImportService({ store, upstream, batchSize: config.batchSize, settleMs: config.timeoutMs, readLimits }) : undefined;
-  const gateway = await startGateway({ config, upstream, imports }, 0, options.host ?? '127.0.0.1');
+  const gateway = await startGateway({ config, upstream, imports, logger: options.logger }, 0, options.host ?? '127.0.0.1');
   const base = new URL(gateway.url).origin;
   const simOrigin = new URL(sim.url).origin;
   return {

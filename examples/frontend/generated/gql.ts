@@ -1,0 +1,64 @@
+/* eslint-disable */
+import * as types from './graphql.js';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "query ClientDetail($id: ID!) {\n  client(id: $id) {\n    id\n    name\n    orgNo\n    phone\n    webpage\n    accountManagers {\n      name\n      email\n    }\n    ...ClientRelations @defer(label: \"relations\")\n  }\n}\n\nfragment ClientRelations on Client {\n  contacts(first: 10) {\n    totalCount\n    nodes {\n      id\n      name\n      title\n      email\n    }\n  }\n  opportunities(first: 10) {\n    totalCount\n    nodes {\n      id\n      description\n      value\n      stage {\n        name\n      }\n    }\n  }\n}": typeof types.ClientDetailDocument,
+    "query ClientList($first: Int = 20, $after: String, $filter: ClientFilter) {\n  clients(first: $first, after: $after, filter: $filter, orderBy: [{field: name}]) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    nodes {\n      id\n      name\n      orgNo\n      phone\n      accountManagers {\n        name\n      }\n    }\n  }\n}": typeof types.ClientListDocument,
+    "query PipelineBoard($perStage: Int = 10) {\n  orderStages {\n    id\n    name\n    probability\n    opportunities(first: $perStage, orderBy: [{field: value, direction: DESC}]) {\n      totalCount\n      nodes {\n        id\n        description\n        value\n        weightedValue\n        client {\n          name\n        }\n        user {\n          name\n        }\n      }\n    }\n  }\n}": typeof types.PipelineBoardDocument,
+    "query RecentOrders($first: Int = 10) {\n  orders(first: $first, orderBy: [{field: date, direction: DESC}]) {\n    totalCount\n    nodes {\n      id\n      description\n      date\n      value\n      currency\n      client {\n        id\n        name\n      }\n      rows {\n        quantity\n        price\n        product {\n          name\n          category {\n            name\n          }\n        }\n      }\n    }\n  }\n}": typeof types.RecentOrdersDocument,
+};
+const documents: Documents = {
+    "query ClientDetail($id: ID!) {\n  client(id: $id) {\n    id\n    name\n    orgNo\n    phone\n    webpage\n    accountManagers {\n      name\n      email\n    }\n    ...ClientRelations @defer(label: \"relations\")\n  }\n}\n\nfragment ClientRelations on Client {\n  contacts(first: 10) {\n    totalCount\n    nodes {\n      id\n      name\n      title\n      email\n    }\n  }\n  opportunities(first: 10) {\n    totalCount\n    nodes {\n      id\n      description\n      value\n      stage {\n        name\n      }\n    }\n  }\n}": types.ClientDetailDocument,
+    "query ClientList($first: Int = 20, $after: String, $filter: ClientFilter) {\n  clients(first: $first, after: $after, filter: $filter, orderBy: [{field: name}]) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    nodes {\n      id\n      name\n      orgNo\n      phone\n      accountManagers {\n        name\n      }\n    }\n  }\n}": types.ClientListDocument,
+    "query PipelineBoard($perStage: Int = 10) {\n  orderStages {\n    id\n    name\n    probability\n    opportunities(first: $perStage, orderBy: [{field: value, direction: DESC}]) {\n      totalCount\n      nodes {\n        id\n        description\n        value\n        weightedValue\n        client {\n          name\n        }\n        user {\n          name\n        }\n      }\n    }\n  }\n}": types.PipelineBoardDocument,
+    "query RecentOrders($first: Int = 10) {\n  orders(first: $first, orderBy: [{field: date, direction: DESC}]) {\n    totalCount\n    nodes {\n      id\n      description\n      date\n      value\n      currency\n      client {\n        id\n        name\n      }\n      rows {\n        quantity\n        price\n        product {\n          name\n          category {\n            name\n          }\n        }\n      }\n    }\n  }\n}": types.RecentOrdersDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ClientDetail($id: ID!) {\n  client(id: $id) {\n    id\n    name\n    orgNo\n    phone\n    webpage\n    accountManagers {\n      name\n      email\n    }\n    ...ClientRelations @defer(label: \"relations\")\n  }\n}\n\nfragment ClientRelations on Client {\n  contacts(first: 10) {\n    totalCount\n    nodes {\n      id\n      name\n      title\n      email\n    }\n  }\n  opportunities(first: 10) {\n    totalCount\n    nodes {\n      id\n      description\n      value\n      stage {\n        name\n      }\n    }\n  }\n}"): (typeof documents)["query ClientDetail($id: ID!) {\n  client(id: $id) {\n    id\n    name\n    orgNo\n    phone\n    webpage\n    accountManagers {\n      name\n      email\n    }\n    ...ClientRelations @defer(label: \"relations\")\n  }\n}\n\nfragment ClientRelations on Client {\n  contacts(first: 10) {\n    totalCount\n    nodes {\n      id\n      name\n      title\n      email\n    }\n  }\n  opportunities(first: 10) {\n    totalCount\n    nodes {\n      id\n      description\n      value\n      stage {\n        name\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ClientList($first: Int = 20, $after: String, $filter: ClientFilter) {\n  clients(first: $first, after: $after, filter: $filter, orderBy: [{field: name}]) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    nodes {\n      id\n      name\n      orgNo\n      phone\n      accountManagers {\n        name\n      }\n    }\n  }\n}"): (typeof documents)["query ClientList($first: Int = 20, $after: String, $filter: ClientFilter) {\n  clients(first: $first, after: $after, filter: $filter, orderBy: [{field: name}]) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    nodes {\n      id\n      name\n      orgNo\n      phone\n      accountManagers {\n        name\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query PipelineBoard($perStage: Int = 10) {\n  orderStages {\n    id\n    name\n    probability\n    opportunities(first: $perStage, orderBy: [{field: value, direction: DESC}]) {\n      totalCount\n      nodes {\n        id\n        description\n        value\n        weightedValue\n        client {\n          name\n        }\n        user {\n          name\n        }\n      }\n    }\n  }\n}"): (typeof documents)["query PipelineBoard($perStage: Int = 10) {\n  orderStages {\n    id\n    name\n    probability\n    opportunities(first: $perStage, orderBy: [{field: value, direction: DESC}]) {\n      totalCount\n      nodes {\n        id\n        description\n        value\n        weightedValue\n        client {\n          name\n        }\n        user {\n          name\n        }\n      }\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query RecentOrders($first: Int = 10) {\n  orders(first: $first, orderBy: [{field: date, direction: DESC}]) {\n    totalCount\n    nodes {\n      id\n      description\n      date\n      value\n      currency\n      client {\n        id\n        name\n      }\n      rows {\n        quantity\n        price\n        product {\n          name\n          category {\n            name\n          }\n        }\n      }\n    }\n  }\n}"): (typeof documents)["query RecentOrders($first: Int = 10) {\n  orders(first: $first, orderBy: [{field: date, direction: DESC}]) {\n    totalCount\n    nodes {\n      id\n      description\n      date\n      value\n      currency\n      client {\n        id\n        name\n      }\n      rows {\n        quantity\n        price\n        product {\n          name\n          category {\n            name\n          }\n        }\n      }\n    }\n  }\n}"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

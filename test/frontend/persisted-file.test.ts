@@ -1,0 +1,85 @@
+/**
+ * The trusted documents file: what the gateway accepts at start-up and how
+ * it refuses a bad one (naming the file and the entry), and that the
+ * example frontend's generated code and persisted file are what codegen and
+ * `npm run persisted` make of its operations today.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from '@graphql-codegen/cli';
+import { afterAll, describe, expect, it } from 'vitest';
+import codegenConfig from '../../examples/frontend/codegen.js';
+import { persistedDocuments } from '../../src/cli/persisted.js';
+import { configFromEnv } from '../../src/config.js';
+import { loadPersistedOperations, sha256Hex } from '../../src/persisted-operations.js';
+import { createGateway } from '../../src/server.js';
+import { createUpstream } from '../../src/upstream/index.js';
+
+const GENERATED = 'examples/frontend/generated/persisted-documents.json';
+const dir = mkdtempSync(join(tmpdir(), 'persisted-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const QUERY = '{ me { name } }';
+const HASH = sha256Hex(QUERY);
+
+function file(name: string, content: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('the file', () => {
+  it('keys may be bare or sha256:, in either case; documents are found by the lower-case hex', () => {
+    const path = file('good.json', JSON.stringify({ [HASH.toUpperCase()]: QUERY, [`sha256:${sha256Hex('{ __typename }')}`]: '{ __typename }' }));
+    const documents = loadPersistedOperations(path, 65_536);
+    expect([...documents.keys()]).toEqual([HASH, sha256Hex('{ __typename }')]);
+    expect(documents.get(HASH)).toBe(QUERY);
+  });
+
+  it('the example frontend\'s generated file loads', () => {
+    expect(loadPersistedOperations(GENERATED, 65_536).size).toBe(4);
+  });
+
+  it.each([
+    ['missing', null, 'cannot be read (ENOENT)'],
+    ['not JSON', '{"a": ', 'is not valid JSON'],
+    ['an array', '[]', 'must be a JSON object from SHA-256 hash to GraphQL document'],
+    ['empty', '{}', 'lists no document'],
+    ['a key that is no hash', JSON.stringify({ FirstQuery: QUERY }), 'entry "FirstQuery": the key is not a SHA-256 hash'],
+    ['a key of another document', JSON.stringify({ [sha256Hex('{ x }')]: QUERY }), 'the key is not the SHA-256 of its document'],
+    ['a document that is not text', JSON.stringify({ [HASH]: { query: QUERY } }), 'the document is not a string'],
+    ['a hash listed twice', `{"${HASH}": ${JSON.stringify(QUERY)}, "sha256:${HASH}": ${JSON.stringify(QUERY)}}`, 'the hash is listed twice'],
+    ['a document that does not parse', JSON.stringify({ [sha256Hex('{ me {')]: '{ me {' }), 'Syntax Error: Expected Name, found <EOF>.'],
+    ['a document without operation', JSON.stringify({ [sha256Hex('fragment F on User { name }')]: 'fragment F on User { name }' }), 'the document has no operation'],
+    ['a document over MAX_QUERY_BYTES', JSON.stringify({ [sha256Hex(`{ me { name ${' '.repeat(100)}} }`)]: `{ me { name ${' '.repeat(100)}} }` }), 'larger than MAX_QUERY_BYTES (100)'],
+  ])('%s: the gateway does not start, and says which file and why', (name, content, why) => {
+    const path = content === null ? join(dir, 'nowhere.json') : file(`${name}.json`, content);
+    const config = { ...configFromEnv({}), persistedOperations: path, limits: { ...configFromEnv({}).limits, queryBytes: 100 } };
+    const upstream = createUpstream({ baseUrl: 'http://127.0.0.1:9/wsapi', timeoutMs: 1000 });
+    expect(() => createGateway({ config, upstream })).toThrow(`PERSISTED_OPERATIONS file ${path}: `);
+    expect(() => createGateway({ config, upstream })).toThrow(why);
+  });
+
+  it('ALLOW_ARBITRARY_OPERATIONS is true or false, and false needs PERSISTED_OPERATIONS', () => {
+    expect(configFromEnv({}).allowArbitraryOperations).toBe(true);
+    expect(configFromEnv({ ALLOW_ARBITRARY_OPERATIONS: 'false', PERSISTED_OPERATIONS: GENERATED }).allowArbitraryOperations).toBe(false);
+    expect(() => configFromEnv({ ALLOW_ARBITRARY_OPERATIONS: 'false' })).toThrow('ALLOW_ARBITRARY_OPERATIONS=false needs PERSISTED_OPERATIONS');
+    expect(() => configFromEnv({ ALLOW_ARBITRARY_OPERATIONS: 'no', PERSISTED_OPERATIONS: GENERATED })).toThrow('ALLOW_ARBITRARY_OPERATIONS must be true or false, got "no"');
+  });
+});
+
+describe('the example frontend is up to date', () => {
+  it('examples/frontend/generated is what codegen makes of operations/ (npm run codegen:examples)', async () => {
+    const outputs = await generate({ ...codegenConfig, silent: true }, false) as { filename: string; content: string }[];
+    expect(outputs.map((output) => output.filename.replace(/^.*examples\//, 'examples/')).sort()).toEqual([
+      'examples/frontend/generated/gql.ts', 'examples/frontend/generated/graphql.ts', 'examples/frontend/generated/index.ts',
+      'examples/frontend/generated/persisted-documents.json',
+    ]);
+    for (const output of outputs) expect(readFileSync(output.filename, 'utf8'), `${output.filename} is stale: npm run codegen:examples`).toBe(output.content);
+  });
+
+  it('npm run persisted makes the same file of the same folder', async () => {
+    expect(await persistedDocuments('examples/frontend/operations')).toEqual(JSON.parse(readFileSync(GENERATED, 'utf8')));
+  });
+});
