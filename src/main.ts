@@ -5,8 +5,10 @@
  * pretty on a terminal); a start that fails says why in one line and leaves
  * no process behind. Serving and stopping: run-gateway.ts.
  */
-import { configFromEnv } from './config.js';
+import type { Server } from 'node:http';
+import { configFromEnv, listenHost } from './config.js';
 import { startEmbeddedService, type EmbeddedService } from './embedded-service.js';
+import { bindGatewayPort } from './http-port.js';
 import { createLogger, loggerFromEnv } from './logger.js';
 import { loadPersistedOperations } from './persisted-operations.js';
 
@@ -15,12 +17,17 @@ const EMBEDDED_ADMIN = { username: 'admin@demo.test', password: 'demo-admin' };
 /** At LOG_LEVEL once it is read (a bad LOG_LEVEL is itself a failed start). */
 let log = createLogger();
 let embedded: EmbeddedService | undefined;
+let bound: Server | undefined;
 
 async function main(): Promise<void> {
   log = loggerFromEnv();
   const config = configFromEnv();
   // Checked before anything starts: a bad file stops the start with one line.
   const persistedOperations = config.persistedOperations ? loadPersistedOperations(config.persistedOperations, config.limits.queryBytes) : undefined;
+  // With the embedded service, requests without credentials act as its demo admin.
+  if (!config.upstreamUrl) config.defaultCredentials ??= EMBEDDED_ADMIN;
+  // The port first: a taken one is told before anything else starts.
+  bound = await bindGatewayPort(config.port, listenHost(config));
   // The gateway's modules (the schema above all) take seconds to load: they load while the embedded service starts.
   const [{ runGateway }] = await Promise.all([
     import('./run-gateway.js'),
@@ -29,15 +36,13 @@ async function main(): Promise<void> {
     }),
   ]);
   const upstreamUrl = config.upstreamUrl ?? embedded!.url;
-  if (embedded) {
-    config.defaultCredentials ??= EMBEDDED_ADMIN;
-    log.info(`Embedded Upsales service: ${embedded.url}/test (demo data; demo users in the README)`);
-  }
-  await runGateway({ ...config, upstreamUrl }, { log, persistedOperations, embedded });
+  if (embedded) log.info(`Embedded Upsales service: ${embedded.url}/test (demo data; demo users in the README)`);
+  await runGateway({ ...config, upstreamUrl }, { log, persistedOperations, embedded, bound });
 }
 
 main().catch(async (error: unknown) => {
   log.fatal(error instanceof Error ? error.message : String(error));
   await embedded?.stop();
+  bound?.close();
   process.exit(1);
 });

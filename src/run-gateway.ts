@@ -5,7 +5,8 @@
  * recorded, then the embedded service (if any) stops; after a deadline,
  * whatever is left is cut. If the embedded service dies, the gateway stops.
  */
-import type { GatewayConfig } from './config.js';
+import type { Server } from 'node:http';
+import { listenHost, type GatewayConfig } from './config.js';
 import type { EmbeddedService } from './embedded-service.js';
 import type { Logger } from './logger.js';
 import type { PersistedOperations } from './persisted-operations.js';
@@ -13,7 +14,7 @@ import { dataDirFromEnv } from './import/data-dir.js';
 import { restageFromFile } from './import/file-source.js';
 import { ImportService } from './import/import-service.js';
 import { JobStore } from './import/job-store.js';
-import { startGateway, type GatewayDeps, type RunningGateway } from './server.js';
+import { startGateway, type RunningGateway } from './server.js';
 import { createUpstream } from './upstream/index.js';
 
 /** Requests in progress get this long to finish once a stop is asked for. */
@@ -21,25 +22,14 @@ const DRAIN_MS = 7_000;
 /** The process exits by then, whatever is left. */
 const STOP_DEADLINE_MS = 9_000;
 
-/** The gateway's listening socket, or one line saying why it cannot have it. */
-async function listen(deps: GatewayDeps): Promise<RunningGateway> {
-  try {
-    return await startGateway(deps);
-  } catch (error) {
-    const { code } = error as NodeJS.ErrnoException;
-    const port = deps.config.port;
-    if (code === 'EADDRINUSE') throw new Error(`PORT ${port} is in use: set PORT to a free port`);
-    if (code === 'EACCES') throw new Error(`PORT ${port} may not be used here: set PORT to a port above 1023`);
-    throw error;
-  }
-}
-
 /** What the process brings to the gateway. */
 export interface GatewayProcess {
   log: Logger;
   persistedOperations?: PersistedOperations;
   /** The embedded service this process started, if it did. */
   embedded?: EmbeddedService;
+  /** The gateway's port, bound first thing (src/http-port.ts). */
+  bound: Server;
 }
 
 function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: JobStore, { log, embedded }: GatewayProcess): void {
@@ -82,7 +72,7 @@ export async function runGateway(config: GatewayConfig & { upstreamUrl: string }
   const imports = new ImportService({
     store, upstream, batchSize: config.batchSize, account: config.defaultCredentials, log: (message) => log.info({ component: 'import' }, message),
   });
-  const gateway = await listen({ config, upstream, imports, persistedOperations, logger: log });
+  const gateway = await startGateway({ config, upstream, imports, persistedOperations, logger: log }, config.port, listenHost(config), running.bound);
   stopOnSignals(gateway, imports, store, running);
   log.info(`GraphQL gateway: ${gateway.url} (GraphiQL in a browser), health: ${gateway.url.replace('/graphql', '/healthz')}`);
   if (config.defaultCredentials) {

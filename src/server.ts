@@ -4,7 +4,7 @@
  * estimate that rejects queries before they run, and each response's call
  * accounting in `extensions`.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
@@ -13,6 +13,7 @@ import { schema as defaultSchema } from '../schema/index.js';
 import { estimateCalls } from '../resolvers/cost.js';
 import { GRAPHIQL_OPTIONS, renderGraphiQL } from './graphiql.js';
 import { listenHost, type GatewayConfig } from './config.js';
+import { bindGatewayPort } from './http-port.js';
 import { basicCredentials, createContext, type GatewayContext } from './context.js';
 import { BadUserInputError } from './errors.js';
 import { createLogger, type Logger } from './logger.js';
@@ -142,13 +143,17 @@ export interface RunningGateway {
 /**
  * Serves the gateway (and GET /healthz) on `port` (0: any free port), on
  * `host` (by default `HOST`, else loopback when anonymous requests act as a
- * default account).
+ * default account), or on a server already bound (src/http-port.ts).
  */
-export async function startGateway(deps: GatewayDeps, port = deps.config.port, host = listenHost(deps.config)): Promise<RunningGateway> {
+export async function startGateway(
+  deps: GatewayDeps, port = deps.config.port, host = listenHost(deps.config), bound?: Server,
+): Promise<RunningGateway> {
   const yoga = createGateway(deps);
   let closing = false;
   const inProgress = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  const server = bound ?? await bindGatewayPort(port, host);
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     inProgress.add(res);
     res.once('close', () => {
       inProgress.delete(res);
@@ -160,10 +165,6 @@ export async function startGateway(deps: GatewayDeps, port = deps.config.port, h
       return;
     }
     void yoga(req, res);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   return {

@@ -78,17 +78,17 @@ function sendJson(res: http.ServerResponse, status: number, body: unknown): void
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
   const o = { ...DEFAULT_OPTIONS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as Required<SimulatorOptions>;
   if (!(o.batchMax >= 1) || !(o.throttleCalls >= 1)) throw new Error('batchMax and throttleCalls must be at least 1');
-  const store = generateDemoData({ seed: o.seed, scale: o.scale });
-  const stats = new StatsRecorder();
-  const throttle = new Throttle({ calls: o.throttleCalls, windowMs: o.throttleWindowMs, blockMs: o.throttleBlockMs });
-  const security = new WsSecurity((username) => store.passwords.get(username));
-
+  // The port first: a taken one is told before the demo data is built.
   const server = http.createServer();
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => resolve());
   });
+  const store = generateDemoData({ seed: o.seed, scale: o.scale });
+  const stats = new StatsRecorder();
+  const throttle = new Throttle({ calls: o.throttleCalls, windowMs: o.throttleWindowMs, blockMs: o.throttleBlockMs });
+  const security = new WsSecurity((username) => store.passwords.get(username));
   const { port } = server.address() as AddressInfo;
   const origin = `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`;
 

@@ -42,9 +42,10 @@ try {
   else console.error(failure(error));
   process.exit(1);
 }
+// Under the gateway, these lines become its log lines (component upsales-simulator).
+console.log(`Embedded Upsales SOAP service at ${sim.url} (started in ${Date.now() - started} ms)`);
 if (supervised) {
   if (process.connected) await tell({ type: 'ready', url: sim.url, port: sim.port });
 } else {
-  console.log(`Embedded Upsales SOAP service at ${sim.url} (started in ${Date.now() - started} ms)`);
   console.log(`Services and WSDLs: ${sim.url}/test`);
 }
