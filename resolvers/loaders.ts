@@ -72,6 +72,13 @@ const META_CALLS: { [K in keyof MetaLists]: (upstream: UpstreamClient) => Promis
   currencies: (u) => u.getCurrencies(),
 };
 
+declare module '../src/context.js' {
+  interface RequestExtensions {
+    /** This request's loaders and memos. */
+    loaders: RequestLoaders;
+  }
+}
+
 /** The loaders and memos of one request, bound to the caller's upstream client. */
 export class RequestLoaders {
   private readonly relationLoaders = new Map<string, DataLoader<number, RelationGroup>>();

@@ -1,6 +1,7 @@
 /**
  * The per-request context: the caller's Upsales credentials (never logged),
- * an upstream client bound to them, this request's loaders and call stats.
+ * an upstream client bound to them, this request's call stats, and what the
+ * floors above add per request (the loaders), given by injection.
  * Nothing in it is shared with another request or user.
  */
 import { initContextCache } from '@pothos/core';
@@ -9,15 +10,21 @@ import type { GatewayConfig } from './config.js';
 import { BadUserInputError, toGraphQLError, UnauthenticatedError } from './errors.js';
 import { isLongerThan, MAX_LENGTH, refusedCharacter } from './input-text.js';
 import type { CallStats, Credentials, UpstreamClient } from './upstream/types.js';
-import { RequestLoaders } from '../resolvers/loaders.js';
 import type { VerifiedAccounts } from './verified-accounts.js';
 
 /** The shared call budget of an account, as `rateLimit` shows it. */
 export type RateLimitSnapshot = BudgetSnapshot;
 
-export interface GatewayContext {
+/**
+ * What the floors above add to every request's context (resolvers/loaders.ts
+ * adds `loaders`), declared by them through module augmentation, the way
+ * Fastify's decorators are typed: this floor never imports them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface RequestExtensions {}
+
+export interface GatewayContext extends RequestExtensions {
   upstream: UpstreamClient;
-  loaders: RequestLoaders;
   stats: CallStats;
   /** The Upsales username the request acts as. */
   username: string;
@@ -98,17 +105,24 @@ export interface ContextDeps {
   config: GatewayConfig;
   clientFor(credentials: Credentials, stats: CallStats): UpstreamClient;
   verifiedAccounts: VerifiedAccounts;
+  /**
+   * Builds the request's extensions over its upstream client (which has the
+   * request's call ceiling; `callsLeft` tells how many calls it has left). It
+   * may wrap the client: the returned one is the request's.
+   */
+  requestScope(upstream: UpstreamClient, callsLeft: () => number): { upstream: UpstreamClient } & RequestExtensions;
 }
 
 export function createContext(deps: ContextDeps, authorization: string | null): GatewayContext {
   const credentials = basicCredentials(authorization) ?? deps.config.defaultCredentials;
   if (!credentials) throw new UnauthenticatedError();
   const stats: CallStats = { calls: 0, queuedMs: 0, log: [] };
-  const { client: upstream, callsLeft } = withCallCeiling(deps.clientFor(credentials, stats), deps.config.maxQueryCalls);
+  const ceiled = withCallCeiling(deps.clientFor(credentials, stats), deps.config.maxQueryCalls);
+  const scope = deps.requestScope(ceiled.client, ceiled.callsLeft);
+  const { upstream } = scope;
   return {
     ...initContextCache(),
-    upstream,
-    loaders: new RequestLoaders(upstream, callsLeft),
+    ...scope,
     stats,
     username: credentials.username,
     rateLimit: () => upstream.rateLimit(),
