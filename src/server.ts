@@ -9,7 +9,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { schema as defaultSchema } from '../schema/index.js';
 import { estimateCalls } from '../resolvers/cost.js';
-import { RequestLoaders } from '../resolvers/loaders.js';
+import { requestScope } from '../planner/request-scope.js';
 import { listenHost, type GatewayConfig } from './config.js';
 import { basicCredentials, createContext, type GatewayContext } from './context.js';
 import { BadUserInputError } from './errors.js';
@@ -23,7 +23,7 @@ import { useCsrf } from './plugins/use-csrf.js';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
 import { useInputGuard } from './plugins/use-input-guard.js';
 import { useShortErrors } from './plugins/use-short-errors.js';
-import type { Upstream, UpstreamClient } from './upstream/index.js';
+import type { Upstream } from './upstream/index.js';
 import { VerifiedAccounts } from './verified-accounts.js';
 
 const GRAPHQL_ENDPOINT = '/graphql';
@@ -92,7 +92,7 @@ export function createGateway({
     config,
     verifiedAccounts,
     clientFor: upstream.forCredentials,
-    requestScope: (client: UpstreamClient, callsLeft: () => number) => ({ upstream: client, loaders: new RequestLoaders(client, callsLeft) }),
+    requestScope,
   };
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
