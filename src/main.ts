@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { createReadCache } from './cache/index.js';
 import { configFromEnv } from './config.js';
 import { dataDirFromEnv } from './import/data-dir.js';
 import { restageFromFile } from './import/file-source.js';
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     baseUrl: config.upstreamUrl,
     timeoutMs: config.timeoutMs,
     budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
+    cache: createReadCache(null, config.cacheTtlMs),
   });
   // Import jobs of the configured account go on where they stopped; other users' wait for their owner.
   const store = new JobStore(dataDirFromEnv());

@@ -5,13 +5,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GraphQLSchema } from 'graphql';
+import { getOperationAST, type GraphQLSchema } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { schema as defaultSchema } from '../schema/index.js';
 import { estimateCalls } from '../resolvers/cost.js';
 import { requestScope } from '../planner/request-scope.js';
 import { listenHost, type GatewayConfig } from './config.js';
-import { basicCredentials, createContext, type GatewayContext } from './context.js';
+import { asksFresh, basicCredentials, createContext, type GatewayContext } from './context.js';
 import { BadUserInputError } from './errors.js';
 import type { ImportService } from './import/import-service.js';
 import { attachImports } from './import/request-imports.js';
@@ -23,7 +23,7 @@ import { useCsrf } from './plugins/use-csrf.js';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
 import { useInputGuard } from './plugins/use-input-guard.js';
 import { useShortErrors } from './plugins/use-short-errors.js';
-import type { Upstream } from './upstream/index.js';
+import type { CallStats, ClientOptions, Credentials, Upstream } from './upstream/index.js';
 import { VerifiedAccounts } from './verified-accounts.js';
 
 const GRAPHQL_ENDPOINT = '/graphql';
@@ -54,7 +54,11 @@ function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, bat
     onExecute({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as GatewayContext;
       const estimate = estimateCalls(schema, args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName, { batchSize });
-      const accounting = () => ({ upsales: { soapCalls: ctx.stats.calls, queuedMs: Math.round(ctx.stats.queuedMs), estimatedCalls: estimate } });
+      const accounting = () => ({
+        upsales: { soapCalls: ctx.stats.calls, cachedCalls: ctx.stats.cached ?? 0, queuedMs: Math.round(ctx.stats.queuedMs), estimatedCalls: estimate },
+      });
+      // A mutation builds on what Upsales holds now (current order rows, recovery lookups).
+      if (getOperationAST(args.document, args.operationName)?.operation === 'mutation') ctx.reads.fresh = true;
       if (estimate > maxQueryCalls) {
         setResultAndStopExecution({
           errors: [new BadUserInputError(
@@ -91,7 +95,7 @@ export function createGateway({
   const contextDeps = {
     config,
     verifiedAccounts,
-    clientFor: upstream.forCredentials,
+    clientFor: (credentials: Credentials, stats: CallStats, options: ClientOptions) => upstream.forCredentials(credentials, stats, 'interactive', options),
     requestScope,
   };
   return createYoga<Record<string, never>, GatewayContext>({
@@ -102,7 +106,7 @@ export function createGateway({
     landingPage: false,
     context: ({ request }) => {
       const authorization = request.headers.get('authorization');
-      const ctx = createContext(contextDeps, authorization);
+      const ctx = createContext(contextDeps, authorization, { fresh: asksFresh(request.headers.get('cache-control')) });
       if (imports) attachImports(ctx, imports, basicCredentials(authorization) ?? config.defaultCredentials!);
       return ctx;
     },

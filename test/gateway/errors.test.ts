@@ -181,12 +181,14 @@ describe('MAX_QUERY_CALLS', () => {
       message: 'This query may need 5051 SOAP calls, more than MAX_QUERY_CALLS (45); ask for fewer items (first) or split it',
       extensions: { code: 'BAD_USER_INPUT', estimatedCalls: 5051, maxQueryCalls: 45 },
     }]);
-    expect(result.extensions?.upsales).toEqual({ soapCalls: 0, queuedMs: 0, estimatedCalls: 5051 });
+    expect(result.extensions?.upsales).toEqual({ soapCalls: 0, cachedCalls: 0, queuedMs: 0, estimatedCalls: 5051 });
     expect((await stack.stats()).calls.total).toBe(0);
   });
 
   it('at the limit a query runs; one call over, it does not', async () => {
-    const lists = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `l${i}: clients(first: 1) { totalCount }`).join(' ')} }`;
+    // Distinct pages: identical reads in one request are sent once.
+    const page = (i: number) => Buffer.from(`offset:${i}`).toString('base64url');
+    const lists = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `l${i}: clients(first: 1, after: "${page(i)}") { totalCount }`).join(' ')} }`;
     await stack.resetStats();
     const at = await stack.query(lists(45));
     expect(at.errors).toBeUndefined();
@@ -207,7 +209,7 @@ describe('accounting', () => {
     const stats = await stack.stats();
     expect(stats.calls.byOperation).toEqual({ 'ClientService.getByCriteria': 1, 'ContactService.getByCriteria': 1, 'UserService.getByCriteria': 2 });
     // Queue time is wall-clock (a loaded machine adds a millisecond of scheduling); its arithmetic is tested on a fake clock in test/budget.
-    expect(result.extensions!.upsales).toEqual({ soapCalls: 4, queuedMs: expect.any(Number), estimatedCalls: expect.any(Number) });
+    expect(result.extensions!.upsales).toEqual({ soapCalls: 4, cachedCalls: 0, queuedMs: expect.any(Number), estimatedCalls: expect.any(Number) });
     expect(Number.isInteger(result.extensions!.upsales!.queuedMs) && result.extensions!.upsales!.queuedMs >= 0).toBe(true);
     expect(result.extensions!.upsales!.estimatedCalls).toBeGreaterThanOrEqual(4);
     expect(result.extensions!.upsales!.soapCalls).toBe(stats.calls.total);

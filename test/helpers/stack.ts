@@ -3,6 +3,7 @@
  * SOAP adapter over real HTTP, and the gateway served through
  * `yoga.fetch` (no open port), with the simulator's call statistics.
  */
+import { createReadCache } from '../../src/cache/index.js';
 import { configFromEnv, type GatewayConfig } from '../../src/config.js';
 import { createGateway } from '../../src/server.js';
 import type { ItemKind } from '../../src/contract/kinds.js';
@@ -28,7 +29,7 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
   data?: T | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
-  extensions?: { upsales?: { soapCalls: number; queuedMs: number; estimatedCalls: number } } & Record<string, unknown>;
+  extensions?: { upsales?: { soapCalls: number; cachedCalls: number; queuedMs: number; estimatedCalls: number } } & Record<string, unknown>;
 }
 
 export interface QueryOptions {
@@ -37,6 +38,8 @@ export interface QueryOptions {
   as?: DemoUser | null;
   /** Explicit Authorization header (overrides `as`). */
   authorization?: string;
+  /** More request headers (`cache-control`, ...). */
+  headers?: Record<string, string>;
 }
 
 export const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
@@ -64,11 +67,13 @@ export const UNTHROTTLED = {
 
 export async function startStack(options: { sim?: SimulatorOptions; config?: Partial<GatewayConfig> } = {}): Promise<Stack> {
   const sim = await startSimulator({ port: 0, ...options.sim });
-  const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl: sim.url, ...options.config };
+  // Tests count the calls of each request: answers are kept across requests only where a test asks (cacheTtlMs).
+  const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl: sim.url, cacheTtlMs: 0, ...options.config };
   const upstream = createUpstream({
     baseUrl: sim.url,
     timeoutMs: config.timeoutMs,
     budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
+    cache: createReadCache(null, config.cacheTtlMs),
   });
   const yoga = createGateway({ config, upstream });
   const origin = new URL(sim.url).origin;
@@ -76,8 +81,8 @@ export async function startStack(options: { sim?: SimulatorOptions; config?: Par
     sim,
     upstream,
     config,
-    async query(query, { variables, as = 'admin', authorization } = {}) {
-      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    async query(query, { variables, as = 'admin', authorization, headers: more } = {}) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...more };
       const auth = authorization ?? (as ? basic(DEMO_USERS[as].username, DEMO_USERS[as].password) : undefined);
       if (auth) headers.authorization = auth;
       const response = await yoga.fetch('http://yoga/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
