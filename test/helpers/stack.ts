@@ -3,7 +3,7 @@
  * SOAP adapter over real HTTP, and the gateway served through
  * `yoga.fetch` (no open port), with the simulator's call statistics.
  */
-import { createReadCache } from '../../src/cache/index.js';
+import { createReadCache, type ReadCache } from '../../src/cache/index.js';
 import { configFromEnv, type GatewayConfig } from '../../src/config.js';
 import { createGateway } from '../../src/server.js';
 import type { ItemKind } from '../../src/contract/kinds.js';
@@ -65,7 +65,14 @@ export const UNTHROTTLED = {
   config: { budgetCalls: 1_000_000 },
 } as const;
 
-export async function startStack(options: { sim?: SimulatorOptions; config?: Partial<GatewayConfig> } = {}): Promise<Stack> {
+export interface StackOptions {
+  sim?: SimulatorOptions;
+  config?: Partial<GatewayConfig>;
+  /** The read cache (e.g. over Redis); by default in memory, for `config.cacheTtlMs`. */
+  cache?: ReadCache;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sim = await startSimulator({ port: 0, ...options.sim });
   // Tests count the calls of each request: answers are kept across requests only where a test asks (cacheTtlMs).
   const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl: sim.url, cacheTtlMs: 0, ...options.config };
@@ -73,7 +80,7 @@ export async function startStack(options: { sim?: SimulatorOptions; config?: Par
     baseUrl: sim.url,
     timeoutMs: config.timeoutMs,
     budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
-    cache: createReadCache(null, config.cacheTtlMs),
+    cache: options.cache ?? createReadCache(null, config.cacheTtlMs),
   });
   const yoga = createGateway({ config, upstream });
   const origin = new URL(sim.url).origin;
