@@ -5,14 +5,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getOperationAST, type GraphQLSchema } from 'graphql';
-import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { GraphQLSchema } from 'graphql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { schema as defaultSchema } from '../schema/index.js';
-import { estimateCalls } from '../resolvers/cost.js';
 import { requestScope } from '../planner/request-scope.js';
+import { useUpstreamAccounting } from '../planner/use-upstream-accounting.js';
 import { listenHost, type GatewayConfig } from './config.js';
 import { asksFresh, basicCredentials, createContext, type GatewayContext } from './context.js';
-import { BadUserInputError } from './errors.js';
 import type { ImportService } from './import/import-service.js';
 import { attachImports } from './import/request-imports.js';
 import { useImportRoutes } from './import/import-routes.js';
@@ -43,41 +42,6 @@ query FirstQuery {
   rateLimit { limit used remaining queued }
 }
 `;
-
-/**
- * Rejects an operation whose worst-case SOAP call count is over the limit,
- * before any call; reports the estimate and this request's calls and queue
- * time in `extensions.upsales`.
- */
-function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, batchSize: number): Plugin<GatewayContext> {
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const ctx = args.contextValue as GatewayContext;
-      const estimate = estimateCalls(schema, args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName, { batchSize });
-      const accounting = () => ({
-        upsales: { soapCalls: ctx.stats.calls, cachedCalls: ctx.stats.cached ?? 0, queuedMs: Math.round(ctx.stats.queuedMs), estimatedCalls: estimate },
-      });
-      // A mutation builds on what Upsales holds now (current order rows, recovery lookups).
-      if (getOperationAST(args.document, args.operationName)?.operation === 'mutation') ctx.reads.fresh = true;
-      if (estimate > maxQueryCalls) {
-        setResultAndStopExecution({
-          errors: [new BadUserInputError(
-            `This query may need ${estimate} SOAP calls, more than MAX_QUERY_CALLS (${maxQueryCalls}); ask for fewer items (first) or split it`,
-            { estimatedCalls: estimate, maxQueryCalls },
-          )],
-          extensions: accounting(),
-        });
-        return;
-      }
-      return {
-        onExecuteDone({ result, setResult }) {
-          if (Symbol.asyncIterator in result) return;
-          setResult({ ...result, extensions: { ...result.extensions, ...accounting() } });
-        },
-      };
-    },
-  };
-}
 
 export interface GatewayDeps {
   config: GatewayConfig;
