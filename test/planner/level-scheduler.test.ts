@@ -1,6 +1,8 @@
 /**
  * The level scheduler holds DataLoader batches while the request waits on an
- * upstream call, so that loads asked for by the answer's resolvers join them.
+ * upstream call that could add to them, so that loads asked for by the
+ * answer's resolvers join them; calls started beside a batch (in its turn)
+ * do not hold it.
  */
 import DataLoader from 'dataloader';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +27,23 @@ describe('LevelScheduler', () => {
     const slow = levels.track(() => later([3], 30)).then((ids) => Promise.all(ids.map((id) => loader.load(id))));
     await expect(Promise.all([fast, slow])).resolves.toEqual([[1, 2], [3]]);
     expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  it('does not hold a batch for a call started in its own turn (a sibling\'s metadata list)', async () => {
+    const levels = new LevelScheduler();
+    const { loader, batches } = recordingLoader(levels);
+    let sent = -1;
+    const answer = levels.track(() => later('rows', 5)).then(() => {
+      const sibling = levels.track(() => later('list', 50));
+      const load = loader.load(1).then((value) => {
+        sent = Date.now();
+        return value;
+      });
+      return Promise.all([sibling.then(() => Date.now()), load]);
+    });
+    const [siblingAnswered] = await answer;
+    expect(batches).toEqual([[1]]);
+    expect(sent).toBeLessThan(siblingAnswered);
   });
 
   it('sends at once when nothing is in flight, and counts a call that throws as settled', async () => {
