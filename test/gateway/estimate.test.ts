@@ -78,6 +78,7 @@ describe('typical pages', () => {
     'client list page': { calls: 3, counts: 0 },
     'client detail page': { calls: 10, counts: 0 },
     '50 clients > contacts > orders > rows > products': { calls: 5, counts: 4 },
+    '50 clients > 50 contacts > 50 orders > rows > products (issue 10)': { calls: 4, counts: 4 },
     'pipeline board': { calls: 4, counts: 0 },
     'activity feed': { calls: 6, counts: 0 },
     'settings (metadata)': { calls: 5, counts: 0 },
