@@ -14,9 +14,7 @@
 import { parse } from 'graphql';
 import { schema } from '../schema/index.js';
 import { createReadCache } from '../src/cache/index.js';
-import { createGateway } from '../src/server.js';
-import { createUpstream } from '../src/upstream/index.js';
-import { basic, DEMO_USERS, startStack, UNTHROTTLED, type GraphQLResponse, type Stack } from '../test/helpers/stack.js';
+import { replicaOf, startStack, UNTHROTTLED, type GraphQLResponse, type Stack } from '../test/helpers/stack.js';
 import { importBench } from './import.js';
 import { QUERIES } from './queries.js';
 import { lowerBound, naiveCalls } from './response-walk.js';
@@ -38,21 +36,6 @@ function table(headers: string[], rows: (string | number)[][]): string {
   return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
-/** A second gateway on the stack's Upsales service that keeps no answers (reads in flight are still shared). */
-function keepingNothing(stack: Stack): (query: string) => Promise<GraphQLResponse> {
-  const upstream = createUpstream({
-    baseUrl: stack.sim.url, timeoutMs: stack.config.timeoutMs, budget: { calls: stack.config.budgetCalls }, cache: createReadCache(null, 0),
-  });
-  const yoga = createGateway({ config: { ...stack.config, cacheTtlMs: 0 }, upstream });
-  const authorization = basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password);
-  return async (query) => {
-    const response = await yoga.fetch('http://yoga/graphql', {
-      method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', authorization }, body: JSON.stringify({ query }),
-    });
-    return { status: response.status, ...(await response.json()) };
-  };
-}
-
 async function timed(send: () => Promise<GraphQLResponse>, name: string): Promise<{ result: GraphQLResponse; ms: number }> {
   const started = performance.now();
   const result = await send();
@@ -63,7 +46,8 @@ async function timed(send: () => Promise<GraphQLResponse>, name: string): Promis
 async function typicalQueries(): Promise<void> {
   // No throttle on either side: the latency is the gateway's own.
   const stack = await startStack({ sim: { ...UNTHROTTLED.sim, scale: SCALE, latencyMs: LATENCY }, config: { ...UNTHROTTLED.config, cacheTtlMs: 60_000 } });
-  const cold = keepingNothing(stack);
+  // A second gateway that keeps no answers (reads in flight are still shared).
+  const cold = replicaOf(stack, createReadCache(null, 0), { cacheTtlMs: 0 });
   const rows: (string | number)[][] = [];
   try {
     for (const { name, query } of QUERIES) {
@@ -75,9 +59,9 @@ async function typicalQueries(): Promise<void> {
       for (let run = 0; run < RUNS; run++) warm.push(await timed(() => stack.query(query), name));
       const { soapCalls: calls, estimatedCalls: estimate } = reads[0].result.extensions!.upsales!;
       const data = reads[0].result.data as Record<string, unknown>;
-      await cold(query);
+      await cold.query(query);
       await stack.resetStats();
-      await Promise.all(Array.from({ length: 20 }, () => cold(query)));
+      await Promise.all(Array.from({ length: 20 }, () => cold.query(query)));
       const together = (await stack.stats()).calls.total;
       rows.push([
         name, calls, lowerBound(schema, parse(query), data), estimate, first.result.extensions!.upsales!.soapCalls - calls,

@@ -8,16 +8,14 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createReadCache } from '../../src/cache/index.js';
-import { createGateway } from '../../src/server.js';
-import { createUpstream } from '../../src/upstream/index.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
-import { basic, DEMO_USERS, startStack, UNTHROTTLED, type GraphQLResponse, type Stack } from '../helpers/stack.js';
+import { basic, DEMO_USERS, replicaOf, startStack, UNTHROTTLED, type GraphQLResponse, type Stack } from '../helpers/stack.js';
 
 const TTL = 60_000;
 let server: TestRedis;
 let connections: Redis[];
 let a: Stack;
-let b: { query<T = Record<string, unknown>>(query: string, authorization?: string): Promise<GraphQLResponse<T>> };
+let b: ReturnType<typeof replicaOf>;
 let clientId: number;
 
 const connect = async (url: string) => {
@@ -30,16 +28,7 @@ beforeAll(async () => {
   server = await startTestRedis();
   connections = [await connect(server.url), await connect(server.url)];
   a = await startStack({ sim: UNTHROTTLED.sim, config: { ...UNTHROTTLED.config, cacheTtlMs: TTL }, cache: createReadCache(connections[0], TTL) });
-  const upstream = createUpstream({ baseUrl: a.sim.url, timeoutMs: a.config.timeoutMs, cache: createReadCache(connections[1], TTL) });
-  const yoga = createGateway({ config: a.config, upstream });
-  b = {
-    async query(query, authorization = basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password)) {
-      const response = await yoga.fetch('http://yoga/graphql', {
-        method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', authorization }, body: JSON.stringify({ query }),
-      });
-      return { status: response.status, ...(await response.json()) };
-    },
-  };
+  b = replicaOf(a, createReadCache(connections[1], TTL));
   clientId = (await a.query<{ clients: { nodes: { upsalesId: number }[] } }>('{ clients(first: 1) { nodes { upsalesId } } }', { headers: { 'cache-control': 'no-cache' } }))
     .data!.clients.nodes[0].upsalesId;
 });

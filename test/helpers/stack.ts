@@ -107,6 +107,26 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 }
 
+/**
+ * Another gateway on the stack's Upsales service, with its own adapter (a
+ * replica): its `query` sends as the demo admin unless given other Basic
+ * credentials.
+ */
+export function replicaOf(stack: Stack, cache: ReadCache, config: Partial<GatewayConfig> = {}) {
+  const upstream = createUpstream({
+    baseUrl: stack.sim.url, timeoutMs: stack.config.timeoutMs, budget: { calls: stack.config.budgetCalls, windowMs: stack.config.budgetWindowMs }, cache,
+  });
+  const yoga = createGateway({ config: { ...stack.config, ...config }, upstream });
+  return {
+    async query<T = Record<string, unknown>>(query: string, authorization = basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password)): Promise<GraphQLResponse<T>> {
+      const response = await yoga.fetch('http://yoga/graphql', {
+        method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', authorization }, body: JSON.stringify({ query }),
+      });
+      return { status: response.status, ...(await response.json()) };
+    },
+  };
+}
+
 /** Total SOAP calls the simulator saw for `operation` keys matching `prefix` (e.g. `ClientService.`). */
 export const callsTo = (stats: SimStats, prefix = ''): number =>
   Object.entries(stats.calls.byOperation).filter(([key]) => key.startsWith(prefix)).reduce((sum, [, n]) => sum + n, 0);
