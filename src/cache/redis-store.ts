@@ -54,9 +54,13 @@ export class RedisReadStore implements ReadStore {
     return this.undropped.size === 0;
   }
 
-  /** A command's answer, or undefined when Redis is not ready, fails or takes longer than the timeout. */
+  /**
+   * A command's answer, or undefined when Redis is out of reach (a
+   * connection not ready, save a lazy one not yet opened), fails, or takes
+   * longer than the timeout.
+   */
   private async command<T>(send: () => Promise<T>): Promise<T | undefined> {
-    if (this.redis.status !== 'ready') return undefined;
+    if (this.redis.status !== 'ready' && this.redis.status !== 'wait') return undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const late = new Promise<undefined>((resolve) => {
       timer = setTimeout(() => resolve(undefined), this.timeoutMs);

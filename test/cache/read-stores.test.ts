@@ -133,3 +133,17 @@ describe('what a write drops', () => {
     expect(new Set(groupsChangedBy('user'))).toEqual(new Set(['client', 'contact', 'order', 'agreement', 'product', 'project', 'activity', 'appointment', 'lead', 'user']));
   });
 });
+
+describe('redis store on a lazy connection', () => {
+  it('opens it with its first command', async () => {
+    const lazy = new Redis(server.url, { lazyConnect: true });
+    try {
+      const store = new RedisReadStore(lazy);
+      const { generation } = await store.lookup('lazy', 'a:1');
+      await store.keep('lazy', generation, 'a:1', 'kept', 10_000);
+      expect((await store.lookup('lazy', 'a:1')).value).toBe('kept');
+    } finally {
+      lazy.disconnect();
+    }
+  });
+});
