@@ -22,6 +22,10 @@ export const QUERIES: { name: string; query: string }[] = [
       nodes { description value rows { quantity product { name category { name } } } } } } } } } }`,
   },
   {
+    name: '50 clients > 50 contacts > 50 orders > rows > products (issue 10)',
+    query: `{ clients(first: 50) { nodes { contacts(first: 50) { nodes { orders(first: 50) { nodes { rows { product { name } } } } } } } } }`,
+  },
+  {
     name: 'pipeline board',
     query: `{ opportunities(first: 100, filter: { probability: { gte: 25 } }, orderBy: [{ field: probability, direction: DESC }]) {
       totalCount nodes { description value weightedValue probability stage { name } client { name } user { name } contact { name } } } }`,

@@ -1,7 +1,10 @@
 /**
- * `npm run bench`: SOAP calls and latency of typical frontend queries against
- * a naive one-call-per-resolver baseline, and a burst of concurrent queries
- * against the throttle's theoretical minimum. Prints tables.
+ * `npm run bench`: per typical frontend query, the SOAP calls it costs against
+ * the fewest possible (each kind read once) and a naive one-call-per-resolver
+ * gateway, its estimate, the count calls the estimate asked for once, its
+ * latency cold (read upstream) and warm (kept answers), and the calls of 20
+ * identical requests at once; then a burst of concurrent queries against the
+ * throttle's theoretical minimum, and the import benchmarks. Prints tables.
  *
  * BENCH_SCALE (default 10) sizes the demo data; BENCH_LATENCY_MS (100) is the
  * simulated latency per SOAP call; BENCH_BURST (300) queries in the burst, on
@@ -10,10 +13,11 @@
  */
 import { parse } from 'graphql';
 import { schema } from '../schema/index.js';
-import { startStack, type Stack } from '../test/helpers/stack.js';
+import { createReadCache } from '../src/cache/index.js';
+import { replicaOf, startStack, UNTHROTTLED, type GraphQLResponse, type Stack } from '../test/helpers/stack.js';
 import { importBench } from './import.js';
-import { naiveCalls } from './naive-calls.js';
 import { QUERIES } from './queries.js';
+import { lowerBound, naiveCalls } from './response-walk.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const SCALE = env('BENCH_SCALE', 10);
@@ -32,35 +36,48 @@ function table(headers: string[], rows: (string | number)[][]): string {
   return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
+async function timed(send: () => Promise<GraphQLResponse>, name: string): Promise<{ result: GraphQLResponse; ms: number }> {
+  const started = performance.now();
+  const result = await send();
+  if (result.errors) throw new Error(`${name}: ${JSON.stringify(result.errors)}`);
+  return { result, ms: performance.now() - started };
+}
+
 async function typicalQueries(): Promise<void> {
-  const stack = await startStack({ sim: { scale: SCALE, latencyMs: LATENCY } });
+  // No throttle on either side: the latency is the gateway's own.
+  const stack = await startStack({ sim: { ...UNTHROTTLED.sim, scale: SCALE, latencyMs: LATENCY }, config: { ...UNTHROTTLED.config, cacheTtlMs: 60_000 } });
+  // A second gateway that keeps no answers (reads in flight are still shared).
+  const cold = replicaOf(stack, createReadCache(null, 0), { cacheTtlMs: 0 });
   const rows: (string | number)[][] = [];
   try {
     for (const { name, query } of QUERIES) {
-      const times: number[] = [];
-      let calls = 0;
-      let naive = 0;
-      let estimate = 0;
-      for (let run = 0; run < RUNS; run++) {
-        await stack.resetStats();
-        const started = performance.now();
-        const result = await stack.query(query);
-        times.push(performance.now() - started);
-        if (result.errors) throw new Error(`${name}: ${JSON.stringify(result.errors)}`);
-        calls = (await stack.stats()).calls.total;
-        naive = naiveCalls(schema, parse(query), result.data as Record<string, unknown>);
-        estimate = result.extensions?.upsales?.estimatedCalls ?? 0;
-      }
-      rows.push([name, calls, naive, `${(naive / calls).toFixed(1)}x`, estimate, Math.round(median(times)), naive * LATENCY]);
+      const fresh = () => stack.query(query, { headers: { 'cache-control': 'no-cache' } });
+      const first = await timed(fresh, name);
+      const reads: Awaited<ReturnType<typeof timed>>[] = [];
+      for (let run = 0; run < RUNS; run++) reads.push(await timed(fresh, name));
+      const warm: Awaited<ReturnType<typeof timed>>[] = [];
+      for (let run = 0; run < RUNS; run++) warm.push(await timed(() => stack.query(query), name));
+      const { soapCalls: calls, estimatedCalls: estimate } = reads[0].result.extensions!.upsales!;
+      const data = reads[0].result.data as Record<string, unknown>;
+      await cold.query(query);
+      await stack.resetStats();
+      await Promise.all(Array.from({ length: 20 }, () => cold.query(query)));
+      const together = (await stack.stats()).calls.total;
+      rows.push([
+        name, calls, lowerBound(schema, parse(query), data), estimate, first.result.extensions!.upsales!.soapCalls - calls,
+        naiveCalls(schema, parse(query), data), Math.round(median(reads.map((read) => read.ms))), Math.round(median(warm.map((read) => read.ms))),
+        Math.max(...warm.map((read) => read.result.extensions!.upsales!.soapCalls)), together,
+      ]);
     }
   } finally {
     await stack.close();
   }
   console.log(`\nTypical queries (SIM_SCALE=${SCALE}, SIM_LATENCY_MS=${LATENCY}, median of ${RUNS} runs)\n`);
   console.log(table(
-    ['query', 'SOAP calls', 'naive calls', 'saved', 'estimate', 'latency ms', 'naive serial ms'],
+    ['query', 'SOAP calls', 'lower bound', 'estimate', 'count calls (once)', 'naive calls', 'cold ms', 'warm ms', 'warm calls', '20 at once: calls'],
     rows,
   ));
+  console.log('\ncold: Cache-Control: no-cache (read upstream); warm: answers kept (UPSALES_CACHE_TTL_MS); 20 at once: identical requests on a gateway that keeps nothing.');
 }
 
 async function burst(): Promise<void> {

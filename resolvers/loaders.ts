@@ -1,8 +1,10 @@
 /**
  * Per-request batching. Lookups by id of one kind become one `getByCriteria`
- * with `id in [...]` per tick; to-many relations become one criteria call by
- * foreign key for all parents, grouped back; metadata lists are fetched at
- * most once per request. Nothing here outlives the request.
+ * with `id in [...]` per wave; to-many relations become one criteria call by
+ * foreign key for all parents of the wave, grouped back; metadata lists are
+ * fetched at most once per request. When a wave is sent is the caller's
+ * choice (`schedule`: the planner sends a level's loads together). Nothing
+ * here outlives the request.
  */
 import DataLoader from 'dataloader';
 import { KINDS, type ItemKind } from '../src/contract/kinds.js';
@@ -22,15 +24,12 @@ export const ID_BATCH = DEFAULT_LIMIT;
 export async function loadByIds(upstream: UpstreamClient, kind: ItemKind, ids: readonly number[]): Promise<(Item | Error)[]> {
   try {
     const unique = [...new Set(ids)];
-    const byId = new Map<number | undefined, Item>();
-    for (let start = 0; start < unique.length; start += ID_BATCH) {
-      const chunk = unique.slice(start, start + ID_BATCH);
-      const { items } = await upstream.getByCriteria(kind, {
-        criteria: [{ field: 'id', operator: 'in', values: chunk.map(String) }],
-        limit: chunk.length,
-      });
-      for (const item of items) byId.set(item.id, item);
-    }
+    const chunks = Array.from({ length: Math.ceil(unique.length / ID_BATCH) }, (_, i) => unique.slice(i * ID_BATCH, (i + 1) * ID_BATCH));
+    const pages = await Promise.all(chunks.map((chunk) => upstream.getByCriteria(kind, {
+      criteria: [{ field: 'id', operator: 'in', values: chunk.map(String) }],
+      limit: chunk.length,
+    })));
+    const byId = new Map<number | undefined, Item>(pages.flatMap((page) => page.items.map((item) => [item.id, item] as const)));
     return ids.map((id) => byId.get(id) ?? new NotFoundError(`${KINDS[kind].typeName} ${id}`));
   } catch (error) {
     const mapped = toGraphQLError(error);
@@ -57,9 +56,12 @@ export interface RelationGroup {
 export interface RelationQuery {
   criteria: Criterion[];
   sort: SortSpec[];
-  /** Items needed per parent (offset + first): sets how many parents share one call. */
+  /** Items needed per parent (offset + first): what one parent's own call asks for. */
   perParent: number;
 }
+
+/** When a batch is sent: DataLoader's `batchScheduleFn`. */
+export type BatchSchedule = NonNullable<DataLoader.Options<number, unknown>['batchScheduleFn']>;
 
 type MetaLists = Omit<Metadata, 'customFields'>;
 const META_CALLS: { [K in keyof MetaLists]: (upstream: UpstreamClient) => Promise<MetaLists[K]> } = {
@@ -72,33 +74,58 @@ const META_CALLS: { [K in keyof MetaLists]: (upstream: UpstreamClient) => Promis
   currencies: (u) => u.getCurrencies(),
 };
 
+declare module '../src/context.js' {
+  interface RequestExtensions {
+    /** This request's loaders and memos. */
+    loaders: RequestLoaders;
+  }
+}
+
 /** The loaders and memos of one request, bound to the caller's upstream client. */
 export class RequestLoaders {
   private readonly relationLoaders = new Map<string, DataLoader<number, RelationGroup>>();
+  private readonly idLoaders = new Map<ItemKind, DataLoader<number, Item>>();
   private readonly metaMemo = new Map<string, Promise<unknown>>();
 
-  /** `callsLeft`: SOAP calls this request may still make. */
-  constructor(private readonly upstream: UpstreamClient, private readonly callsLeft: () => number = () => Infinity) {}
+  /**
+   * `callsLeft`: SOAP calls this request may still make. `schedule`: when a
+   * batch is sent (DataLoader's default: at the end of its tick).
+   */
+  constructor(
+    private readonly upstream: UpstreamClient,
+    private readonly callsLeft: () => number = () => Infinity,
+    private readonly schedule?: BatchSchedule,
+  ) {}
+
+  /**
+   * Items of `kind` by id, gathered per wave into `id in [...]` calls of
+   * {@link ID_BATCH}. It keeps nothing: the node loaders in front of it do.
+   */
+  byId(kind: ItemKind): DataLoader<number, Item> {
+    let loader = this.idLoaders.get(kind);
+    if (!loader) {
+      loader = new DataLoader<number, Item>((ids) => loadByIds(this.upstream, kind, ids), { cache: false, batchScheduleFn: this.schedule });
+      this.idLoaders.set(kind, loader);
+    }
+    return loader;
+  }
 
   /** Children of many parents through one relation, with the same filter and order. */
   relation(relation: Relation, query: RelationQuery): DataLoader<number, RelationGroup> {
     const key = `${relation.parent}.${relation.name}:${JSON.stringify(query)}`;
     let loader = this.relationLoaders.get(key);
     if (!loader) {
-      loader = new DataLoader<number, RelationGroup>(
-        (parentIds) => this.loadGroups(relation, query, parentIds),
-        { maxBatchSize: Math.max(1, Math.floor(MAX_LIMIT / Math.max(1, query.perParent))) },
-      );
+      loader = new DataLoader<number, RelationGroup>((parentIds) => this.loadGroups(relation, query, parentIds), { batchScheduleFn: this.schedule });
       this.relationLoaders.set(key, loader);
     }
     return loader;
   }
 
   /**
-   * One criteria call by foreign key for all parents, grouped back. When the
-   * children do not fit one page, the rest costs either the remaining pages
-   * or one call per parent (for its first `perParent` and its total),
-   * whichever is fewer, and only if the request can still afford it.
+   * One criteria call by foreign key for all parents of the wave, grouped
+   * back. When the children do not fit one page, the rest costs either the
+   * remaining pages or one call per parent (for its first `perParent` and
+   * its total), whichever is fewer, and only if the request can still afford it.
    */
   private async loadGroups(relation: Relation, query: RelationQuery, parentIds: readonly number[]): Promise<RelationGroup[]> {
     const criteria = [{ field: relation.foreignKey, operator: 'in' as const, values: parentIds.map(String) }, ...query.criteria];

@@ -15,8 +15,7 @@ import {
 } from '../resolvers/criteria.js';
 import { NESTED_PAGE, pageWindow, ROOT_PAGE, toPage, type PageArgs } from '../resolvers/paging.js';
 import type { Relation } from '../resolvers/relations.js';
-import { builder } from './builder.js';
-import type { AnyFieldBuilder } from './item-fields.js';
+import { builder, type AnyFieldBuilder } from './builder.js';
 import { nodeRef } from './node-refs.js';
 
 const VALUE_TYPES = Object.keys(OPERATORS_OF) as FilterValueType[];

@@ -4,8 +4,7 @@
  */
 import type { CustomFieldDefinition, CustomFieldValue as WireValue } from '../src/contract/types.js';
 import type { GatewayContext } from '../src/context.js';
-import { builder } from './builder.js';
-import type { AnyFieldBuilder } from './item-fields.js';
+import { builder, type AnyFieldBuilder } from './builder.js';
 import { metaRef } from './metadata-refs.js';
 import { nodeRef } from './node-refs.js';
 

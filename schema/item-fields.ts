@@ -6,20 +6,15 @@
 import { META_KINDS, type FieldSpec, type MetaKind } from '../src/contract/kinds.js';
 import type { Ref } from '../src/contract/types.js';
 import type { GatewayContext } from '../src/context.js';
-import type { FieldCost } from '../resolvers/cost.js';
+import type { FieldCost } from '../planner/estimate.js';
 import { isItemKind } from '../resolvers/relations.js';
+import type { AnyFieldBuilder } from './builder.js';
 import { customFieldsField } from './custom-fields.js';
 import { metaEntry, metaRef } from './metadata-refs.js';
 import { nodeRef } from './node-refs.js';
-import { structRef } from './structs.js';
+import { structRef } from './struct-refs.js';
 
 type Shape = Record<string, unknown>;
-/**
- * Pothos' field builder, loosely typed: these fields are generated from the
- * kinds table at run time, so their shapes cannot be inferred statically.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyFieldBuilder = any;
 
 const SCALARS: Record<string, string> = {
   string: 'String', text: 'String', int: 'Int', float: 'Float', boolean: 'Boolean', date: 'Date', datetime: 'DateTime', id: 'Int',

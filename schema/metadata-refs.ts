@@ -6,8 +6,7 @@
 import { META_KINDS, type MetaKind } from '../src/contract/kinds.js';
 import type { GatewayContext } from '../src/context.js';
 import type { RequestLoaders } from '../resolvers/loaders.js';
-import { builder } from './builder.js';
-import type { AnyFieldBuilder } from './item-fields.js';
+import { builder, type AnyFieldBuilder } from './builder.js';
 import { relationFields } from './relation-fields.js';
 
 type Shape = Record<string, unknown>;

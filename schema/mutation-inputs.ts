@@ -8,8 +8,7 @@ import { KINDS, STRUCTS, type ItemKind } from '../src/contract/kinds.js';
 import { isItemKind } from '../resolvers/relations.js';
 import { writableFields, type WriteField } from '../resolvers/write-fields.js';
 import type { WriteMode } from '../resolvers/write-inputs.js';
-import { builder } from './builder.js';
-import type { AnyFieldBuilder } from './item-fields.js';
+import { builder, type AnyFieldBuilder } from './builder.js';
 
 const SCALARS: Record<string, string> = {
   string: 'String', text: 'String', int: 'Int', float: 'Float', boolean: 'Boolean', date: 'Date', datetime: 'DateTime',

@@ -15,8 +15,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { KINDS, type ItemKind } from '../src/contract/kinds.js';
 import type { WriteOutcome } from '../resolvers/write-batch.js';
 import { USER_ERROR_CODES, type UserError } from '../resolvers/write-errors.js';
-import { builder } from './builder.js';
-import type { AnyFieldBuilder } from './item-fields.js';
+import { builder, type AnyFieldBuilder } from './builder.js';
 import { nodeRef } from './node-refs.js';
 
 const CODE_DOCS: Record<(typeof USER_ERROR_CODES)[number], string> = {

@@ -1,12 +1,12 @@
 /**
- * A loadable Relay node ref per item kind: loading by id is batched into one
- * `getByCriteria(id in [...])` per kind per tick. Fields are attached in
+ * A loadable Relay node ref per item kind: Pothos' loader keeps the request's
+ * nodes and hands what it lacks to the request's id loader, which sends one
+ * `getByCriteria(id in [...])` per kind per wave. Fields are attached in
  * nodes.ts; refs live apart so every schema file can point at them.
  */
 import { KINDS, type ItemKind } from '../src/contract/kinds.js';
 import type { Item } from '../src/contract/types.js';
 import { BadUserInputError } from '../src/errors.js';
-import { ID_BATCH, loadByIds } from '../resolvers/loaders.js';
 import { builder } from './builder.js';
 
 function parseId(typeName: string) {
@@ -20,8 +20,7 @@ function defineRef(kind: ItemKind) {
   const { typeName } = KINDS[kind];
   return builder.loadableNodeRef(typeName, {
     id: { resolve: (item: Item) => item.id!, parse: parseId(typeName) },
-    loaderOptions: { maxBatchSize: ID_BATCH },
-    load: (ids: number[], ctx) => loadByIds(ctx.upstream, kind, ids),
+    load: (ids: number[], ctx) => ctx.loaders.byId(kind).loadMany(ids),
   });
 }
 

@@ -1,6 +1,7 @@
 /** Every item kind's node type: its own fields and its relations, from the kinds table. */
 import { KINDS, type FieldSpec, type ItemKind } from '../src/contract/kinds.js';
-import { specFields, type AnyFieldBuilder } from './item-fields.js';
+import type { AnyFieldBuilder } from './builder.js';
+import { specFields } from './item-fields.js';
 import { nodeRef } from './node-refs.js';
 import { relationFields } from './relation-fields.js';
 

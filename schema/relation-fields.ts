@@ -3,7 +3,7 @@ import type { ItemKind, MetaKind } from '../src/contract/kinds.js';
 import type { GatewayContext } from '../src/context.js';
 import { relationsOf } from '../resolvers/relations.js';
 import { connectionArgs, connectionRef, relationConnection, type ConnectionArgs } from './connections.js';
-import type { AnyFieldBuilder } from './item-fields.js';
+import type { AnyFieldBuilder } from './builder.js';
 import { NESTED_PAGE } from '../resolvers/paging.js';
 
 export function relationFields(t: AnyFieldBuilder, parent: ItemKind | MetaKind): Record<string, unknown> {

@@ -5,7 +5,7 @@ import { BadUserInputError } from '../src/errors.js';
 import { upstreamId } from '../resolvers/criteria.js';
 import { builder } from './builder.js';
 import { connectionArgs, connectionRef, rootConnection, type ConnectionArgs } from './connections.js';
-import type { AnyFieldBuilder } from './item-fields.js';
+import type { AnyFieldBuilder } from './builder.js';
 import { nodeRef } from './node-refs.js';
 import { ROOT_PAGE } from '../resolvers/paging.js';
 

@@ -25,6 +25,11 @@ export interface GatewayConfig {
   /** `UPSALES_BATCH_SIZE`: items per create/update/delete call. @default 100 */
   batchSize: number;
   /**
+   * `UPSALES_CACHE_TTL_MS`: how long a read's answer is kept for its account
+   * (writes through the gateway drop it sooner); 0: not kept. @default 30000
+   */
+  cacheTtlMs: number;
+  /**
    * `HOST`: the interface the gateway listens on. Unset: 127.0.0.1 when requests
    * without credentials act as a default account (anyone who reaches the port
    * would act as it), else 0.0.0.0.
@@ -88,6 +93,11 @@ function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
   throw new Error(`${name} must be true or false, got "${raw}"`);
 }
 
+/** Reads a non-negative integer variable (0 allowed), failing loudly with the variable's name. */
+function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  return env[name] === '0' ? 0 : positiveInt(env, name, fallback);
+}
+
 /** `CORS_ORIGINS` as exact origins; anything that is not an origin fails loudly. */
 function originsOf(raw: string | undefined): string[] {
   return (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
@@ -140,6 +150,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     timeoutMs: positiveInt(env, 'UPSALES_TIMEOUT_MS', 30_000),
     maxQueryCalls: positiveInt(env, 'MAX_QUERY_CALLS', 45),
     batchSize: positiveInt(env, 'UPSALES_BATCH_SIZE', 100),
+    cacheTtlMs: nonNegativeInt(env, 'UPSALES_CACHE_TTL_MS', 30_000),
     host: env.HOST || undefined,
     corsOrigins: originsOf(env.CORS_ORIGINS),
     limits: {

@@ -1,26 +1,46 @@
 /**
  * The per-request context: the caller's Upsales credentials (never logged),
- * an upstream client bound to them, this request's loaders and call stats.
- * Nothing in it is shared with another request or user.
+ * an upstream client bound to them, this request's call stats and rules for
+ * shared reads, and what the floors above add per request (the loaders),
+ * given by injection. Answers kept for the account are served only to a
+ * password Upsales has accepted; nothing else is shared with another request.
  */
 import { initContextCache } from '@pothos/core';
 import type { BudgetSnapshot } from './budget/index.js';
 import type { GatewayConfig } from './config.js';
+import type { ItemKind } from './contract/kinds.js';
 import { BadUserInputError, toGraphQLError, UnauthenticatedError } from './errors.js';
 import { isLongerThan, MAX_LENGTH, refusedCharacter } from './input-text.js';
-import type { CallStats, Credentials, UpstreamClient } from './upstream/types.js';
-import { RequestLoaders } from '../resolvers/loaders.js';
+import type { CallStats, ClientOptions, Credentials, ReadReuse, UpstreamClient } from './upstream/types.js';
 import type { VerifiedAccounts } from './verified-accounts.js';
 
 /** The shared call budget of an account, as `rateLimit` shows it. */
 export type RateLimitSnapshot = BudgetSnapshot;
 
-export interface GatewayContext {
+/**
+ * What the floors above add to every request's context (resolvers/loaders.ts
+ * adds `loaders`), declared by them through module augmentation, the way
+ * Fastify's decorators are typed: this floor never imports them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface RequestExtensions {}
+
+export interface GatewayContext extends RequestExtensions {
   upstream: UpstreamClient;
-  loaders: RequestLoaders;
   stats: CallStats;
   /** The Upsales username the request acts as. */
   username: string;
+  /**
+   * `fresh`: every read from now on goes upstream, neither kept answers nor
+   * reads in flight serve it (`Cache-Control: no-cache`; mutations, which
+   * build on what Upsales holds now).
+   */
+  reads: { fresh: boolean };
+  /**
+   * How many items of `kind` the caller may see, for the call estimate:
+   * kept per account, outside the request's call ceiling, in its soapCalls.
+   */
+  countItems(kind: ItemKind): Promise<number>;
   /** The shared call budget of the caller's account, now. */
   rateLimit(): RateLimitSnapshot;
   /**
@@ -63,54 +83,84 @@ export function basicCredentials(header: string | null): Credentials | undefined
   return credentials;
 }
 
+/** Whether a request asks for fresh data (`Cache-Control: no-cache`). */
+export const asksFresh = (cacheControl: string | null): boolean => /(^|[\s,])no-cache($|[\s,=])/i.test(cacheControl ?? '');
+
 /** Methods of the upstream client that make no SOAP call. */
 const LOCAL_METHODS = new Set<PropertyKey>(['rateLimit']);
 
-/**
- * The upstream client as resolvers see it: its failures are GraphQL errors
- * with a code, and it has this request's call ceiling: a query may never make
- * more SOAP calls than MAX_QUERY_CALLS, whatever the data turns out to be.
- */
-function withCallCeiling(client: UpstreamClient, limit: number): { client: UpstreamClient; callsLeft: () => number } {
-  let started = 0;
-  const callsLeft = () => Math.max(0, limit - started);
-  return { callsLeft, client: new Proxy(client, {
+/** The upstream client as resolvers see it: its failures are GraphQL errors with a code. */
+function withGraphQLErrors(client: UpstreamClient): UpstreamClient {
+  return new Proxy(client, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
       if (typeof value !== 'function' || LOCAL_METHODS.has(property)) return value;
-      return (...args: unknown[]) => {
-        started += 1;
-        if (started > limit) {
-          return Promise.reject(new BadUserInputError(
-            `This query needs more than MAX_QUERY_CALLS (${limit}) SOAP calls for the data it reached; narrow it with filter or first`,
-            { limit },
-          ));
-        }
-        return (value.apply(target, args) as Promise<unknown>).catch((error: unknown) => {
-          throw toGraphQLError(error);
-        });
-      };
+      return (...args: unknown[]) => (value.apply(target, args) as Promise<unknown>).catch((error: unknown) => {
+        throw toGraphQLError(error);
+      });
     },
-  }) };
+  });
+}
+
+/**
+ * The request's call ceiling: a query may never send more SOAP calls than
+ * MAX_QUERY_CALLS, whatever the data turns out to be. Reads answered without
+ * a call do not count.
+ */
+function callCeiling(limit: number): { beforeSend(): void; callsLeft(): number } {
+  let started = 0;
+  return {
+    callsLeft: () => Math.max(0, limit - started),
+    beforeSend() {
+      started += 1;
+      if (started > limit) {
+        throw new BadUserInputError(
+          `This query needs more than MAX_QUERY_CALLS (${limit}) SOAP calls for the data it reached; narrow it with filter or first`,
+          { limit },
+        );
+      }
+    },
+  };
 }
 
 export interface ContextDeps {
   config: GatewayConfig;
-  clientFor(credentials: Credentials, stats: CallStats): UpstreamClient;
+  clientFor(credentials: Credentials, stats: CallStats, options: ClientOptions): UpstreamClient;
   verifiedAccounts: VerifiedAccounts;
+  /**
+   * Builds the request's extensions over its upstream client (which has the
+   * request's call ceiling; `callsLeft` tells how many calls it has left). It
+   * may wrap the client: the returned one is the request's.
+   */
+  requestScope(upstream: UpstreamClient, callsLeft: () => number): { upstream: UpstreamClient } & RequestExtensions;
 }
 
-export function createContext(deps: ContextDeps, authorization: string | null): GatewayContext {
+export interface ContextOptions {
+  /** The request asked for fresh data (`Cache-Control: no-cache`). */
+  fresh?: boolean;
+}
+
+export function createContext(deps: ContextDeps, authorization: string | null, options: ContextOptions = {}): GatewayContext {
   const credentials = basicCredentials(authorization) ?? deps.config.defaultCredentials;
   if (!credentials) throw new UnauthenticatedError();
-  const stats: CallStats = { calls: 0, queuedMs: 0, log: [] };
-  const { client: upstream, callsLeft } = withCallCeiling(deps.clientFor(credentials, stats), deps.config.maxQueryCalls);
+  const stats: CallStats = { calls: 0, queuedMs: 0, log: [], cached: 0 };
+  const reads = { fresh: options.fresh ?? false };
+  const verified = () => deps.verifiedAccounts.isVerified(credentials);
+  const accepted = () => deps.verifiedAccounts.accept(credentials);
+  const reuse: ReadReuse = { kept: () => !reads.fresh && verified(), shared: () => !reads.fresh, accepted };
+  // Counts only bound the estimate: kept ones serve a fresh request too.
+  const countReuse: ReadReuse = { kept: verified, shared: () => true, accepted };
+  const ceiling = callCeiling(deps.config.maxQueryCalls);
+  const counting = withGraphQLErrors(deps.clientFor(credentials, stats, { reuse: countReuse }));
+  const scope = deps.requestScope(withGraphQLErrors(deps.clientFor(credentials, stats, { reuse, beforeSend: ceiling.beforeSend })), ceiling.callsLeft);
+  const { upstream } = scope;
   return {
     ...initContextCache(),
-    upstream,
-    loaders: new RequestLoaders(upstream, callsLeft),
+    ...scope,
     stats,
     username: credentials.username,
+    reads,
+    countItems: (kind) => counting.count(kind),
     rateLimit: () => upstream.rateLimit(),
     verifyCredentials: () => deps.verifiedAccounts.verify(credentials, () => upstream.getByCriteria('user', {
       criteria: [{ field: 'email', operator: 'eq', values: [credentials.username] }], limit: 1,

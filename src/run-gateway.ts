@@ -6,6 +6,7 @@
  * whatever is left is cut. If the embedded service dies, the gateway stops.
  */
 import type { Server } from 'node:http';
+import { createReadCache } from './cache/index.js';
 import { listenHost, type GatewayConfig } from './config.js';
 import type { EmbeddedService } from './embedded-service.js';
 import type { Logger } from './logger.js';
@@ -67,6 +68,7 @@ export async function runGateway(config: GatewayConfig & { upstreamUrl: string }
     baseUrl: config.upstreamUrl,
     timeoutMs: config.timeoutMs,
     budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
+    cache: createReadCache(null, config.cacheTtlMs),
   });
   const store = new JobStore(dataDirFromEnv());
   const imports = new ImportService({

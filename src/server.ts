@@ -8,14 +8,14 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
-import { createYoga, isAsyncIterable, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { schema as defaultSchema } from '../schema/index.js';
-import { estimateCalls } from '../resolvers/cost.js';
+import { requestScope } from '../planner/request-scope.js';
+import { useUpstreamAccounting } from '../planner/use-upstream-accounting.js';
 import { GRAPHIQL_OPTIONS, renderGraphiQL } from './graphiql.js';
 import { listenHost, type GatewayConfig } from './config.js';
 import { bindGatewayPort } from './http-port.js';
-import { basicCredentials, createContext, type GatewayContext } from './context.js';
-import { BadUserInputError } from './errors.js';
+import { asksFresh, basicCredentials, createContext, type GatewayContext } from './context.js';
 import { createLogger, type Logger } from './logger.js';
 import { loadPersistedOperations, type PersistedOperations } from './persisted-operations.js';
 import type { ImportService } from './import/import-service.js';
@@ -30,44 +30,11 @@ import { useInputGuard } from './plugins/use-input-guard.js';
 import { usePersistedOperations } from './plugins/use-persisted-operations.js';
 import { useRequestLog } from './plugins/use-request-log.js';
 import { useShortErrors } from './plugins/use-short-errors.js';
-import type { Upstream } from './upstream/index.js';
+import type { CallStats, ClientOptions, Credentials, Upstream } from './upstream/index.js';
 import { VerifiedAccounts } from './verified-accounts.js';
 
 const GRAPHQL_ENDPOINT = '/graphql';
 
-/**
- * Rejects an operation whose worst-case SOAP call count is over the limit,
- * before any call; reports the estimate and this request's calls and queue
- * time in `extensions.upsales` (of every payload of an incremental answer).
- */
-function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, batchSize: number): Plugin<GatewayContext> {
-  return {
-    onExecute({ args, setResultAndStopExecution }) {
-      const ctx = args.contextValue as GatewayContext;
-      const estimate = estimateCalls(schema, args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName, { batchSize });
-      const accounting = () => ({ upsales: { soapCalls: ctx.stats.calls, queuedMs: Math.round(ctx.stats.queuedMs), estimatedCalls: estimate } });
-      if (estimate > maxQueryCalls) {
-        setResultAndStopExecution({
-          errors: [new BadUserInputError(
-            `This query may need ${estimate} SOAP calls, more than MAX_QUERY_CALLS (${maxQueryCalls}); ask for fewer items (first) or split it`,
-            { estimatedCalls: estimate, maxQueryCalls },
-          )],
-          extensions: accounting(),
-        });
-        return;
-      }
-      return {
-        onExecuteDone({ result, setResult }) {
-          // An incremental (@defer/@stream) response: every payload carries the figures so far, the last one the totals.
-          if (isAsyncIterable(result)) {
-            return { onNext: ({ result: part, setResult: setPart }) => setPart({ ...part, extensions: { ...part.extensions, ...accounting() } }) };
-          }
-          setResult({ ...result, extensions: { ...result.extensions, ...accounting() } });
-        },
-      };
-    },
-  };
-}
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -91,7 +58,8 @@ export function createGateway({
   const contextDeps = {
     config,
     verifiedAccounts,
-    clientFor: upstream.forCredentials,
+    clientFor: (credentials: Credentials, stats: CallStats, options: ClientOptions) => upstream.forCredentials(credentials, stats, 'interactive', options),
+    requestScope,
   };
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
@@ -104,7 +72,7 @@ export function createGateway({
     logging: logger.child({ component: 'yoga' }),
     context: ({ request }) => {
       const authorization = request.headers.get('authorization');
-      const ctx = createContext(contextDeps, authorization);
+      const ctx = createContext(contextDeps, authorization, { fresh: asksFresh(request.headers.get('cache-control')) });
       if (imports) attachImports(ctx, imports, basicCredentials(authorization) ?? config.defaultCredentials!);
       return ctx;
     },

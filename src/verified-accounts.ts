@@ -1,7 +1,8 @@
 /**
  * Credentials Upsales has accepted lately. What makes no SOAP call of its own
- * (`rateLimit`, import jobs, result downloads) must still act only for a
- * caller whose password is right: one check call per account and password,
+ * (`rateLimit`, import jobs, result downloads, answers kept in the read
+ * cache) must still act only for a caller whose password is right: a check
+ * call per account and password, or any call of theirs Upsales answered,
  * then remembered for a while. Keyed by the username and a SHA-256 of the
  * password; the password itself is never kept.
  */
@@ -33,7 +34,13 @@ export class VerifiedAccounts {
     const now = Date.now();
     if (this.isVerified(credentials, now)) return;
     await check();
-    for (const [key, until] of this.until) if (until <= now) this.until.delete(key);
-    this.until.set(VerifiedAccounts.key(credentials), Date.now() + this.ttlMs);
+    this.accept(credentials);
+  }
+
+  /** Remembers credentials Upsales has just accepted (it answered a call of theirs) for another TTL. */
+  accept(credentials: Credentials, now = Date.now()): void {
+    const key = VerifiedAccounts.key(credentials);
+    if (!this.until.has(key)) for (const [other, until] of this.until) if (until <= now) this.until.delete(other);
+    this.until.set(key, now + this.ttlMs);
   }
 }

@@ -1,10 +1,12 @@
 /**
  * The SOAP adapter: typed calls in, typed records out. Every call passes the
  * account's shared budget, carries the caller's own WS-Security header, and
- * is bounded by a timeout.
+ * is bounded by a timeout. Reads are shared across requests and writes drop
+ * what they change (shared-reads.ts), here where every write passes.
  */
 import type { Client } from 'soap';
 import { createBudgetRegistry, type BudgetRegistry, type BudgetSnapshot, type CallBudget, type CallBudgetOptions } from '../budget/index.js';
+import type { ReadCache } from '../cache/index.js';
 import { KINDS, type ItemKind, type MetaKind } from '../contract/kinds.js';
 import type {
   CriteriaQuery, CriteriaResult, Currency, CustomFieldDefinition, DeleteResult, Item, ItemResult,
@@ -14,8 +16,9 @@ import { METADATA_SERVICE, type MetaOperation, type Operation } from '../contrac
 import { checkBaseUrl } from './base-url.js';
 import { toUpstreamError, UpstreamError } from './errors.js';
 import { decode, encode } from './normalize.js';
+import { COUNT_TTL_MS, createSharedReads, groupOf, METADATA_GROUP } from './shared-reads.js';
 import { soapServices } from './soap-services.js';
-import type { CallPriority, CallStats, Credentials, UpstreamClient } from './types.js';
+import type { CallPriority, CallStats, ClientOptions, Credentials, UpstreamClient } from './types.js';
 import { CRITERIA_QUERY, metadataResponseShape, responseShapes, requestArgs, type RecordShape } from './wire-shapes.js';
 import { securityHeader, withSoapHeader, type PasswordType } from './wsse.js';
 
@@ -32,13 +35,15 @@ export interface UpstreamOptions {
   passwordType?: PasswordType;
   /** Longest a call waits for the budget (queue and throttle blocks); unlimited by default. */
   maxWaitMs?: number;
+  /** Where read answers are kept across requests (src/cache); without it, only reads in flight are shared. */
+  cache?: ReadCache;
 }
 
 export interface Upstream {
   /** The base URL in use (normalized). */
   readonly baseUrl: string;
-  /** A client bound to one caller: its credentials, its request's stats, its priority. */
-  forCredentials(credentials: Credentials, stats: CallStats, priority?: CallPriority): UpstreamClient;
+  /** A client bound to one caller: its credentials, its request's stats, its priority, its ceiling and read sharing. */
+  forCredentials(credentials: Credentials, stats: CallStats, priority?: CallPriority, options?: ClientOptions): UpstreamClient;
   /** The shared budget of the account `username` on this upstream. */
   budgetForAccount(username: string): CallBudget;
 }
@@ -58,10 +63,12 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const budgets = options.budgets ?? createBudgetRegistry(options.budget);
   const services = soapServices(baseUrl, timeoutMs);
   const budgetForAccount = (username: string) => budgets.budgetForAccount(baseUrl, username);
+  const shared = createSharedReads(baseUrl, options.cache);
 
-  function forCredentials(credentials: Credentials, stats: CallStats, priority: CallPriority = 'interactive'): UpstreamClient {
+  function forCredentials(credentials: Credentials, stats: CallStats, priority: CallPriority = 'interactive', clientOptions: ClientOptions = {}): UpstreamClient {
     // Looked up per call, never kept: the registry may forget an idle budget.
     const budget = () => budgetForAccount(credentials.username);
+    const gate = shared.forCaller(credentials, stats, clientOptions);
 
     /** One SOAP call: budget, header, timeout, fault mapping; returns the response wrapper decoded by `shape`. */
     async function call(service: string, operation: string, args: Record<string, unknown>, shape: RecordShape): Promise<Record<string, unknown>> {
@@ -75,7 +82,9 @@ export function createUpstream(options: UpstreamOptions): Upstream {
             stats.log.push(`${service}.${operation}`);
           },
         });
-        return decode(shape, raw ?? {}) as Record<string, unknown>;
+        const decoded = decode(shape, raw ?? {}) as Record<string, unknown>;
+        clientOptions.reuse?.accepted();
+        return decoded;
       } catch (error) {
         throw toUpstreamError(error);
       }
@@ -112,33 +121,28 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
     const service = (kind: ItemKind) => KINDS[kind].service;
     const args = (shape: RecordShape, value: object) => encode(shape, value) as Record<string, unknown>;
-    const metadata = async <T>(operation: MetaOperation, args: Record<string, unknown> = {}): Promise<T[]> =>
-      (await call(METADATA_SERVICE, operation, args, metadataResponseShape(META_OPERATION_KIND[operation]))).items as T[];
+    const metadata = <T>(operation: MetaOperation, args: Record<string, unknown> = {}): Promise<T[]> =>
+      gate.read(METADATA_GROUP, [operation, args], async () =>
+        (await call(METADATA_SERVICE, operation, args, metadataResponseShape(META_OPERATION_KIND[operation]))).items as T[]);
     const itemCall = (kind: ItemKind, operation: Operation, args: Record<string, unknown>) =>
       call(service(kind), operation, args, responseShapes[operation](kind));
+    const read = <T>(kind: ItemKind, operation: Operation, args: Record<string, unknown>, answer: (result: Record<string, unknown>) => T, ttlMs?: number) =>
+      gate.read(groupOf(kind), [kind, operation, args], async () => answer(await itemCall(kind, operation, args)), ttlMs);
+    const write = <T>(kind: ItemKind, operation: Operation, args: Record<string, unknown>, answer: (result: Record<string, unknown>) => T) =>
+      gate.write(kind, async () => answer(await itemCall(kind, operation, args)));
 
     return {
-      async getByCriteria(kind, query: CriteriaQuery) {
-        const result = await itemCall(kind, 'getByCriteria', args(CRITERIA_QUERY, query));
-        return { total: result.total ?? 0, items: result.items } as CriteriaResult;
-      },
-      async get(kind, id) {
-        const { item } = await itemCall(kind, 'get', args(requestArgs.id, { id }));
+      getByCriteria: async (kind, query: CriteriaQuery) =>
+        read(kind, 'getByCriteria', args(CRITERIA_QUERY, query), (result) => ({ total: result.total ?? 0, items: result.items }) as CriteriaResult),
+      get: async (kind, id) => read(kind, 'get', args(requestArgs.id, { id }), ({ item }) => {
         if (!item) throw new UpstreamError('PROTOCOL', 'Upsales sent an empty item');
         return item as Item;
-      },
-      async getAll(kind) {
-        return (await itemCall(kind, 'getAll', {})).items as Item[];
-      },
-      async create(kind, list) {
-        return (await itemCall(kind, 'create', args(requestArgs.items(kind), { items: list }))).results as ItemResult[];
-      },
-      async update(kind, list) {
-        return (await itemCall(kind, 'update', args(requestArgs.items(kind), { items: list }))).results as ItemResult[];
-      },
-      async delete(kind, ids) {
-        return (await itemCall(kind, 'delete', args(requestArgs.ids, { ids }))).results as DeleteResult[];
-      },
+      }),
+      getAll: async (kind) => read(kind, 'getAll', {}, (result) => result.items as Item[]),
+      count: async (kind) => read(kind, 'getByCriteria', args(CRITERIA_QUERY, { limit: 1 }), (result) => (result.total as number | undefined) ?? 0, COUNT_TTL_MS),
+      create: async (kind, list) => write(kind, 'create', args(requestArgs.items(kind), { items: list }), (result) => result.results as ItemResult[]),
+      update: async (kind, list) => write(kind, 'update', args(requestArgs.items(kind), { items: list }), (result) => result.results as ItemResult[]),
+      delete: async (kind, ids) => write(kind, 'delete', args(requestArgs.ids, { ids }), (result) => result.results as DeleteResult[]),
       getOrderStages: () => metadata<OrderStage>('getOrderStages'),
       getActivityTypes: () => metadata<NamedType>('getActivityTypes'),
       getAppointmentTypes: () => metadata<NamedType>('getAppointmentTypes'),

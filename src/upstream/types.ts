@@ -26,6 +26,30 @@ export interface CallStats {
   queuedMs: number;
   /** Every call made, `<Service>.<operation>`, in the order sent. */
   log: string[];
+  /** Reads answered without a call: from a kept answer, or by an identical read in flight. */
+  cached?: number;
+}
+
+/** What one caller's client does besides sending: its call ceiling and its shared reads. */
+export interface ClientOptions {
+  /** Called right before a call is sent (never for a read answered without one); throws to refuse the call. */
+  beforeSend?(): void;
+  /** How reads are shared across requests; absent: every read is sent, and none is kept (background work). */
+  reuse?: ReadReuse;
+}
+
+/**
+ * A request's rules for shared reads. Answers are kept per account and
+ * served only to a password Upsales has accepted: the cache never lets a
+ * wrong password read an account's data.
+ */
+export interface ReadReuse {
+  /** Whether an answer kept for the account may be served now (the password accepted, no fresh read asked for). */
+  kept(): boolean;
+  /** Whether a read may share an identical read in flight of the same username and password. */
+  shared(): boolean;
+  /** Upsales answered a call of these credentials: the password is right. */
+  accepted(): void;
 }
 
 
@@ -38,6 +62,8 @@ export interface UpstreamClient {
   getByCriteria(kind: ItemKind, query: CriteriaQuery): Promise<CriteriaResult>;
   get(kind: ItemKind, id: number): Promise<Item>;
   getAll(kind: ItemKind): Promise<Item[]>;
+  /** How many items of `kind` the caller may see: one `getByCriteria` of one item, its answer kept longer than others. */
+  count(kind: ItemKind): Promise<number>;
   create(kind: ItemKind, items: Item[]): Promise<ItemResult[]>;
   update(kind: ItemKind, items: Item[]): Promise<ItemResult[]>;
   delete(kind: ItemKind, ids: number[]): Promise<DeleteResult[]>;

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { estimateCalls } from '../../resolvers/cost.js';
+import { estimateCalls } from '../../planner/estimate.js';
 import { schema } from '../../schema/index.js';
 import { basic, DEMO_USERS } from '../helpers/stack.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';

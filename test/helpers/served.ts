@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createReadCache } from '../../src/cache/index.js';
 import { configFromEnv, type GatewayConfig } from '../../src/config.js';
 import { ImportService } from '../../src/import/import-service.js';
 import { JobStore } from '../../src/import/job-store.js';
@@ -45,11 +46,13 @@ export interface ServedOptions {
 
 export async function startServedStack(options: ServedOptions = {}): Promise<ServedStack> {
   const sim = await startSimulator({ port: 0, throttleCalls: 1_000_000, ...options.sim });
-  const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl: sim.url, budgetCalls: 1_000_000, ...options.config };
+  // Tests count the calls of each request: answers are kept across requests only where a test asks (cacheTtlMs).
+  const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl: sim.url, cacheTtlMs: 0, budgetCalls: 1_000_000, ...options.config };
   const upstream = createUpstream({
     baseUrl: sim.url,
     timeoutMs: config.timeoutMs,
     budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
+    cache: createReadCache(null, config.cacheTtlMs),
   });
   const dataDir = options.imports ? mkdtempSync(join(tmpdir(), 'served-')) : undefined;
   const store = dataDir ? new JobStore(dataDir) : undefined;

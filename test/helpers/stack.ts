@@ -3,6 +3,7 @@
  * SOAP adapter over real HTTP, and the gateway served through
  * `yoga.fetch` (no open port), with the simulator's call statistics.
  */
+import { createReadCache, type ReadCache } from '../../src/cache/index.js';
 import { configFromEnv, type GatewayConfig } from '../../src/config.js';
 import { createGateway } from '../../src/server.js';
 import type { ItemKind } from '../../src/contract/kinds.js';
@@ -28,7 +29,7 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
   data?: T | null;
   errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
-  extensions?: { upsales?: { soapCalls: number; queuedMs: number; estimatedCalls: number } } & Record<string, unknown>;
+  extensions?: { upsales?: { soapCalls: number; cachedCalls: number; queuedMs: number; estimatedCalls: number } } & Record<string, unknown>;
 }
 
 export interface QueryOptions {
@@ -37,6 +38,8 @@ export interface QueryOptions {
   as?: DemoUser | null;
   /** Explicit Authorization header (overrides `as`). */
   authorization?: string;
+  /** More request headers (`cache-control`, ...). */
+  headers?: Record<string, string>;
 }
 
 export const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
@@ -62,13 +65,22 @@ export const UNTHROTTLED = {
   config: { budgetCalls: 1_000_000 },
 } as const;
 
-export async function startStack(options: { sim?: SimulatorOptions; config?: Partial<GatewayConfig> } = {}): Promise<Stack> {
+export interface StackOptions {
+  sim?: SimulatorOptions;
+  config?: Partial<GatewayConfig>;
+  /** The read cache (e.g. over Redis); by default in memory, for `config.cacheTtlMs`. */
+  cache?: ReadCache;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sim = await startSimulator({ port: 0, ...options.sim });
-  const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl: sim.url, ...options.config };
+  // Tests count the calls of each request: answers are kept across requests only where a test asks (cacheTtlMs).
+  const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl: sim.url, cacheTtlMs: 0, ...options.config };
   const upstream = createUpstream({
     baseUrl: sim.url,
     timeoutMs: config.timeoutMs,
     budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
+    cache: options.cache ?? createReadCache(null, config.cacheTtlMs),
   });
   const yoga = createGateway({ config, upstream });
   const origin = new URL(sim.url).origin;
@@ -76,8 +88,8 @@ export async function startStack(options: { sim?: SimulatorOptions; config?: Par
     sim,
     upstream,
     config,
-    async query(query, { variables, as = 'admin', authorization } = {}) {
-      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    async query(query, { variables, as = 'admin', authorization, headers: more } = {}) {
+      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json', ...more };
       const auth = authorization ?? (as ? basic(DEMO_USERS[as].username, DEMO_USERS[as].password) : undefined);
       if (auth) headers.authorization = auth;
       const response = await yoga.fetch('http://yoga/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
@@ -92,6 +104,26 @@ export async function startStack(options: { sim?: SimulatorOptions; config?: Par
     items: (kind, criteria = [], as = 'admin', sort = [{ field: 'id' }]) =>
       fetchAll(upstream.forCredentials(DEMO_USERS[as], { calls: 0, queuedMs: 0, log: [] }), kind, criteria, sort),
     close: () => sim.close(),
+  };
+}
+
+/**
+ * Another gateway on the stack's Upsales service, with its own adapter (a
+ * replica): its `query` sends as the demo admin unless given other Basic
+ * credentials.
+ */
+export function replicaOf(stack: Stack, cache: ReadCache, config: Partial<GatewayConfig> = {}) {
+  const upstream = createUpstream({
+    baseUrl: stack.sim.url, timeoutMs: stack.config.timeoutMs, budget: { calls: stack.config.budgetCalls, windowMs: stack.config.budgetWindowMs }, cache,
+  });
+  const yoga = createGateway({ config: { ...stack.config, ...config }, upstream });
+  return {
+    async query<T = Record<string, unknown>>(query: string, authorization = basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password)): Promise<GraphQLResponse<T>> {
+      const response = await yoga.fetch('http://yoga/graphql', {
+        method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json', authorization }, body: JSON.stringify({ query }),
+      });
+      return { status: response.status, ...(await response.json()) };
+    },
   };
 }
 

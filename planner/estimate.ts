@@ -1,11 +1,16 @@
 /**
- * Worst-case SOAP call estimate of an operation, before it runs. Fields that
- * call upstream carry `extensions.cost`; the walk multiplies by the page
- * sizes the query asks for (`first`) and by {@link LIST_SIZE_BOUND} for
- * embedded lists, the way GitHub's and Shopify's query costs do.
+ * The plan of an operation, before it runs: per level, the items it may
+ * reach and the SOAP calls they take. Fields that call upstream carry
+ * `extensions.cost`; the walk multiplies by the page sizes the query asks for
+ * (`first`) and by {@link LIST_SIZE_BOUND} for embedded lists, the way
+ * GitHub's and Shopify's query costs do, and, given the account's counts,
+ * caps each level by how many items of its kind exist: a level cannot hold
+ * more distinct products than the account has.
  *
- * A nested connection is counted as one page per group of parents. When the
- * data is denser (a group's children fill more than a page), the relation
+ * The planner sends a level's loads together, so a relation costs
+ * ceil(items / 2000) calls and a lookup by id ceil(distinct ids / 1000),
+ * whatever the number of parents. A relation's items are counted as its
+ * parents times the page they ask for; when the data is denser, the relation
  * loader spends the extra calls only while the request has them left under
  * MAX_QUERY_CALLS, and otherwise refuses that field before spending them.
  */
@@ -14,9 +19,10 @@ import {
   type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLNamedType,
   type GraphQLSchema, type SelectionSetNode, type ValueNode,
 } from 'graphql';
+import { ITEM_KINDS, KINDS, type ItemKind } from '../src/contract/kinds.js';
 import { MAX_LIMIT } from '../src/contract/wire.js';
-import { ID_BATCH } from './loaders.js';
-import { decodeCursor, NESTED_PAGE, ROOT_PAGE } from './paging.js';
+import { ID_BATCH } from '../resolvers/loaders.js';
+import { decodeCursor, NESTED_PAGE, ROOT_PAGE } from '../resolvers/paging.js';
 
 /** What a field costs. */
 export type FieldCost =
@@ -24,9 +30,9 @@ export type FieldCost =
   | { type: 'rootList' }
   /** One call, whatever the parents (a root lookup, `me`). */
   | { type: 'single' }
-  /** A to-many relation: one call per group of parents. */
+  /** A to-many relation: one call per page of its level's items. */
   | { type: 'relation' }
-  /** A to-one or to-many reference by id: one call per {@link ID_BATCH} parents. */
+  /** A to-one or to-many reference by id: one call per {@link ID_BATCH} distinct ids of its level. */
   | { type: 'byId'; list: boolean }
   /** A metadata list, fetched at most once per request. */
   | { type: 'meta'; list: string; many?: boolean }
@@ -40,10 +46,18 @@ export type FieldCost =
    */
   | { type: 'write'; arg?: string; fixed: number; extraPerBatch?: number };
 
-/** What the estimate needs to know of the gateway's configuration. */
+/** What the estimate needs to know of the gateway's configuration, and of the account. */
 export interface EstimateOptions {
   /** Items per create/update/delete call (UPSALES_BATCH_SIZE). @default 100 */
   batchSize?: number;
+  /** How many items of a kind the account has; without it, levels are not capped. */
+  counts?: (kind: ItemKind) => number;
+}
+
+/** The calls an operation may need, and the kinds whose counts would cap its levels. */
+export interface Estimate {
+  calls: number;
+  kinds: ItemKind[];
 }
 
 /** Assumed most elements of an embedded list (order rows, account managers) for the estimate. */
@@ -51,6 +65,10 @@ export const LIST_SIZE_BOUND = 10;
 
 const costOf = (field: GraphQLField<unknown, unknown>): FieldCost | undefined =>
   (field.extensions as { cost?: FieldCost } | undefined)?.cost;
+
+const KIND_OF_TYPE = new Map<string, ItemKind>(ITEM_KINDS.map((kind) => [KINDS[kind].typeName, kind]));
+/** The item kind a node or connection type holds. */
+const kindOf = (type: GraphQLNamedType): ItemKind | undefined => KIND_OF_TYPE.get(type.name.replace(/Connection$/, ''));
 
 function intArg(node: FieldNode, name: string, variables: Record<string, unknown>): number | undefined {
   const arg = node.arguments?.find((a) => a.name.value === name);
@@ -112,23 +130,36 @@ function plus(a: PartCost, b: PartCost): PartCost {
 const withCalls = (calls: number, part: PartCost = FREE): PartCost => ({ calls: calls + part.calls, lists: part.lists });
 const withList = (list: string, part: PartCost): PartCost => plus({ calls: 0, lists: new Set([list]) }, part);
 
+/** The worst-case number of SOAP calls the chosen operation makes: {@link estimate}'s calls. */
+export const estimateCalls = (
+  schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> = {}, operationName?: string | null, options: EstimateOptions = {},
+): number => estimate(schema, document, variables, operationName, options).calls;
+
 /**
- * The worst-case number of SOAP calls the chosen operation makes. Takes time
- * linear in the document: a fragment is costed once for each number of
- * parents it is reached with, however often it is spread.
+ * The worst-case number of SOAP calls the chosen operation makes, and the
+ * kinds whose counts cap it. Takes time linear in the document: a fragment
+ * is costed once for each number of parents it is reached with, however
+ * often it is spread.
  */
-export function estimateCalls(
+export function estimate(
   schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> = {}, operationName?: string | null,
-  { batchSize = 100 }: EstimateOptions = {},
-): number {
+  { batchSize = 100, counts }: EstimateOptions = {},
+): Estimate {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments.set(def.name.value, def);
   const operation = document.definitions.find((def) =>
     def.kind === Kind.OPERATION_DEFINITION && (!operationName || def.name?.value === operationName));
-  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return 0;
+  if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return { calls: 0, kinds: [] };
   const root = operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
-  if (!root) return 0;
+  if (!root) return { calls: 0, kinds: [] };
   const fragmentCosts = new Map<string, PartCost>();
+  const capped = new Set<ItemKind>();
+  /** At most as many items of `kind` as the account has. */
+  const cap = (kind: ItemKind | undefined, items: number): number => {
+    if (!kind) return items;
+    capped.add(kind);
+    return counts ? Math.min(items, counts(kind)) : items;
+  };
 
   const spread = (name: string, parents: number, atRoot: boolean): PartCost => {
     const fragment = fragments.get(name);
@@ -175,16 +206,18 @@ export function estimateCalls(
     const named = getNamedType(field.type);
     const below = (count: number) => (node.selectionSet ? walk(node.selectionSet, named, count, false) : FREE);
     if (!cost) return below(parents);
-    const own = ownCost(node, cost, parents, atRoot, below);
+    const own = ownCost(node, cost, kindOf(named), parents, atRoot, below);
     // Custom field aliases in a filter are looked up in the definitions (one list per request).
     return (cost.type === 'rootList' || cost.type === 'relation') && filtersByAlias(node, variables) ? withList('getCustomFields', own) : own;
   };
 
-  const ownCost = (node: FieldNode, cost: FieldCost, parents: number, atRoot: boolean, below: (count: number) => PartCost): PartCost => {
+  const ownCost = (
+    node: FieldNode, cost: FieldCost, kind: ItemKind | undefined, parents: number, atRoot: boolean, below: (count: number) => PartCost,
+  ): PartCost => {
     switch (cost.type) {
       case 'rootList': {
         const first = Math.min(intArg(node, 'first', variables) ?? ROOT_PAGE.defaultSize, ROOT_PAGE.maxSize);
-        return withCalls((atRoot ? 1 : parents) * Math.max(1, Math.ceil(first / MAX_LIMIT)), below(parents * first));
+        return withCalls((atRoot ? 1 : parents) * Math.max(1, Math.ceil(first / MAX_LIMIT)), below(cap(kind, parents * first)));
       }
       case 'single': {
         const n = (atRoot ? 1 : parents) * listArgLength(node, 'ids', variables);
@@ -192,13 +225,13 @@ export function estimateCalls(
       }
       case 'relation': {
         const first = Math.min(intArg(node, 'first', variables) ?? NESTED_PAGE.defaultSize, NESTED_PAGE.maxSize);
-        // Parents share a call while each one's offset + first items fit a page.
-        const perCall = Math.max(1, Math.floor(MAX_LIMIT / Math.max(1, offsetArg(node, variables) + first)));
-        return withCalls(Math.ceil(parents / perCall), below(parents * first));
+        // All parents of the level in one call by foreign key, a page of 2000 children per call.
+        const items = cap(kind, parents * (offsetArg(node, variables) + first));
+        return withCalls(parents > 0 ? Math.max(1, Math.ceil(items / MAX_LIMIT)) : 0, below(cap(kind, parents * first)));
       }
       case 'byId': {
-        const count = parents * (cost.list ? LIST_SIZE_BOUND : 1);
-        return withCalls(Math.ceil(count / ID_BATCH), below(count));
+        const distinct = cap(kind, parents * (cost.list ? LIST_SIZE_BOUND : 1));
+        return withCalls(Math.ceil(distinct / ID_BATCH), below(distinct));
       }
       case 'meta':
         return withList(cost.list, below(parents * (cost.many ? LIST_SIZE_BOUND : 1)));
@@ -213,5 +246,5 @@ export function estimateCalls(
   };
 
   const { calls, lists } = walk(operation.selectionSet, root, 1, true);
-  return calls + lists.size;
+  return { calls: calls + lists.size, kinds: [...capped] };
 }

@@ -1,0 +1,36 @@
+/**
+ * The estimate of one request, bounded by what the account has. The plain
+ * estimate comes first; the account's counts (one cheap call per kind, kept
+ * per account for 10 minutes and dropped by writes) are fetched only when
+ * they can change the answer: when the plain estimate is over the limit, or
+ * more than twice one call per level (what it would be if every kind had one
+ * item), so that the estimate stays within twice the calls a query makes. A
+ * query over the limit even if every kind it reaches were empty is refused
+ * without any call.
+ */
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { ItemKind } from '../src/contract/kinds.js';
+import { estimate } from './estimate.js';
+
+export interface AccountEstimateOptions {
+  /** MAX_QUERY_CALLS. */
+  maxCalls: number;
+  /** UPSALES_BATCH_SIZE. */
+  batchSize: number;
+  /** How many items of a kind the caller may see (GatewayContext.countItems). */
+  countItems(kind: ItemKind): Promise<number>;
+}
+
+/** The calls the operation may need, capped by the account's counts when they matter. */
+export async function estimateForAccount(
+  schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, operationName: string | null | undefined,
+  { maxCalls, batchSize, countItems }: AccountEstimateOptions,
+): Promise<number> {
+  const plain = estimate(schema, document, variables, operationName, { batchSize });
+  if (plain.kinds.length === 0) return plain.calls;
+  const atLeast = (count: number) => estimate(schema, document, variables, operationName, { batchSize, counts: () => count }).calls;
+  if (atLeast(0) > maxCalls) return plain.calls;
+  if (plain.calls <= maxCalls && plain.calls <= 2 * atLeast(1)) return plain.calls;
+  const counted = new Map(await Promise.all(plain.kinds.map(async (kind) => [kind, await countItems(kind)] as const)));
+  return estimate(schema, document, variables, operationName, { batchSize, counts: (kind) => counted.get(kind) ?? Infinity }).calls;
+}

@@ -1,0 +1,52 @@
+/**
+ * The planner's gate, an Envelop plugin: before an operation runs, its
+ * estimate (bounded by the account's counts) against MAX_QUERY_CALLS, which
+ * refuses it before any call of its own; after, what the request cost in
+ * `extensions.upsales` (of every payload of an incremental answer). A mutation reads what Upsales holds now (current
+ * order rows, recovery lookups), never kept answers.
+ */
+import { getOperationAST, type GraphQLSchema } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { GatewayContext } from '../src/context.js';
+import { BadUserInputError, toGraphQLError } from '../src/errors.js';
+import { estimateForAccount } from './account-estimate.js';
+
+export function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, batchSize: number): Plugin<GatewayContext> {
+  return {
+    async onExecute({ args, setResultAndStopExecution }) {
+      const ctx = args.contextValue as GatewayContext;
+      if (getOperationAST(args.document, args.operationName)?.operation === 'mutation') ctx.reads.fresh = true;
+      let estimate: number | undefined;
+      const accounting = () => ({
+        upsales: { soapCalls: ctx.stats.calls, cachedCalls: ctx.stats.cached ?? 0, queuedMs: Math.round(ctx.stats.queuedMs), estimatedCalls: estimate },
+      });
+      try {
+        estimate = await estimateForAccount(schema, args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName, {
+          maxCalls: maxQueryCalls, batchSize, countItems: ctx.countItems,
+        });
+      } catch (error) {
+        setResultAndStopExecution({ errors: [toGraphQLError(error)], extensions: accounting() });
+        return;
+      }
+      if (estimate > maxQueryCalls) {
+        setResultAndStopExecution({
+          errors: [new BadUserInputError(
+            `This query may need ${estimate} SOAP calls, more than MAX_QUERY_CALLS (${maxQueryCalls}); ask for fewer items (first) or split it`,
+            { estimatedCalls: estimate, maxQueryCalls },
+          )],
+          extensions: accounting(),
+        });
+        return;
+      }
+      return {
+        onExecuteDone({ result, setResult }) {
+          // An incremental (@defer/@stream) answer: every payload carries the figures so far, the last one the totals.
+          if (isAsyncIterable(result)) {
+            return { onNext: ({ result: part, setResult: setPart }) => setPart({ ...part, extensions: { ...part.extensions, ...accounting() } }) };
+          }
+          setResult({ ...result, extensions: { ...result.extensions, ...accounting() } });
+        },
+      };
+    },
+  };
+}

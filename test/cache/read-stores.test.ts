@@ -1,0 +1,149 @@
+/**
+ * The read store's contract, held by both implementations (memory, and Redis
+ * on a real redis-server): answers kept per key and generation, dropped for
+ * every key of a group at once, gone after their TTL; and what a write of a
+ * kind drops, from the kinds table.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryReadStore, RedisReadStore, type ReadStore } from '../../src/cache/index.js';
+import { groupsChangedBy } from '../../src/upstream/shared-reads.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+
+let server: TestRedis;
+let redis: Redis;
+beforeAll(async () => {
+  server = await startTestRedis();
+  redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  await new Promise((resolve) => redis.once('ready', resolve));
+});
+afterAll(async () => {
+  redis.disconnect();
+  await server.close();
+});
+
+const stores: [string, () => ReadStore][] = [
+  ['memory', () => new MemoryReadStore()],
+  ['redis', () => new RedisReadStore(redis)],
+];
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.each(stores)('%s store', (name, make) => {
+  const group = (g: string) => `${name}-${Date.now()}-${g}`;
+
+  it('keeps an answer under the generation it was looked up in, per key', async () => {
+    const store = make();
+    const clients = group('client');
+    const { generation, value } = await store.lookup(clients, 'a:1');
+    expect(value).toBeUndefined();
+    await store.keep(clients, generation, 'a:1', '{"n":1}', 10_000);
+    expect(await store.lookup(clients, 'a:1')).toEqual({ generation, value: '{"n":1}' });
+    expect((await store.lookup(clients, 'b:1')).value).toBeUndefined();
+  });
+
+  it('a drop makes every answer of the group unreachable, and one kept under the old generation stays so', async () => {
+    const store = make();
+    const [clients, products] = [group('client'), group('product')];
+    const before = await store.lookup(clients, 'a:1');
+    await store.keep(clients, before.generation, 'a:1', 'old', 10_000);
+    const product = await store.lookup(products, 'a:1');
+    await store.keep(products, product.generation, 'a:1', 'kept', 10_000);
+    await store.drop([clients]);
+    const after = await store.lookup(clients, 'a:1');
+    expect(after.value).toBeUndefined();
+    expect(after.generation).not.toBe(before.generation);
+    // A read sent before the write answers after it: kept under the old generation, never served.
+    await store.keep(clients, before.generation, 'b:1', 'stale', 10_000);
+    expect((await store.lookup(clients, 'b:1')).value).toBeUndefined();
+    expect((await store.lookup(products, 'a:1')).value).toBe('kept');
+  });
+
+  it('forgets an answer after its TTL', async () => {
+    const store = make();
+    const clients = group('client');
+    const { generation } = await store.lookup(clients, 'a:1');
+    await store.keep(clients, generation, 'a:1', 'short', 50);
+    expect((await store.lookup(clients, 'a:1')).value).toBe('short');
+    await sleep(80);
+    expect((await store.lookup(clients, 'a:1')).value).toBeUndefined();
+  });
+});
+
+describe('memory store', () => {
+  it('holds at most its characters, dropping the oldest answers first', async () => {
+    const store = new MemoryReadStore(80);
+    const { generation } = await store.lookup('g', 'k0');
+    for (let i = 0; i < 10; i++) await store.keep('g', generation, `k${i}`, 'x'.repeat(10), 10_000);
+    const kept = await Promise.all(Array.from({ length: 10 }, async (_, i) => (await store.lookup('g', `k${i}`)).value !== undefined));
+    expect(kept).toEqual([false, false, true, true, true, true, true, true, true, true]);
+  });
+});
+
+describe('redis store, Redis out of reach', () => {
+  it('misses at once instead of failing while the server is down, and serves again once it is back', async () => {
+    const own = await startTestRedis();
+    const client = new Redis(own.url, { maxRetriesPerRequest: 1, retryStrategy: () => 50 }).on('error', () => undefined);
+    await new Promise((resolve) => client.once('ready', resolve));
+    try {
+      const store = new RedisReadStore(client);
+      await own.kill();
+      const started = Date.now();
+      expect(await store.lookup('client', 'a:1')).toEqual({ generation: '' });
+      await store.drop(['client']);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      await own.restart();
+      while (client.status !== 'ready') await sleep(20);
+      const { generation } = await store.lookup('client', 'a:1');
+      await store.keep('client', generation, 'a:1', 'kept', 60_000);
+      expect((await store.lookup('client', 'a:1')).value).toBe('kept');
+    } finally {
+      client.disconnect();
+      await own.close();
+    }
+  });
+
+  it('keeps a drop it could not send, and sends it before serving anything again', async () => {
+    const group = `undropped-${Date.now()}`;
+    const mine = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    await new Promise((resolve) => mine.once('ready', resolve));
+    const store = new RedisReadStore(mine);
+    const other = new RedisReadStore(redis);
+    const { generation } = await store.lookup(group, 'a:1');
+    await store.keep(group, generation, 'a:1', 'before the write', 60_000);
+    mine.disconnect();
+    await store.drop([group]);
+    expect((await store.lookup(group, 'a:1')).value).toBeUndefined();
+    // Another replica cannot know yet: the answer lives until the drop reaches Redis (or its TTL).
+    expect((await other.lookup(group, 'a:1')).value).toBe('before the write');
+    mine.connect();
+    while (mine.status !== 'ready') await sleep(20);
+    expect((await store.lookup(group, 'a:1')).value).toBeUndefined();
+    expect((await other.lookup(group, 'a:1')).value).toBeUndefined();
+    mine.disconnect();
+  });
+});
+
+describe('what a write drops', () => {
+  it('its entity, the kinds owned through it, and for users every kind', () => {
+    expect(groupsChangedBy('product')).toEqual(['product']);
+    expect(groupsChangedBy('opportunity')).toEqual(['order']);
+    expect(groupsChangedBy('order')).toEqual(['order']);
+    expect(groupsChangedBy('client')).toEqual(['client', 'contact']);
+    expect(groupsChangedBy('contact')).toEqual(['contact']);
+    expect(new Set(groupsChangedBy('user'))).toEqual(new Set(['client', 'contact', 'order', 'agreement', 'product', 'project', 'activity', 'appointment', 'lead', 'user']));
+  });
+});
+
+describe('redis store on a lazy connection', () => {
+  it('opens it with its first command', async () => {
+    const lazy = new Redis(server.url, { lazyConnect: true });
+    try {
+      const store = new RedisReadStore(lazy);
+      const { generation } = await store.lookup('lazy', 'a:1');
+      await store.keep('lazy', generation, 'a:1', 'kept', 10_000);
+      expect((await store.lookup('lazy', 'a:1')).value).toBe('kept');
+    } finally {
+      lazy.disconnect();
+    }
+  });
+});

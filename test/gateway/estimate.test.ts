@@ -1,0 +1,101 @@
+/**
+ * The call estimate, bounded by what the account has: the issue's wide query
+ * (plain estimate 134) runs at the default MAX_QUERY_CALLS once the account's
+ * counts (one call per kind, kept) cap its levels; typical pages spend no
+ * count call and are estimated within twice their calls; what is over the
+ * limit even so is refused after the count calls only, and what is over
+ * whatever the counts, before any call.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUERIES } from '../../bench/queries.js';
+import { basic, DEMO_USERS, startStack, UNTHROTTLED, type GraphQLResponse, type Stack } from '../helpers/stack.js';
+
+let stack: Stack;
+let tight: Stack;
+beforeAll(async () => {
+  stack = await startStack(UNTHROTTLED);
+  tight = await startStack({ sim: UNTHROTTLED.sim, config: { ...UNTHROTTLED.config, maxQueryCalls: 3 } });
+});
+afterAll(async () => {
+  await stack.close();
+  await tight.close();
+});
+
+const WIDE = 'query Wide($n: Int!) { clients(first: $n) { nodes { contacts(first: 50) { nodes { orders(first: 50) { nodes { rows { product { name } } } } } } } } }';
+const upsales = (response: GraphQLResponse) => response.extensions!.upsales!;
+const COUNTED = ['ClientService', 'ContactService', 'OrderService', 'ProductService'];
+
+describe('the wide query of issue 10', () => {
+  it('was estimated at 134 calls; the account\'s counts (4 calls, kept) bring it to the 4 it costs', async () => {
+    await stack.resetStats();
+    const first = await stack.query(WIDE, { variables: { n: 5 } });
+    expect(first.errors).toBeUndefined();
+    expect(upsales(first)).toMatchObject({ soapCalls: 8, cachedCalls: 0, estimatedCalls: 4 });
+    // One count and one page per kind.
+    expect((await stack.stats()).calls.byOperation).toEqual(Object.fromEntries(COUNTED.map((service) => [`${service}.getByCriteria`, 2])));
+    await stack.resetStats();
+    const again = await stack.query(WIDE, { variables: { n: 50 } });
+    // The counts are kept: they cost no call this time.
+    expect(upsales(again)).toMatchObject({ soapCalls: 4, cachedCalls: 4, estimatedCalls: 4 });
+    expect((await stack.stats()).calls.byOperation).toEqual(Object.fromEntries(COUNTED.map((service) => [`${service}.getByCriteria`, 1])));
+  });
+
+  it('over the limit even with the counts: refused after the count calls, before any of its own', async () => {
+    await tight.resetStats();
+    const refused = await tight.query(WIDE, { variables: { n: 5 } });
+    expect(refused.data).toBeUndefined();
+    expect(refused.errors).toEqual([{
+      message: 'This query may need 4 SOAP calls, more than MAX_QUERY_CALLS (3); ask for fewer items (first) or split it',
+      extensions: { code: 'BAD_USER_INPUT', estimatedCalls: 4, maxQueryCalls: 3 },
+    }]);
+    expect(upsales(refused)).toMatchObject({ soapCalls: 4, estimatedCalls: 4 });
+    expect((await tight.stats()).calls.byOperation).toEqual(Object.fromEntries(COUNTED.map((service) => [`${service}.getByCriteria`, 1])));
+  });
+
+  it('with a wrong password, the count call is refused: UNAUTHENTICATED', async () => {
+    const refused = await stack.query(WIDE, { variables: { n: 5 }, authorization: basic(DEMO_USERS.admin.username, 'not-the-password') });
+    expect(refused.status).toBe(401);
+    expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('every level of a deep query capped', () => {
+  it('1000 clients > 100 contacts > 100 orders: 5051 calls plain, as many as the account\'s items need', async () => {
+    const query = '{ clients(first: 1000) { nodes { contacts(first: 100) { nodes { orders(first: 100) { totalCount } } } } } }';
+    await stack.query('{ contacts(first: 0) { totalCount } }');
+    await stack.resetStats();
+    const result = await stack.query(query, { as: 'sales' });
+    expect(result.errors).toBeUndefined();
+    const stats = await stack.stats();
+    // Counts of clients, contacts and orders (sales' own), then one page per level.
+    expect(stats.calls.byOperation).toEqual({ 'ClientService.getByCriteria': 2, 'ContactService.getByCriteria': 2, 'OrderService.getByCriteria': 2 });
+    expect(upsales(result)).toMatchObject({ soapCalls: 6, estimatedCalls: 3 });
+  });
+});
+
+describe('typical pages', () => {
+  const sizes: Record<string, { calls: number; counts: number }> = {
+    'client list page': { calls: 3, counts: 0 },
+    'client detail page': { calls: 10, counts: 0 },
+    '50 clients > contacts > orders > rows > products': { calls: 5, counts: 4 },
+    '50 clients > 50 contacts > 50 orders > rows > products (issue 10)': { calls: 4, counts: 4 },
+    'pipeline board': { calls: 4, counts: 0 },
+    'activity feed': { calls: 6, counts: 0 },
+    'settings (metadata)': { calls: 5, counts: 0 },
+  };
+
+  it.each(QUERIES.map(({ name, query }) => [name, query]))('%s: no count call unless its plain estimate is loose; estimated within twice its calls', async (name, query) => {
+    const fresh = await startStack(UNTHROTTLED);
+    try {
+      const first = await fresh.query(query);
+      expect(first.errors).toBeUndefined();
+      const again = await fresh.query(query);
+      const { soapCalls, estimatedCalls } = upsales(again);
+      expect({ calls: soapCalls, counts: upsales(first).soapCalls - soapCalls }).toEqual(sizes[name]);
+      expect(estimatedCalls).toBeGreaterThanOrEqual(soapCalls);
+      expect(estimatedCalls).toBeLessThanOrEqual(2 * soapCalls);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
