@@ -5,6 +5,7 @@
  * calls: what it spends alone while Redis is unreachable, and what it puts
  * back into a Redis that has come back empty.
  */
+import type { CallPriority } from './call-queue.js';
 import type { TakeRequest, TakeVerdict, WindowState, WindowStore } from './window-store.js';
 
 export interface MemoryWindowOptions {
@@ -14,32 +15,38 @@ export interface MemoryWindowOptions {
   reserve: number;
 }
 
-/** This process's own slots, for a Redis that lost them: ids in flight, and when each answered one stops counting. */
+/** An answered call's slot, and when it stops counting (epoch ms). */
+export interface Release {
+  slot: string;
+  at: number;
+}
+
+/** This process's own slots, for a Redis that lost them: those in flight, and the answered ones (ascending). */
 export interface OwnSlots {
   inFlight: string[];
-  /** Epoch ms, ascending. */
-  releases: number[];
+  releases: Release[];
 }
 
 export class MemoryWindowStore implements WindowStore {
   private readonly inFlight = new Set<string>();
-  /** When each answered call stops counting, ascending. */
-  private releases: number[] = [];
+  /** Answered calls' slots, by when they stop counting. */
+  private releases: Release[] = [];
   private blockedUntilMs = 0;
 
   constructor(readonly options: MemoryWindowOptions) {}
 
   take({ slot, priority }: TakeRequest): Promise<TakeVerdict> {
-    return Promise.resolve(this.takeNow(slot, priority === 'interactive' ? this.options.calls : this.options.calls - this.options.reserve));
+    const refused = this.refusal(priority);
+    if (!refused) this.inFlight.add(slot);
+    return Promise.resolve(refused ?? { granted: true });
   }
 
-  /** Takes a slot if fewer than `cap` are used. */
-  takeNow(slot: string, cap: number): TakeVerdict {
+  /** Why a call of `priority` may not take a slot now; null when it may. */
+  refusal(priority: CallPriority): TakeVerdict | null {
     const now = Date.now();
     if (this.blockedUntilMs > now) return { granted: false, blockedUntil: this.blockedUntilMs };
-    if (this.used(now) >= cap) return { granted: false, retryAt: this.releases[0] };
-    this.inFlight.add(slot);
-    return { granted: true };
+    const cap = priority === 'interactive' ? this.options.calls : this.options.calls - this.options.reserve;
+    return this.used(now) >= cap ? { granted: false, retryAt: this.releases[0]?.at } : null;
   }
 
   /** Counts a slot another store granted (the journal of a Redis store). */
@@ -49,9 +56,9 @@ export class MemoryWindowStore implements WindowStore {
 
   release(slot: string, sent = true): Promise<void> {
     if (this.inFlight.delete(slot) && sent) {
-      const release = Date.now() + this.options.windowMs;
+      const release = { slot, at: Date.now() + this.options.windowMs };
       let at = this.releases.length;
-      while (at > 0 && this.releases[at - 1] > release) at--;
+      while (at > 0 && this.releases[at - 1].at > release.at) at--;
       this.releases.splice(at, 0, release);
     }
     return Promise.resolve();
@@ -83,7 +90,7 @@ export class MemoryWindowStore implements WindowStore {
   /** Calls in flight or answered less than a window ago. */
   used(now = Date.now()): number {
     let expired = 0;
-    while (expired < this.releases.length && this.releases[expired] <= now) expired++;
+    while (expired < this.releases.length && this.releases[expired].at <= now) expired++;
     if (expired) this.releases = this.releases.slice(expired);
     return this.inFlight.size + this.releases.length;
   }
