@@ -41,8 +41,8 @@ async function throughput(table: Table): Promise<void> {
     const busy: number[] = [];
     const busyQueued: number[] = [];
     let etaAtStart: number | null = null;
-    while (stack.imports.get('admin@demo.test', job.id).state === 'RUNNING') {
-      etaAtStart ??= stack.imports.get('admin@demo.test', job.id).etaSeconds;
+    while ((await stack.imports.get('admin@demo.test', job.id)).state === 'RUNNING') {
+      etaAtStart ??= (await stack.imports.get('admin@demo.test', job.id)).etaSeconds;
       const t = performance.now();
       const result = await stack.query(query);
       busy.push(performance.now() - t);

@@ -6,6 +6,9 @@
  * answers), that rate is the better guess.
  */
 import type { BudgetSnapshot } from '../budget/index.js';
+import { ColumnPlan } from './columns.js';
+import type { JobRecord, JobView } from './types.js';
+import { kindFields } from '../../resolvers/write-fields.js';
 
 const RATE_WINDOW_MS = 10_000;
 
@@ -44,4 +47,24 @@ export function etaSeconds({ remainingRows, batchSize, callsPerBatch, budget, ra
   const fromBudget = (Math.max(0, calls - budget.remaining) * budget.windowMs) / budget.limit / 1000;
   const fromRate = rate && rate > 0 ? remainingRows / rate : 0;
   return Math.round(Math.max(fromBudget, fromRate) * 10) / 10;
+}
+
+/** The job with its rate (from `meter`) and, while it runs, its ETA on `budget`; `maxBatchSize`: UPSALES_BATCH_SIZE. */
+export function jobView(job: JobRecord, meter: RateMeter | undefined, budget: BudgetSnapshot, maxBatchSize: number): JobView {
+  const done = job.created + job.updated + job.failed;
+  const running = job.state === 'RUNNING' || job.state === 'QUEUED';
+  const rate = running ? meter?.rate() ?? null : null;
+  let eta: number | null = null;
+  if (running && job.staged) {
+    const plan = new ColumnPlan(kindFields(job.kind), job.options.mapping);
+    const refColumns = Object.keys(job.options.mapping ?? {}).filter((c) => plan.target(c)?.type === 'refKey').length;
+    eta = etaSeconds({
+      remainingRows: job.total - done,
+      batchSize: Math.min(job.options.batchSize ?? maxBatchSize, maxBatchSize),
+      callsPerBatch: 1 + (job.options.matchBy ? 1 : 0) + refColumns,
+      budget,
+      rate,
+    });
+  }
+  return { ...job, done, rate: rate === null ? null : Math.round(rate * 10) / 10, etaSeconds: eta };
 }
