@@ -4,7 +4,7 @@
  * Nothing in it is shared with another request or user.
  */
 import { initContextCache } from '@pothos/core';
-import type { BudgetSnapshot } from './budget/index.js';
+import type { BudgetReading } from './budget/index.js';
 import type { GatewayConfig } from './config.js';
 import { BadUserInputError, toGraphQLError, UnauthenticatedError } from './errors.js';
 import { isLongerThan, MAX_LENGTH, refusedCharacter } from './input-text.js';
@@ -13,7 +13,7 @@ import { RequestLoaders } from '../resolvers/loaders.js';
 import type { VerifiedAccounts } from './verified-accounts.js';
 
 /** The shared call budget of an account, as `rateLimit` shows it. */
-export type RateLimitSnapshot = BudgetSnapshot;
+export type RateLimitSnapshot = BudgetReading;
 
 export interface GatewayContext {
   upstream: UpstreamClient;
@@ -22,7 +22,7 @@ export interface GatewayContext {
   /** The Upsales username the request acts as. */
   username: string;
   /** The shared call budget of the caller's account, now. */
-  rateLimit(): RateLimitSnapshot;
+  rateLimit(): Promise<RateLimitSnapshot>;
   /**
    * Resolves once Upsales has accepted the caller's username and password
    * (one call, remembered for a while); throws UNAUTHENTICATED or FORBIDDEN.

@@ -12,6 +12,7 @@ import { restageFromFile } from './import/file-source.js';
 import { ImportService } from './import/import-service.js';
 import { JobStore } from './import/job-store.js';
 import { startGateway, type GatewayDeps, type RunningGateway } from './server.js';
+import { createSharedState, sharedStateOptions, type SharedState } from './shared-state/index.js';
 import { createUpstream } from './upstream/index.js';
 
 /** Requests in progress get this long to finish once a stop is asked for. */
@@ -32,7 +33,7 @@ async function listen(deps: GatewayDeps): Promise<RunningGateway> {
   }
 }
 
-function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: JobStore, embedded?: EmbeddedService): void {
+function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: JobStore, shared: SharedState, embedded?: EmbeddedService): void {
   let stopping = false;
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
@@ -44,6 +45,7 @@ function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: J
     }, STOP_DEADLINE_MS).unref();
     await Promise.all([gateway.close(DRAIN_MS), imports.close()]);
     store.close();
+    await shared.close();
     await embedded?.stop();
     process.exit(code);
   };
@@ -62,16 +64,20 @@ function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: J
 
 /** Serves on `config.upstreamUrl`; rejects with one line when it cannot listen. */
 export async function runGateway(config: GatewayConfig & { upstreamUrl: string }, embedded?: EmbeddedService): Promise<void> {
-  const upstream = createUpstream({
-    baseUrl: config.upstreamUrl,
-    timeoutMs: config.timeoutMs,
-    budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
-  });
+  const shared = await createSharedState(sharedStateOptions(config));
+  const upstream = createUpstream({ baseUrl: config.upstreamUrl, timeoutMs: config.timeoutMs, budgets: shared.budgets });
   const store = new JobStore(dataDirFromEnv());
-  const imports = new ImportService({ store, upstream, batchSize: config.batchSize, account: config.defaultCredentials });
-  const gateway = await listen({ config, upstream, imports });
-  stopOnSignals(gateway, imports, store, embedded);
+  const imports = new ImportService({ store, upstream, batchSize: config.batchSize, account: config.defaultCredentials, bus: shared.jobs });
+  let gateway: RunningGateway;
+  try {
+    gateway = await listen({ config, upstream, imports });
+  } catch (error) {
+    await shared.close();
+    throw error;
+  }
+  stopOnSignals(gateway, imports, store, shared, embedded);
   console.log(`GraphQL gateway: ${gateway.url} (GraphiQL in a browser), health: ${gateway.url.replace('/graphql', '/healthz')}`);
+  console.log(`Call budgets and import jobs are shared ${shared.where}`);
   if (config.defaultCredentials) {
     const reach = gateway.server.address() as { address: string };
     const local = ['127.0.0.1', '::1'].includes(reach.address) ? ' (listening on loopback only: see HOST in the README)' : '';

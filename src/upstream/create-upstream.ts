@@ -4,7 +4,7 @@
  * is bounded by a timeout.
  */
 import type { Client } from 'soap';
-import { createBudgetRegistry, type BudgetRegistry, type BudgetSnapshot, type CallBudget, type CallBudgetOptions } from '../budget/index.js';
+import { createBudgetRegistry, type BudgetRegistry, type BudgetReading, type CallBudget, type CallBudgetOptions } from '../budget/index.js';
 import { KINDS, type ItemKind, type MetaKind } from '../contract/kinds.js';
 import type {
   CriteriaQuery, CriteriaResult, Currency, CustomFieldDefinition, DeleteResult, Item, ItemResult,
@@ -147,7 +147,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       getRoles: () => metadata<Role>('getRoles'),
       getCurrencies: () => metadata<Currency>('getCurrencies'),
       getCustomFields: (kind?: string) => metadata<CustomFieldDefinition>('getCustomFields', args(requestArgs.customFieldKind, { kind })),
-      rateLimit: (): BudgetSnapshot => budget().snapshot(),
+      rateLimit: (): Promise<BudgetReading> => budget().read(),
     };
   }
 
