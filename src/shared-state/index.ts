@@ -39,7 +39,7 @@ export interface SharedState {
   /**
    * This process's ioredis command connection (undefined without REDIS_URL),
    * for other state shared on purpose, such as a read cache. Its commands
-   * fail at once while Redis is unreachable (no offline queue, 1 s timeout);
+   * fail at once while Redis is unreachable (no offline queue, 5 s timeout);
    * do not subscribe on it, and do not close it: `close()` does.
    */
   readonly redis?: Redis;

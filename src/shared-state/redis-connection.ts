@@ -1,9 +1,12 @@
 /**
  * This process's connections to the Redis at REDIS_URL (ioredis). The
  * command connection fails a command at once while Redis is unreachable
- * (no offline queue, no retries, a 1 s command timeout), so the budget goes
- * on alone instead of waiting; the subscriber connection queues and
- * resubscribes by itself. Both reconnect every 100-500 ms.
+ * (no offline queue, no retries), and after 5 s when Redis does not answer,
+ * so the budget goes on alone instead of waiting; the timeout is that long
+ * because ioredis runs it as a timer, which fires before a reply already
+ * received when this process's event loop was held up. The subscriber
+ * connection queues and resubscribes by itself. Both reconnect every
+ * 100-500 ms.
  */
 import { Redis } from 'ioredis';
 
@@ -20,7 +23,7 @@ export function connectRedis(url: string, role: 'commands' | 'subscriber'): Redi
     connectTimeout: 2_000,
     retryStrategy: (times) => Math.min(100 * times, 500),
     ...(role === 'commands'
-      ? { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1_000 }
+      ? { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 5_000 }
       : { enableOfflineQueue: true, maxRetriesPerRequest: null }),
   });
   // Losing Redis is logged once by whoever uses the connection; ioredis would print every failed reconnection.
