@@ -35,20 +35,24 @@ export interface ReplicaOptions {
   /** Shares budgets and jobs through this Redis; without it, each replica has its own. */
   redisUrl?: string;
   config?: Partial<GatewayConfig>;
+  /** Its DATA_DIR, kept when it closes (a replica that comes back); by default a new one, removed when it closes. */
+  dataDir?: string;
 }
 
-export async function startReplica({ upstreamUrl, redisUrl, config: overrides }: ReplicaOptions): Promise<Replica> {
+export async function startReplica({ upstreamUrl, redisUrl, config: overrides, dataDir: given }: ReplicaOptions): Promise<Replica> {
   const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl, redisUrl, ...overrides };
   const logs: string[] = [];
   const shared = await createSharedState(sharedStateOptions(config, (line) => logs.push(line)));
   const upstream = createUpstream({ baseUrl: upstreamUrl, timeoutMs: config.timeoutMs, budgets: shared.budgets });
-  const dataDir = mkdtempSync(join(tmpdir(), 'replica-'));
+  const dataDir = given ?? mkdtempSync(join(tmpdir(), 'replica-'));
   const store = new JobStore(dataDir);
   const imports = new ImportService({
-    store, upstream, batchSize: config.batchSize, settleMs: config.timeoutMs, bus: shared.jobs,
+    store, upstream, batchSize: config.batchSize, settleMs: config.timeoutMs, bus: shared.jobs, account: config.defaultCredentials,
     readLimits: { bytes: config.limits.importBytes, rows: config.limits.importRows },
   });
   const gateway = await startGateway({ config, upstream, imports }, 0, '127.0.0.1');
+  // as run-gateway.ts: the configured account's jobs go on
+  await imports.resumeOpenJobs();
   const base = new URL(gateway.url).origin;
   return {
     shared, imports, base, logs,
@@ -66,7 +70,7 @@ export async function startReplica({ upstreamUrl, redisUrl, config: overrides }:
       await gateway.close();
       store.close();
       await shared.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!given) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
