@@ -13,6 +13,7 @@ import { schema } from '../schema/index.js';
 import { startStack, type Stack } from '../test/helpers/stack.js';
 import { importBench } from './import.js';
 import { naiveCalls } from './naive-calls.js';
+import { replicasBench } from './replicas.js';
 import { QUERIES } from './queries.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -94,3 +95,4 @@ async function burst(): Promise<void> {
 await typicalQueries();
 await burst();
 await importBench(table);
+await replicasBench(table);
