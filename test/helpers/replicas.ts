@@ -18,6 +18,16 @@ import { createSharedState, sharedStateOptions, type SharedState } from '../../s
 import { createUpstream } from '../../src/upstream/index.js';
 import { basic, DEMO_USERS, type DemoUser, type GraphQLResponse } from './stack.js';
 
+/** POSTs a GraphQL operation to the gateway at `base`, as a demo user. */
+const graphqlAt = (base: string) => async <T>(query: string, variables?: Record<string, unknown>, as: DemoUser = 'admin'): Promise<GraphQLResponse<T>> => {
+  const response = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', authorization: basic(DEMO_USERS[as].username, DEMO_USERS[as].password) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...(await response.json()) };
+};
+
 export interface Replica {
   shared: SharedState;
   imports: ImportService;
@@ -57,14 +67,7 @@ export async function startReplica({ upstreamUrl, redisUrl, config: overrides, d
   return {
     shared, imports, base, logs,
     fetch: (path, init) => fetch(`${base}${path}`, init),
-    async query(query, variables, as = 'admin') {
-      const response = await fetch(`${base}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: basic(DEMO_USERS[as].username, DEMO_USERS[as].password) },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { status: response.status, ...(await response.json()) };
-    },
+    query: graphqlAt(base),
     async close() {
       await imports.close();
       await gateway.close();
@@ -106,15 +109,11 @@ export function runImportCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
 
 export const CLIENT_BY_ID = 'query($id: Int!) { client(upsalesId: $id) { upsalesId } }';
 
-/** `count` concurrent `client(upsalesId:)` queries (one SOAP call each), spread round-robin over `replicas`; when each was answered. */
-export async function clientBurst(replicas: Pick<Replica, 'query'>[], count: number): Promise<{ responses: GraphQLResponse<{ client: { upsalesId: number } | null }>[]; answeredAt: number[] }> {
-  const answeredAt: number[] = [];
-  const responses = await Promise.all(Array.from({ length: count }, async (_, i) => {
-    const response = await replicas[i % replicas.length].query<{ client: { upsalesId: number } | null }>(CLIENT_BY_ID, { id: (i % 500) + 1 });
-    answeredAt[i] = Date.now();
-    return response;
-  }));
-  return { responses, answeredAt };
+/** `count` concurrent `client(upsalesId:)` queries (one SOAP call each), spread round-robin over `replicas`. */
+export async function clientBurst(replicas: Pick<Replica, 'query'>[], count: number): Promise<{ responses: GraphQLResponse<{ client: { upsalesId: number } | null }>[] }> {
+  const responses = await Promise.all(Array.from({ length: count }, (_, i) =>
+    replicas[i % replicas.length].query<{ client: { upsalesId: number } | null }>(CLIENT_BY_ID, { id: (i % 500) + 1 })));
+  return { responses };
 }
 
 /** Upsales lets `calls` through at once, then `calls` per window: the least time `total` calls can take. */
@@ -151,14 +150,7 @@ export async function startReplicaProcess(env: NodeJS.ProcessEnv): Promise<Repli
   });
   return {
     child, base, output: () => output,
-    async query(query, variables, as = 'admin') {
-      const response = await fetch(`${base}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json', authorization: basic(DEMO_USERS[as].username, DEMO_USERS[as].password) },
-        body: JSON.stringify({ query, variables }),
-      });
-      return { status: response.status, ...(await response.json()) };
-    },
+    query: graphqlAt(base),
     async stop() {
       child.kill('SIGTERM');
       await exited;

@@ -18,6 +18,7 @@ import { createUpstream } from '../../src/upstream/index.js';
 import { fetchAll } from '../../resolvers/loaders.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startReplica, type Replica } from '../helpers/replicas.js';
+import { sseEvents } from '../helpers/sse.js';
 import { basic, DEMO_USERS } from '../helpers/stack.js';
 import { JOB_FIELDS, SHORT_CLOCK } from './import-stack.js';
 
@@ -81,20 +82,7 @@ async function follow(replica: Replica, id: string): Promise<Job[]> {
     body: JSON.stringify({ query: `subscription($id: ID!) { importProgress(id: $id) { ${JOB_FIELDS} } }`, variables: { id } }),
   });
   expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const events: Job[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of response.body!) {
-    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-    let at: number;
-    while ((at = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, at);
-      buffer = buffer.slice(at + 2);
-      const data = block.split('\n').find((line) => line.startsWith('data:'));
-      if (block.startsWith('event: next') && data) events.push(JSON.parse(data.slice(5)).data.importProgress);
-    }
-  }
-  return events;
+  return sseEvents<Job>(response, 'importProgress');
 }
 
 describe('a job started on replica A, through replica B', () => {
