@@ -18,7 +18,9 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-const NOW = `local t = redis.call('TIME')
+/** Redis' now in ms; before Redis 5, a script that reads TIME may write only once it asked for its effects to be replicated. */
+const NOW = `if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `;
 
