@@ -4,10 +4,11 @@
  * under a hash of the username, so no username is in a key and none is in
  * a value either: a stored job names its owner by that hash. States,
  * commands and replies travel as messages over graphql-yoga's Redis event
- * target. Each process renews a heartbeat key, so a command for a job whose
- * home is not running fails at once. Followers in this process hear a state
- * directly too, so they go on while Redis is away; what Redis misses then,
- * followers elsewhere read at their next poll.
+ * target; commands and replies are published again until a subscriber has
+ * received them. Each process renews a heartbeat key, so a command for a
+ * job whose home is not running fails at once. Followers in this process
+ * hear a state directly too, so they go on while Redis is away; what Redis
+ * misses then, followers elsewhere read at their next poll.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -21,6 +22,9 @@ const PREFIX = 'upsales-graphql';
 const JOB_TTL_S = 7 * 24 * 3600;
 const HEARTBEAT_MS = 5_000;
 const ALIVE_MS = 15_000;
+/** A command or reply no subscriber received is published again this often, this many times. */
+const DELIVERY_RETRY_MS = 100;
+const DELIVERY_TRIES = 20;
 /** Most jobs `list` reads of one owner. */
 const LIST_MAX = 200;
 
@@ -70,6 +74,19 @@ export function createRedisJobBus({ redis, subscriber, commandTimeoutMs }: Redis
   const self = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const target = createRedisEventTarget({ publishClient: quiet(redis, ['publish']), subscribeClient: quiet(subscriber, ['subscribe', 'unsubscribe']) });
   const dispatch = (topic: string, detail: unknown) => target.dispatchEvent(new CustomEvent(topic, { detail }));
+  /**
+   * Publishes as the event target would, but until a subscriber has received
+   * it (a subscription may be away a moment, while its connection comes
+   * back); false when none did.
+   */
+  const deliver = async (topic: string, detail: unknown): Promise<boolean> => {
+    const message = JSON.stringify(detail);
+    for (let tries = 0; tries < DELIVERY_TRIES; tries++) {
+      if (await redis.publish(topic, message).catch(() => 0) > 0) return true;
+      await new Promise((resolve) => setTimeout(resolve, DELIVERY_RETRY_MS));
+    }
+    return false;
+  };
   const local = new EventEmitter().setMaxListeners(0);
   const pending = new Map<string, { resolve(view: JobView): void; reject(error: Error): void; timer: NodeJS.Timeout; owner: string }>();
   let handler: ((command: JobCommand) => Promise<JobView>) | undefined;
@@ -97,7 +114,7 @@ export function createRedisJobBus({ redis, subscriber, commandTimeoutMs }: Redis
       const kind = error instanceof JobCommandError ? error.kind : 'input';
       reply = { requestId, error: { message: error instanceof Error ? error.message : String(error), kind } };
     }
-    dispatch(replyTopic(replyTo), reply);
+    await deliver(replyTopic(replyTo), reply);
   };
   target.addEventListener(replyTopic(self), onReply);
   target.addEventListener(commandTopic(self), onCommand);
@@ -165,14 +182,20 @@ export function createRedisJobBus({ redis, subscriber, commandTimeoutMs }: Redis
         throw new JobCommandError(`Import job ${command.id} belongs to a gateway or import process that is not running now (or Redis is unreachable); it goes on when that process runs again`, 'unreachable');
       }
       const requestId = randomUUID();
-      return new Promise<JobView>((resolve, reject) => {
+      const answered = new Promise<JobView>((resolve, reject) => {
         const timer = setTimeout(() => {
           pending.delete(requestId);
           reject(new JobCommandError(`The process running import job ${command.id} did not answer within ${Math.round(commandTimeoutMs / 1000)} s`, 'unreachable'));
         }, commandTimeoutMs);
         pending.set(requestId, { resolve, reject, timer, owner: command.owner });
-        dispatch(commandTopic(home), { requestId, replyTo: self, command });
       });
+      if (!await deliver(commandTopic(home), { requestId, replyTo: self, command })) {
+        const waiting = pending.get(requestId);
+        pending.delete(requestId);
+        clearTimeout(waiting?.timer);
+        throw new JobCommandError(`The process running import job ${command.id} does not listen (or Redis is unreachable); try again`, 'unreachable');
+      }
+      return answered;
     },
     serve(serve) {
       handler = serve;

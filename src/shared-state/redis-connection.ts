@@ -5,8 +5,11 @@
  * so the budget goes on alone instead of waiting; the timeout is that long
  * because ioredis runs it as a timer, which fires before a reply already
  * received when this process's event loop was held up. The subscriber
- * connection queues and resubscribes by itself. Both reconnect every
- * 100-500 ms.
+ * connection queues and resubscribes by itself, and sends nothing but
+ * (un)subscriptions: ioredis writes a SUBSCRIBE even before its handshake,
+ * and its own ready check (INFO) and CLIENT commands then failed in
+ * subscriber mode, dropped the connection and lost the subscriptions. Both
+ * reconnect every 100-500 ms.
  */
 import { Redis } from 'ioredis';
 
@@ -19,12 +22,11 @@ export function redisLabel(url: string): string {
 /** Opens a connection; `subscriber` for one that only subscribes (pub/sub needs a connection of its own). */
 export function connectRedis(url: string, role: 'commands' | 'subscriber'): Redis {
   const redis = new Redis(url, {
-    connectionName: `upsales-graphql-${role}`,
     connectTimeout: 2_000,
     retryStrategy: (times) => Math.min(100 * times, 500),
     ...(role === 'commands'
-      ? { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 5_000 }
-      : { enableOfflineQueue: true, maxRetriesPerRequest: null }),
+      ? { connectionName: 'upsales-graphql', enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 5_000 }
+      : { enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false, disableClientInfo: true }),
   });
   // Losing Redis is logged once by whoever uses the connection; ioredis would print every failed reconnection.
   redis.on('error', () => undefined);
