@@ -239,7 +239,7 @@ async function main(): Promise<void> {
   const redis = configFromEnv().redisUrl;
   console.log(redis
     ? `${why}: the import runs in this process, on the account's call budget shared through Redis at ${redisLabel(redis)}.`
-    : `${why}: the import runs in this process, on its own call budget; do not run it alongside a gateway on the same Upsales account (unless both have REDIS_URL).`);
+    : `${why}: the import runs in this process, on its own call budget; do not run it alongside a gateway on the same Upsales account.`);
   return inProcess(values);
 }
 
