@@ -98,6 +98,8 @@ export class CallBudget {
   readonly limit: number;
   readonly windowMs: number;
   readonly concurrency: number;
+  /** Places of the window background calls never take. */
+  readonly interactiveReserve: number;
   private readonly blockMs: number;
   private readonly blockMarginMs: number;
   private readonly throttleOf: NonNullable<CallBudgetOptions['throttleOf']>;
@@ -128,6 +130,7 @@ export class CallBudget {
     if (!(Number.isInteger(reserve) && reserve >= 0 && reserve < this.limit)) {
       throw new RangeError('Call budget option interactiveReserve must be a whole number below calls');
     }
+    this.interactiveReserve = reserve;
     this.store = options.store ?? new MemoryWindowStore({ calls: this.limit, windowMs: this.windowMs, reserve });
     this.limiter = pLimit(this.concurrency);
   }

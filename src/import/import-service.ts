@@ -316,7 +316,8 @@ export class ImportService {
   }
 
   view(job: JobRecord): JobView {
-    return jobView(job, this.meters.get(job.id), this.options.upstream.budgetForAccount(job.owner).snapshot(), this.options.batchSize);
+    const budget = this.options.upstream.budgetForAccount(job.owner);
+    return jobView(job, this.meters.get(job.id), budget.snapshot(), budget.interactiveReserve, this.options.batchSize);
   }
 
   /** Stops every runner after its batches in flight; their jobs stay RUNNING, to go on at the next start. */
