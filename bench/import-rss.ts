@@ -37,7 +37,7 @@ const started = performance.now();
 const job = await service.start({ username: 'admin@demo.test', password: 'demo-admin' }, { kind: 'client', format: 'CSV', source: readFile(file) });
 const staged = performance.now() - started;
 for (;;) {
-  const view = service.get('admin@demo.test', job.id);
+  const view = await service.get('admin@demo.test', job.id);
   if (view.done >= BATCHES * 100) break;
   await new Promise((resolve) => setTimeout(resolve, 20));
 }
@@ -45,7 +45,7 @@ await service.pause('admin@demo.test', job.id);
 clearInterval(sampler);
 peak = Math.max(peak, process.memoryUsage().rss);
 const result = {
-  rows: job.total, fileMB: statSync(file).size / 2 ** 20, stagedSeconds: staged / 1000, written: service.get('admin@demo.test', job.id).done,
+  rows: job.total, fileMB: statSync(file).size / 2 ** 20, stagedSeconds: staged / 1000, written: (await service.get('admin@demo.test', job.id)).done,
   baselineMB: baseline / 2 ** 20, peakMB: peak / 2 ** 20,
 };
 store.close();

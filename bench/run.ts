@@ -16,6 +16,7 @@ import { schema } from '../schema/index.js';
 import { createReadCache } from '../src/cache/index.js';
 import { replicaOf, startStack, UNTHROTTLED, type GraphQLResponse, type Stack } from '../test/helpers/stack.js';
 import { importBench } from './import.js';
+import { replicasBench } from './replicas.js';
 import { QUERIES } from './queries.js';
 import { lowerBound, naiveCalls } from './response-walk.js';
 
@@ -111,3 +112,4 @@ async function burst(): Promise<void> {
 await typicalQueries();
 await burst();
 await importBench(table);
+await replicasBench(table);

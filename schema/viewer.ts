@@ -28,6 +28,10 @@ const RateLimit = builder.objectRef<RateLimitSnapshot>('RateLimit').implement({
     remaining: t.exposeInt('remaining', { nullable: false }),
     queued: t.exposeInt('queued', { nullable: false, description: 'Calls waiting for the budget' }),
     inFlight: t.exposeInt('inFlight', { nullable: false }),
+    shared: t.exposeBoolean('shared', {
+      nullable: false,
+      description: 'Whether this budget is shared now with the account\'s other gateways and import processes (through Redis, REDIS_URL). False without REDIS_URL, and while Redis is unreachable: each process then spends a fallback share of its own (`limit` shows it)',
+    }),
     blockedUntil: t.field({
       type: 'DateTime', description: 'Set while Upsales has blocked the account (THROTTLED): no call is sent before then',
       resolve: (snapshot) => snapshot.blockedUntil?.toISOString() ?? null,

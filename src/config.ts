@@ -2,6 +2,7 @@
  * Gateway configuration from the environment. Every variable is documented
  * in the README's configuration table.
  */
+import { defaultInteractiveReserve } from './budget/window-store.js';
 
 export interface GatewayConfig {
   /** `PORT`: the gateway's HTTP port; 0 picks a free one. @default 4000 */
@@ -18,6 +19,24 @@ export interface GatewayConfig {
   concurrency: number;
   /** `UPSALES_BLOCK_MS`: how long Upsales blocks after a THROTTLED fault without retryAfterMs. @default 120000 */
   blockMs: number;
+  /**
+   * `UPSALES_INTERACTIVE_RESERVE`: slots of the window that background (import)
+   * calls never take, so a query arriving during an import goes at once.
+   * @default a ninth of UPSALES_BUDGET_CALLS (5 of 45), at least 1
+   */
+  interactiveReserve: number;
+  /**
+   * `REDIS_URL` (`redis://[:password@]host:port/db`, or `rediss://`): every
+   * process with the same one shares each account's call budget and the
+   * import jobs. Unset: this process's memory only.
+   */
+  redisUrl?: string;
+  /**
+   * `UPSALES_FALLBACK_CALLS`: calls per window this process spends alone while
+   * Redis is unreachable. @default a quarter of UPSALES_BUDGET_CALLS (4
+   * processes together stay within the budget)
+   */
+  fallbackCalls: number;
   /** `UPSALES_TIMEOUT_MS`: a SOAP call that takes longer fails with UPSTREAM_ERROR. @default 30000 */
   timeoutMs: number;
   /** `MAX_QUERY_CALLS`: queries estimated to need more SOAP calls are rejected. @default 45 */
@@ -114,6 +133,32 @@ function originsOf(raw: string | undefined): string[] {
   });
 }
 
+/** Reads a whole number from 0 (inclusive) below `below`. */
+function wholeBelow(env: NodeJS.ProcessEnv, name: string, fallback: number, below: number, what: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0 || value >= below) {
+    throw new Error(`${name} must be a whole number from 0 to ${below - 1} (${what}), got "${raw}"`);
+  }
+  return value;
+}
+
+/** `REDIS_URL`, checked: a redis:// or rediss:// URL. */
+function redisUrlOf(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['redis:', 'rediss:'].includes(url.protocol) || !url.hostname) {
+    throw new Error('REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379/0');
+  }
+  return raw;
+}
+
 /** Where the gateway listens: `HOST`, else loopback when anonymous requests act as a default account. */
 export const listenHost = (config: Pick<GatewayConfig, 'host' | 'defaultCredentials'>): string =>
   config.host ?? (config.defaultCredentials ? '127.0.0.1' : '0.0.0.0');
@@ -139,14 +184,20 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
   if (!allowArbitraryOperations && !env.PERSISTED_OPERATIONS) {
     throw new Error('ALLOW_ARBITRARY_OPERATIONS=false needs PERSISTED_OPERATIONS, the file of the documents that may run');
   }
+  const budgetCalls = positiveInt(env, 'UPSALES_BUDGET_CALLS', 45);
+  const fallbackCalls = positiveInt(env, 'UPSALES_FALLBACK_CALLS', Math.max(1, Math.floor(budgetCalls / 4)));
+  if (fallbackCalls > budgetCalls) throw new Error(`UPSALES_FALLBACK_CALLS (${fallbackCalls}) must not exceed UPSALES_BUDGET_CALLS (${budgetCalls})`);
   return {
     port: port(env, 'PORT', 4000),
     upstreamUrl: env.UPSALES_URL || undefined,
     defaultCredentials: username && password ? { username, password } : undefined,
-    budgetCalls: positiveInt(env, 'UPSALES_BUDGET_CALLS', 45),
+    budgetCalls,
     budgetWindowMs: positiveInt(env, 'UPSALES_BUDGET_WINDOW_MS', 15_000),
     concurrency: positiveInt(env, 'UPSALES_CONCURRENCY', 4),
     blockMs: positiveInt(env, 'UPSALES_BLOCK_MS', 120_000),
+    interactiveReserve: wholeBelow(env, 'UPSALES_INTERACTIVE_RESERVE', defaultInteractiveReserve(budgetCalls), budgetCalls, 'below UPSALES_BUDGET_CALLS'),
+    redisUrl: redisUrlOf(env.REDIS_URL),
+    fallbackCalls,
     timeoutMs: positiveInt(env, 'UPSALES_TIMEOUT_MS', 30_000),
     maxQueryCalls: positiveInt(env, 'MAX_QUERY_CALLS', 45),
     batchSize: positiveInt(env, 'UPSALES_BATCH_SIZE', 100),

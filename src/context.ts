@@ -6,7 +6,7 @@
  * password Upsales has accepted; nothing else is shared with another request.
  */
 import { initContextCache } from '@pothos/core';
-import type { BudgetSnapshot } from './budget/index.js';
+import type { BudgetReading } from './budget/index.js';
 import type { GatewayConfig } from './config.js';
 import type { ItemKind } from './contract/kinds.js';
 import { BadUserInputError, toGraphQLError, UnauthenticatedError } from './errors.js';
@@ -15,7 +15,7 @@ import type { CallStats, ClientOptions, Credentials, ReadReuse, UpstreamClient }
 import type { VerifiedAccounts } from './verified-accounts.js';
 
 /** The shared call budget of an account, as `rateLimit` shows it. */
-export type RateLimitSnapshot = BudgetSnapshot;
+export type RateLimitSnapshot = BudgetReading;
 
 /**
  * What the floors above add to every request's context (resolvers/loaders.ts
@@ -42,7 +42,7 @@ export interface GatewayContext extends RequestExtensions {
    */
   countItems(kind: ItemKind): Promise<number>;
   /** The shared call budget of the caller's account, now. */
-  rateLimit(): RateLimitSnapshot;
+  rateLimit(): Promise<RateLimitSnapshot>;
   /**
    * Resolves once Upsales has accepted the caller's username and password
    * (one call, remembered for a while); throws UNAUTHENTICATED or FORBIDDEN.

@@ -32,11 +32,11 @@ function waitFor<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-/** Starts the service; rejects with one line saying why it did not start, the child then gone. */
-export async function startEmbeddedService(log: Logger): Promise<EmbeddedService> {
+/** Starts the service (configured by `env`'s SIM_* variables); rejects with one line saying why it did not start, the child then gone. */
+export async function startEmbeddedService(log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<EmbeddedService> {
   const main = fileURLToPath(new URL('./simulator/main.ts', import.meta.url));
   // tsx as this package has it, so the child starts whatever the working directory.
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: process.env });
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env });
   // Its lines are the gateway's log lines too.
   const childLog = log.child({ component: 'upsales-simulator' });
   logLines(child.stdout!, childLog);

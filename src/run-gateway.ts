@@ -16,6 +16,7 @@ import { restageFromFile } from './import/file-source.js';
 import { ImportService } from './import/import-service.js';
 import { JobStore } from './import/job-store.js';
 import { startGateway, type RunningGateway } from './server.js';
+import { createSharedState, sharedStateOptions, type SharedState } from './shared-state/index.js';
 import { createUpstream } from './upstream/index.js';
 
 /** Requests in progress get this long to finish once a stop is asked for. */
@@ -33,7 +34,7 @@ export interface GatewayProcess {
   bound: Server;
 }
 
-function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: JobStore, { log, embedded }: GatewayProcess): void {
+function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: JobStore, shared: SharedState, { log, embedded }: GatewayProcess): void {
   let stopping = false;
   const stop = async (code: number): Promise<void> => {
     if (stopping) return;
@@ -45,6 +46,7 @@ function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: J
     }, STOP_DEADLINE_MS).unref();
     await Promise.all([gateway.close(DRAIN_MS), imports.close()]);
     store.close();
+    await shared.close();
     await embedded?.stop();
     process.exit(code);
   };
@@ -64,19 +66,28 @@ function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: J
 /** Serves on `config.upstreamUrl`; rejects with one line when it cannot listen. */
 export async function runGateway(config: GatewayConfig & { upstreamUrl: string }, running: GatewayProcess): Promise<void> {
   const { log, persistedOperations } = running;
+  const shared = await createSharedState(sharedStateOptions(config, (message) => log.warn({ component: 'shared-state' }, message)));
   const upstream = createUpstream({
     baseUrl: config.upstreamUrl,
     timeoutMs: config.timeoutMs,
-    budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
-    cache: createReadCache(null, config.cacheTtlMs),
+    budgets: shared.budgets,
+    cache: createReadCache(shared.redis ?? null, config.cacheTtlMs),
   });
   const store = new JobStore(dataDirFromEnv());
   const imports = new ImportService({
-    store, upstream, batchSize: config.batchSize, account: config.defaultCredentials, log: (message) => log.info({ component: 'import' }, message),
+    store, upstream, batchSize: config.batchSize, account: config.defaultCredentials, bus: shared.jobs,
+    log: (message) => log.info({ component: 'import' }, message),
   });
-  const gateway = await startGateway({ config, upstream, imports, persistedOperations, logger: log }, config.port, listenHost(config), running.bound);
-  stopOnSignals(gateway, imports, store, running);
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway({ config, upstream, imports, persistedOperations, logger: log }, config.port, listenHost(config), running.bound);
+  } catch (error) {
+    await shared.close();
+    throw error;
+  }
+  stopOnSignals(gateway, imports, store, shared, running);
   log.info(`GraphQL gateway: ${gateway.url} (GraphiQL in a browser), health: ${gateway.url.replace('/graphql', '/healthz')}`);
+  log.info(`Call budgets, kept reads and import jobs are shared ${shared.where}`);
   if (config.defaultCredentials) {
     const reach = gateway.server.address() as { address: string };
     const local = ['127.0.0.1', '::1'].includes(reach.address) ? ' (listening on loopback only: see HOST in the README)' : '';

@@ -3,6 +3,7 @@
  * background job of that account, and by nothing else.
  */
 import { CallBudget, type CallBudgetOptions } from './call-budget.js';
+import type { WindowStore } from './window-store.js';
 
 export interface BudgetRegistry {
   /**
@@ -17,7 +18,11 @@ export function accountKey(baseUrl: string, username: string): string {
   return `${baseUrl.replace(/\/+$/, '').toLowerCase()} ${username.trim().toLowerCase()}`;
 }
 
-export function createBudgetRegistry(options: CallBudgetOptions = {}): BudgetRegistry {
+/**
+ * Budgets with `options`; their windows come from `windowFor` (by
+ * {@link accountKey}), or live in this process's memory when it is not given.
+ */
+export function createBudgetRegistry(options: CallBudgetOptions = {}, windowFor?: (account: string) => WindowStore): BudgetRegistry {
   const budgetsByAccount = new Map<string, CallBudget>();
   return {
     budgetForAccount(baseUrl, username) {
@@ -27,7 +32,7 @@ export function createBudgetRegistry(options: CallBudgetOptions = {}): BudgetReg
         // Idle budgets are forgotten (a new one is the same), so accounts that
         // come and go, or usernames Upsales refuses, do not pile up.
         for (const [other, idle] of budgetsByAccount) if (idle.isIdle()) budgetsByAccount.delete(other);
-        budget = new CallBudget(options);
+        budget = new CallBudget({ ...options, store: windowFor?.(key) });
         budgetsByAccount.set(key, budget);
       }
       return budget;

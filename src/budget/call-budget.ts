@@ -5,9 +5,16 @@
  * Upsales counts calls by arrival time in a sliding window and blocks the
  * account when it sees one too many. To stay conservative without knowing
  * arrival times, a call holds its window slot from the moment it is sent
- * until `windowMs` after its response arrived.
+ * until `windowMs` after its response arrived. The window itself lives in a
+ * {@link WindowStore} (this process's memory, or Redis shared by every
+ * process on the account); the queue, the priorities and the cap on calls
+ * in flight (p-limit) stay here, in-process.
  */
+import { randomBytes } from 'node:crypto';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { CallQueue, type CallPriority, type QueuedCall } from './call-queue.js';
+import { MemoryWindowStore } from './memory-window-store.js';
+import { defaultInteractiveReserve, type TakeVerdict, type WindowState, type WindowStore } from './window-store.js';
 
 export type { CallPriority } from './call-queue.js';
 
@@ -16,12 +23,16 @@ export interface CallBudgetOptions {
   calls?: number;
   /** Length of the sliding window, in ms. @default 15000 */
   windowMs?: number;
-  /** Calls in flight at once. @default 4 */
+  /** Calls in flight at once (in this process). @default 4 */
   concurrency?: number;
   /** How long a block lasts when a THROTTLED fault says nothing. @default 120000 */
   blockMs?: number;
   /** Added to every block, so it has surely lifted when calls resume. @default 1000 */
   blockMarginMs?: number;
+  /** Slots of the window background calls never take. @default {@link defaultInteractiveReserve}(calls) */
+  interactiveReserve?: number;
+  /** Where the window lives. @default this process's memory ({@link MemoryWindowStore}) */
+  store?: WindowStore;
   /**
    * Tells a THROTTLED outcome from any other failure. Returns the fault's
    * `retryAfterMs` (or `undefined` when it gives none) for a THROTTLED error,
@@ -53,6 +64,12 @@ export interface BudgetSnapshot {
   blockedUntil: Date | null;
 }
 
+/** A snapshot read from the window's store now, saying whether the window is shared with other processes. */
+export interface BudgetReading extends BudgetSnapshot {
+  /** True while the window is shared through Redis; false without REDIS_URL, or while Redis is unreachable. */
+  shared: boolean;
+}
+
 /** Thrown to a call whose `maxWaitMs` ran out; `cause` is the THROTTLED error if a block is why. */
 export class BudgetWaitError extends Error {
   readonly code = 'BUDGET_WAIT_EXCEEDED';
@@ -72,18 +89,30 @@ const defaultThrottleOf = (error: unknown): { retryAfterMs?: number } | null => 
   return typeof retryAfterMs === 'number' ? { retryAfterMs } : {};
 };
 
+/** Slot names: unique across processes (a random tag of this process, then a counter). */
+const PROCESS_TAG = randomBytes(6).toString('hex');
+let slotCount = 0;
+const nextSlot = () => `${PROCESS_TAG}:${(++slotCount).toString(36)}`;
+
 export class CallBudget {
   readonly limit: number;
   readonly windowMs: number;
   readonly concurrency: number;
+  /** Places of the window background calls never take. */
+  readonly interactiveReserve: number;
   private readonly blockMs: number;
   private readonly blockMarginMs: number;
   private readonly throttleOf: NonNullable<CallBudgetOptions['throttleOf']>;
+  private readonly store: WindowStore;
+  /** The hard cap on sends running at once; `inFlight` decides when to ask for a slot. */
+  private readonly limiter: LimitFunction;
 
   private readonly queue = new CallQueue();
-  /** Window slots of answered calls: when each stops counting. */
-  private releases: number[] = [];
   private inFlight = 0;
+  /** The call whose slot is being asked for (out of the queue meanwhile, so it cannot expire). */
+  private claimed: QueuedCall | null = null;
+  /** Something changed while a slot was being asked for. */
+  private dirty = false;
   private blockedUntilMs = 0;
   /** The throttle error that set the current block. */
   private blockCause: unknown = null;
@@ -97,6 +126,13 @@ export class CallBudget {
     this.blockMs = options.blockMs ?? 120_000;
     this.blockMarginMs = options.blockMarginMs ?? 1_000;
     this.throttleOf = options.throttleOf ?? defaultThrottleOf;
+    const reserve = options.interactiveReserve ?? defaultInteractiveReserve(this.limit);
+    if (!(Number.isInteger(reserve) && reserve >= 0 && reserve < this.limit)) {
+      throw new RangeError('Call budget option interactiveReserve must be a whole number below calls');
+    }
+    this.interactiveReserve = reserve;
+    this.store = options.store ?? new MemoryWindowStore({ calls: this.limit, windowMs: this.windowMs, reserve });
+    this.limiter = pLimit(this.concurrency);
   }
 
   /** Runs `send` once the budget allows; re-sends it after a block if it came back THROTTLED. */
@@ -108,7 +144,7 @@ export class CallBudget {
         enqueuedAt: now,
         firstEnqueuedAt: now,
         deadline: options.maxWaitMs === undefined ? Infinity : now + options.maxWaitMs,
-        start: () => this.send(call, send, options, resolve, reject),
+        start: (slot) => this.send(call, slot, send, options, resolve, reject),
         expire: () => reject(new BudgetWaitError(Date.now() - call.firstEnqueuedAt, this.blockedUntil(), { cause: this.blockCause ?? undefined })),
       };
       this.queue.push(call);
@@ -118,104 +154,135 @@ export class CallBudget {
 
   /** Nothing queued, in flight, in the window or blocked: the same as a new budget. */
   isIdle(): boolean {
-    const { used, queued, blockedUntil } = this.snapshot();
-    return used === 0 && queued === 0 && blockedUntil === null;
+    const { used, queued, inFlight, blockedUntil } = this.snapshot();
+    return used === 0 && queued === 0 && inFlight === 0 && blockedUntil === null;
   }
 
+  /** The budget now, as this process knows it (no I/O). */
   snapshot(): BudgetSnapshot {
+    return this.snapshotOf(this.store.known());
+  }
+
+  /** The budget now, the window read from its store (one round trip with Redis). */
+  async read(): Promise<BudgetReading> {
+    const window = await this.store.read();
+    return { ...this.snapshotOf(window), shared: window.shared };
+  }
+
+  private snapshotOf(window: WindowState): BudgetSnapshot {
     const now = Date.now();
-    this.prune(now);
-    const used = this.inFlight + this.releases.length;
     return {
-      limit: this.limit,
+      limit: window.limit,
       windowMs: this.windowMs,
-      used,
-      remaining: Math.max(0, this.limit - used),
-      queued: this.queue.size,
+      used: window.used,
+      remaining: Math.max(0, window.limit - window.used),
+      queued: this.queue.size + (this.claimed ? 1 : 0),
       inFlight: this.inFlight,
-      blockedUntil: this.blockedUntil(now),
+      blockedUntil: this.blockedUntil(now, window.blockedUntil),
     };
   }
 
-  private blockedUntil(now = Date.now()): Date | null {
-    return this.blockedUntilMs > now ? new Date(this.blockedUntilMs) : null;
+  private blockedUntil(now = Date.now(), stored = this.store.known().blockedUntil): Date | null {
+    const until = Math.max(this.blockedUntilMs, stored ?? 0);
+    return until > now ? new Date(until) : null;
   }
 
-  private send<T>(
-    call: QueuedCall, send: () => Promise<T>, options: RunOptions,
+  private async send<T>(
+    call: QueuedCall, slot: string, send: () => Promise<T>, options: RunOptions,
     resolve: (value: T) => void, reject: (error: unknown) => void,
-  ): void {
-    this.inFlight++;
+  ): Promise<void> {
     try {
       options.onSend?.(Date.now() - call.enqueuedAt);
     } catch {
       // accounting must never break a call
     }
-    let outcome: Promise<T>;
+    let value: T;
     try {
-      outcome = send();
+      value = await send();
     } catch (error) {
-      outcome = Promise.reject(error);
+      const throttle = this.throttleOf(error);
+      if (!throttle) {
+        this.settle(slot);
+        return reject(error);
+      }
+      const now = Date.now();
+      const ms = (throttle.retryAfterMs ?? this.blockMs) + this.blockMarginMs;
+      if (now + ms > this.blockedUntilMs) {
+        this.blockedUntilMs = now + ms;
+        this.blockCause = error;
+      }
+      void this.store.block(ms).then((until) => {
+        this.blockedUntilMs = Math.max(this.blockedUntilMs, until);
+      });
+      if (call.deadline < this.blockedUntilMs) {
+        this.settle(slot);
+        return reject(new BudgetWaitError(now - call.firstEnqueuedAt, this.blockedUntil(now), { cause: error }));
+      }
+      call.enqueuedAt = now;
+      this.queue.pushFront(call);
+      this.settle(slot);
+      return;
     }
-    outcome.then(
-      (value) => {
-        this.settle();
-        resolve(value);
-      },
-      (error: unknown) => {
-        const throttle = this.throttleOf(error);
-        if (!throttle) {
-          this.settle();
-          return reject(error);
-        }
-        const now = Date.now();
-        const until = now + (throttle.retryAfterMs ?? this.blockMs) + this.blockMarginMs;
-        if (until > this.blockedUntilMs) {
-          this.blockedUntilMs = until;
-          this.blockCause = error;
-        }
-        if (call.deadline < this.blockedUntilMs) {
-          this.settle();
-          return reject(new BudgetWaitError(now - call.firstEnqueuedAt, this.blockedUntil(now), { cause: error }));
-        }
-        call.enqueuedAt = now;
-        this.queue.pushFront(call);
-        this.settle();
-      },
-    );
+    this.settle(slot);
+    resolve(value);
   }
 
-  private settle(): void {
+  private settle(slot: string): void {
     this.inFlight--;
-    const release = Date.now() + this.windowMs;
-    let at = this.releases.length;
-    while (at > 0 && this.releases[at - 1] > release) at--;
-    this.releases.splice(at, 0, release);
+    void this.store.release(slot);
     this.pump();
   }
 
-  private prune(now: number): void {
-    let expired = 0;
-    while (expired < this.releases.length && this.releases[expired] <= now) expired++;
-    if (expired) this.releases = this.releases.slice(expired);
+  /**
+   * Asks the store for a slot for the call at the head of the queue, one
+   * call at a time, unless the account is blocked or the calls in flight
+   * are at the cap; then waits (a timer) for the next moment that may change.
+   */
+  private pump(): void {
+    if (this.claimed) {
+      this.dirty = true;
+      return;
+    }
+    const now = Date.now();
+    if (this.queue.size && this.blockedUntilMs <= now && this.inFlight < this.concurrency) {
+      const call = this.queue.shift()!;
+      const slot = nextSlot();
+      this.claimed = call;
+      this.dirty = false;
+      this.store.take({ slot, priority: call.priority, interactiveWaiting: this.queue.hasInteractive() })
+        .catch((): TakeVerdict => ({ granted: false, retryAt: Date.now() + this.windowMs / 20 }))
+        .then((verdict) => this.taken(call, slot, verdict));
+      return;
+    }
+    this.wait(now);
   }
 
-  /** Sends every call the budget allows now, and sets a timer for the next moment that may change. */
-  private pump(): void {
-    const now = Date.now();
-    this.prune(now);
-    const blocked = this.blockedUntilMs > now;
-    if (!blocked) {
-      while (this.queue.size && this.inFlight < this.concurrency && this.inFlight + this.releases.length < this.limit) {
-        this.queue.shift()!.start();
-      }
+  private taken(call: QueuedCall, slot: string, verdict: TakeVerdict): void {
+    this.claimed = null;
+    if (verdict.granted && this.blockedUntilMs <= Date.now()) {
+      this.inFlight++;
+      void this.limiter(() => call.start(slot));
+      return this.pump();
     }
+    this.queue.pushFront(call);
+    if (verdict.granted) {
+      // a block arrived while the slot was asked for: the call did not leave
+      void this.store.release(slot, false);
+      return this.pump();
+    }
+    if (verdict.blockedUntil) this.blockedUntilMs = Math.max(this.blockedUntilMs, verdict.blockedUntil);
+    if (this.dirty) return this.pump();
+    this.wait(Date.now(), verdict.retryAt);
+  }
+
+  /** Expires calls past their deadline, and sets a timer for the next moment that may let a call go. */
+  private wait(now: number, retryAt = Infinity): void {
     // a call may still be sent at its deadline, not after
     this.queue.expire(now);
     let wakeAt = this.queue.nextDeadline();
     if (this.queue.size) {
-      if (blocked) wakeAt = Math.min(wakeAt, this.blockedUntilMs);
-      else if (this.inFlight < this.concurrency && this.releases.length) wakeAt = Math.min(wakeAt, this.releases[0]);
+      if (this.blockedUntilMs > now) wakeAt = Math.min(wakeAt, this.blockedUntilMs);
+      else if (this.inFlight < this.concurrency) wakeAt = Math.min(wakeAt, retryAt);
     }
     this.arm(wakeAt, now);
   }

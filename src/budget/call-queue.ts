@@ -11,7 +11,8 @@ export interface QueuedCall {
   firstEnqueuedAt: number;
   /** Epoch ms after which it gives up; `Infinity` for never. */
   deadline: number;
-  start(): void;
+  /** Sends it, holding window slot `slot`; settles when the call is over. */
+  start(slot: string): Promise<void>;
   expire(): void;
 }
 
@@ -31,6 +32,11 @@ export class CallQueue {
   /** Puts a call back at the head of its line (a THROTTLED call, to be re-sent first). */
   pushFront(call: QueuedCall): void {
     this.lines[call.priority].unshift(call);
+  }
+
+  /** Whether an interactive call waits. */
+  hasInteractive(): boolean {
+    return this.lines.interactive.length > 0;
   }
 
   shift(): QueuedCall | undefined {

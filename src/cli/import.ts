@@ -5,9 +5,10 @@
  * the file is streamed to it and the job runs there, on the account's one
  * call budget shared with GraphQL traffic; this process only shows progress
  * and downloads the results. Otherwise (or with --in-process) the job runs
- * in this process, with its own call budget (the same UPSALES_BUDGET_*
- * settings as the gateway): then do not run it at the same time as a gateway
- * or another import on the same Upsales account. In-process jobs live in
+ * in this process (the same UPSALES_BUDGET_* settings as the gateway), on
+ * the account's call budget shared through Redis with REDIS_URL, else on
+ * its own: then do not run it at the same time as a gateway or another
+ * import on the same Upsales account. In-process jobs live in
  * DATA_DIR; running the same command again (same file, unchanged) resumes an
  * unfinished job, reconciling a batch that was in flight when it stopped.
  */
@@ -24,7 +25,9 @@ import { JobStore } from '../import/job-store.js';
 import { formatOf } from '../import/read-records.js';
 import { resultLines } from '../import/results.js';
 import { FINAL_STATES, type ImportFormat, type ImportOptions, type SourceInfo } from '../import/types.js';
-import { createUpstream } from '../upstream/index.js';
+import { createReadCache } from '../cache/index.js';
+import { createSharedState, redisLabel, sharedStateOptions } from '../shared-state/index.js';
+import { createUpstream, type Credentials } from '../upstream/index.js';
 import { DEFAULT_GATEWAY_URL, GatewayClient, gatewayAnswers, gatewayBase } from './gateway-client.js';
 import { isActive, showProgress } from './progress-line.js';
 
@@ -41,7 +44,8 @@ const USAGE = `Usage: npm run import -- --kind <kind> --file <path> [options]
   --gateway <url>        the gateway to hand the job to (GATEWAY_URL; default ${DEFAULT_GATEWAY_URL})
   --in-process           run the job in this process even when a gateway answers
 Environment: GATEWAY_URL, UPSALES_URL, UPSALES_USERNAME, UPSALES_PASSWORD, DATA_DIR (./data), UPSALES_BUDGET_CALLS,
-UPSALES_BUDGET_WINDOW_MS, UPSALES_CONCURRENCY, UPSALES_BATCH_SIZE, IMPORT_PROGRESS_MS (non-TTY progress lines, 5000).`;
+UPSALES_BUDGET_WINDOW_MS, UPSALES_CONCURRENCY, UPSALES_BATCH_SIZE, REDIS_URL (share the budget with gateways),
+IMPORT_PROGRESS_MS (non-TTY progress lines, 5000).`;
 
 /** The embedded demo administrator of `npm start`, used only against that embedded service. */
 const EMBEDDED_ADMIN = { username: 'admin@demo.test', password: 'demo-admin' };
@@ -142,22 +146,29 @@ async function handOver(base: string, values: Args): Promise<void> {
   process.exitCode = job.state === 'COMPLETED' ? 0 : job.state === 'PAUSED' ? 2 : 1;
 }
 
-/** The job runs here, on this process's own call budget. */
+/** The job runs here, on the account's call budget: this process's own, or shared through Redis (REDIS_URL). */
 async function inProcess(values: Args): Promise<void> {
   const config = configFromEnv();
   const upstreamUrl = config.upstreamUrl ?? `http://127.0.0.1:${process.env.SIM_PORT ?? 4010}/wsapi`;
   const credentials = config.defaultCredentials ?? (config.upstreamUrl ? undefined : EMBEDDED_ADMIN);
   if (!credentials) fail('Set UPSALES_USERNAME and UPSALES_PASSWORD for the Upsales account to import with');
+  const say = (message: string) => console.log(process.stdout.isTTY ? `\r${message}\x1b[K` : message);
+  const shared = await createSharedState(sharedStateOptions(config, say));
+  // Keeps nothing, but with REDIS_URL its writes drop the gateways' kept reads of what they change.
+  const upstream = createUpstream({ baseUrl: upstreamUrl, timeoutMs: config.timeoutMs, budgets: shared.budgets, cache: createReadCache(shared.redis ?? null, 0) });
+  const store = new JobStore(dataDirFromEnv());
+  const service = new ImportService({ store, upstream, batchSize: config.batchSize, account: credentials, log: say, bus: shared.jobs });
+  try {
+    await runHere(values, service, credentials);
+  } finally {
+    // Redis' connections would keep the process alive.
+    await shared.close();
+  }
+}
+
+async function runHere(values: Args, service: ImportService, credentials: Credentials): Promise<void> {
+  const { store } = service;
   const dataDir = dataDirFromEnv();
-  const store = new JobStore(dataDir);
-  const upstream = createUpstream({
-    baseUrl: upstreamUrl, timeoutMs: config.timeoutMs,
-    budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
-  });
-  const service = new ImportService({
-    store, upstream, batchSize: config.batchSize, account: credentials,
-    log: (message) => console.log(process.stdout.isTTY ? `\r${message}\x1b[K` : message),
-  });
   if (values.cancel) {
     try {
       console.log(`Import job ${values.cancel}: ${(await service.cancel(credentials.username, values.cancel)).state}`);
@@ -167,7 +178,7 @@ async function inProcess(values: Args): Promise<void> {
     return;
   }
   if (values.list) {
-    for (const job of service.list(credentials.username)) console.log(`${job.id}  ${job.kind.padEnd(11)} ${job.state.padEnd(9)} ${job.done}/${job.total}  ${job.source?.path ?? ''}`);
+    for (const job of await service.list(credentials.username)) console.log(`${job.id}  ${job.kind.padEnd(11)} ${job.state.padEnd(9)} ${job.done}/${job.total}  ${job.source?.path ?? ''}`);
     return;
   }
 
@@ -197,7 +208,7 @@ async function inProcess(values: Args): Promise<void> {
       if (!source) fail(`The file of job ${id} changed or is gone; start the import again`);
       await service.restage(id, source);
     }
-    const before = service.get(credentials.username, id);
+    const before = await service.get(credentials.username, id);
     console.log(`Resuming import job ${id}: ${before.done} of ${before.total} rows done`);
     try {
       await service.resume(credentials, id);
@@ -227,7 +238,10 @@ async function main(): Promise<void> {
   const base = gatewayBase(values.gateway ?? process.env.GATEWAY_URL ?? DEFAULT_GATEWAY_URL);
   if (!values['in-process'] && await gatewayAnswers(base)) return handOver(base, values);
   const why = values['in-process'] ? 'With --in-process' : `No gateway answers at ${base}`;
-  console.log(`${why}: the import runs in this process, on its own call budget; do not run it alongside a gateway on the same Upsales account.`);
+  const redis = configFromEnv().redisUrl;
+  console.log(redis
+    ? `${why}: the import runs in this process, on the account's call budget shared through Redis at ${redisLabel(redis)}.`
+    : `${why}: the import runs in this process, on its own call budget; do not run it alongside a gateway on the same Upsales account.`);
   return inProcess(values);
 }
 

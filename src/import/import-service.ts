@@ -1,37 +1,34 @@
 /**
  * Import jobs of every user of one upstream: start (stage the file, then
  * run), pause, resume, cancel, progress events and results. Credentials are
- * held in memory only, for the jobs running with them; after a restart, a
- * job runs again only with the configured account's credentials if that
- * account owns it, and otherwise waits, paused, for its owner.
+ * held in memory only, for the jobs running (or paused) with them; after a
+ * restart, a job runs again only with the configured account's credentials
+ * if that account owns it, and otherwise waits, paused, for its owner.
+ * Through a shared {@link JobBus} (Redis), jobs whose home is another
+ * process are found, listed, followed and controlled as well: commands go
+ * to that process, which carries them out.
  */
 import { randomUUID } from 'node:crypto';
-import { EventEmitter, on } from 'node:events';
-import { ITEM_KINDS, KINDS, type ItemKind } from '../contract/kinds.js';
 import type { Credentials, Upstream } from '../upstream/index.js';
-import { ColumnPlan, MappingError, keyField } from './columns.js';
+import {
+  checkRequest, elsewhere, fromCommandError, ImportInputError, ImportNotFoundError, NEEDS_OWNER, type StartRequest,
+} from './import-request.js';
+import { createMemoryJobBus, JobCommandError, type JobBus, type JobCommand, type SharedJob } from './job-bus.js';
 import { JobStore } from './job-store.js';
-import { etaSeconds, RateMeter } from './progress.js';
+import { watchJob } from './job-watch.js';
+import { jobView, RateMeter } from './progress.js';
 import { readLimitsFromEnv, readRecords, SourceError, SourceTooLargeError, valueRecords, type ReadLimits } from './read-records.js';
 import { JobRunner, type StopMode } from './runner.js';
 import { settleMsFromEnv } from './settle.js';
-import { FINAL_STATES, type ImportFormat, type ImportOptions, type JobRecord, type JobView, type SourceInfo } from './types.js';
-import { kindFields } from '../../resolvers/write-fields.js';
+import { FINAL_STATES, type JobRecord, type JobView } from './types.js';
 
-/** A request the caller got wrong: bad kind, options or file. Nothing was imported. */
-export class ImportInputError extends Error {
-  /** The option or input at fault, when one is (`kind`, `matchBy`, `mapping`, `batchSize`, `file`). */
-  constructor(message: string, readonly parameter?: string, readonly tooLarge = false) {
-    super(message);
-  }
-}
-/** No job of that id belongs to the caller. */
-export class ImportNotFoundError extends Error {}
+export { HOME_STOPPED, ImportInputError, ImportNotFoundError, NEEDS_OWNER, type StartRequest } from './import-request.js';
 
 /** Added to the throttle window a job taken over from a dead process waits out. */
 const TAKEOVER_MARGIN_MS = 1000;
 
-export const NEEDS_OWNER = "needs its owner's credentials: the owner resumes it with resumeImport";
+/** How often a follower reads again a job this process does not run (a state published while Redis was away is lost). */
+const POLL_MS = 2_000;
 
 export interface ImportServiceOptions {
   store: JobStore;
@@ -50,18 +47,8 @@ export interface ImportServiceOptions {
   readLimits?: ReadLimits;
   /** Where runners tell what they did that is worth knowing (reconciliation). */
   log?(message: string): void;
-}
-
-export interface StartRequest {
-  kind: ItemKind;
-  format: ImportFormat;
-  options?: ImportOptions;
-  /** The file's bytes, read as a stream. */
-  source?: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
-  /** Rows given as values instead of a file. */
-  rows?: unknown[];
-  /** A file the job can read again if the process stops while staging. */
-  sourceInfo?: SourceInfo;
+  /** Jobs as every process sees them. @default this process's only ({@link createMemoryJobBus}) */
+  bus?: JobBus;
 }
 
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
@@ -74,38 +61,19 @@ export class ImportService {
   private readonly runners = new Map<string, { runner: JobRunner; finished: Promise<void> }>();
   private readonly credentials = new Map<string, Credentials>();
   private readonly meters = new Map<string, RateMeter>();
-  private readonly events = new EventEmitter();
+  private readonly bus: JobBus;
 
   constructor(private readonly options: ImportServiceOptions) {
     this.store = options.store;
     this.settleMs = options.settleMs ?? settleMsFromEnv();
     this.readLimits = options.readLimits ?? readLimitsFromEnv();
-    this.events.setMaxListeners(0);
-  }
-
-  /** Checks the request before anything is stored; throws {@link ImportInputError}. */
-  private check(request: StartRequest): ImportOptions {
-    if (!ITEM_KINDS.includes(request.kind)) throw new ImportInputError(`"${request.kind}" is not a kind: one of ${ITEM_KINDS.join(', ')}`, 'kind');
-    const options: ImportOptions = { ...request.options };
-    if (options.matchBy !== undefined && !keyField(request.kind, options.matchBy)) {
-      throw new ImportInputError(`matchBy: ${KINDS[request.kind].typeName} has no field "${options.matchBy}" to match by`, 'matchBy');
-    }
-    if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize >= 1 && options.batchSize <= this.options.batchSize)) {
-      throw new ImportInputError(`batchSize must be between 1 and ${this.options.batchSize} (UPSALES_BATCH_SIZE)`, 'batchSize');
-    }
-    try {
-      new ColumnPlan(kindFields(request.kind), options.mapping);
-    } catch (error) {
-      if (error instanceof MappingError) throw new ImportInputError(error.message, 'mapping');
-      throw error;
-    }
-    if (Boolean(request.source) === Boolean(request.rows)) throw new ImportInputError('Give either a file or rows');
-    return options;
+    this.bus = options.bus ?? createMemoryJobBus();
+    this.bus.serve((command) => this.carryOut(command));
   }
 
   /** Stages the rows (streamed into SQLite) and starts the job. */
   async start(credentials: Credentials, request: StartRequest): Promise<JobView> {
-    const options = this.check(request);
+    const options = checkRequest(request, this.options.batchSize);
     const job = this.store.createJob({
       id: randomUUID(), kind: request.kind, owner: credentials.username, upstream: this.options.upstream.baseUrl,
       format: request.format, options, source: request.sourceInfo,
@@ -116,6 +84,7 @@ export class ImportService {
     } catch (error) {
       const reason = error instanceof SourceError ? error.message : 'The file could not be read';
       this.store.setState(job.id, 'FAILED', reason);
+      this.publish(job.id);
       if (error instanceof SourceError) throw new ImportInputError(reason, 'file', error instanceof SourceTooLargeError);
       throw error;
     }
@@ -167,7 +136,8 @@ export class ImportService {
       if (end.state === 'CANCELLED') this.store.skipPending(id);
       if (end.state !== 'SHUTDOWN') {
         this.store.setState(id, end.state, 'reason' in end ? end.reason : null);
-        this.credentials.delete(id);
+        // A paused job keeps its owner's credentials here: a resume sent from another process (without them) runs with them.
+        if (end.state !== 'PAUSED') this.credentials.delete(id);
       }
       this.store.releaseLease(id);
       this.publish(id);
@@ -189,12 +159,14 @@ export class ImportService {
       if (job.state === 'PAUSED' || this.runners.has(job.id) || job.upstream !== this.options.upstream.baseUrl) continue;
       if (!account || !same(account.username, job.owner)) {
         this.store.setState(job.id, 'PAUSED', NEEDS_OWNER);
+        this.publish(job.id);
         continue;
       }
       if (!job.staged) {
         const source = restage?.(job);
         if (!source) {
           this.store.setState(job.id, 'FAILED', 'The process stopped while the file was read; start the import again');
+          this.publish(job.id);
           continue;
         }
         await this.restage(job.id, source);
@@ -211,12 +183,56 @@ export class ImportService {
     return job;
   }
 
-  get(owner: string, id: string): JobView {
-    return this.view(this.job(owner, id));
+  /** The caller's job, here or in another process. */
+  async get(owner: string, id: string): Promise<JobView> {
+    const where = await this.whereIs(owner, id);
+    return 'here' in where ? this.view(where.here) : elsewhere(where.remote);
   }
 
-  list(owner: string): JobView[] {
-    return this.store.jobs(owner).map((job) => this.view(job));
+  /** The caller's jobs, here and in other processes, newest first. */
+  async list(owner: string): Promise<JobView[]> {
+    const here = this.store.jobs(owner).map((job) => this.view(job));
+    const known = new Set(here.map((job) => job.id));
+    const others = (await this.bus.list(owner)).filter((job) => !known.has(job.view.id) && job.home !== this.bus.self).map(elsewhere);
+    return [...here, ...others].sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /**
+   * Where the caller's job lives: here (in this store, and not run by another
+   * live process), or in another process that published it. Throws
+   * {@link ImportNotFoundError} when it is neither, or not the caller's.
+   */
+  private async whereIs(owner: string, id: string): Promise<{ here: JobRecord } | { remote: SharedJob }> {
+    const local = this.store.job(id);
+    if (local && !same(local.owner, owner)) throw new ImportNotFoundError(`Import job ${id} was not found`);
+    if (local && (!this.bus.shared || this.runners.has(id) || !this.store.heldElsewhere(id))) return { here: local };
+    const remote = await this.bus.find(owner, id);
+    if (remote && remote.home !== this.bus.self) return { remote };
+    if (local) return { here: local };
+    throw new ImportNotFoundError(`Import job ${id} was not found`);
+  }
+
+  /** Has the job's home carry out the command. */
+  private async sendTo({ view, home }: SharedJob, command: JobCommand): Promise<JobView> {
+    if (FINAL_STATES.includes(view.state)) throw new ImportInputError(`Import job ${view.id} is ${view.state.toLowerCase()}`);
+    return this.bus.send(home, command).catch((error: unknown) => {
+      throw fromCommandError(error);
+    });
+  }
+
+  /** A command another process sent for a job of this store. */
+  private async carryOut({ name, id, owner }: JobCommand): Promise<JobView> {
+    try {
+      if (name === 'pause') return await this.pauseHere(owner, id);
+      if (name === 'cancel') return await this.cancelHere(owner, id);
+      this.job(owner, id);
+      const credentials = this.credentials.get(id);
+      if (!credentials) throw new ImportInputError(`Import job ${id} waits for its owner's password in the gateway that holds it, which has restarted since: resume it there`);
+      return await this.resumeHere(credentials, id);
+    } catch (error) {
+      if (error instanceof ImportNotFoundError) throw new JobCommandError(error.message, 'not-found');
+      throw error;
+    }
   }
 
   private async stop(owner: string, id: string, mode: StopMode): Promise<void> {
@@ -229,26 +245,41 @@ export class ImportService {
 
   /** Pauses after the batches in flight are recorded. */
   async pause(owner: string, id: string): Promise<JobView> {
+    const where = await this.whereIs(owner, id);
+    return 'remote' in where ? this.sendTo(where.remote, { name: 'pause', id, owner }) : this.pauseHere(owner, id);
+  }
+
+  private async pauseHere(owner: string, id: string): Promise<JobView> {
     const job = this.job(owner, id);
     if (FINAL_STATES.includes(job.state)) throw new ImportInputError(`Import job ${id} is ${job.state.toLowerCase()}`);
     await this.stop(owner, id, 'pause');
     if (this.store.job(id)!.state !== 'PAUSED') this.store.setState(id, 'PAUSED', 'Paused by its owner');
     this.publish(id);
-    return this.get(owner, id);
+    return this.view(this.store.job(id)!);
   }
 
-  /** Resumes a paused job with its owner's credentials. */
+  /** Resumes a paused job with its owner's credentials (in another process: with those it holds). */
   async resume(credentials: Credentials, id: string): Promise<JobView> {
+    const where = await this.whereIs(credentials.username, id);
+    return 'remote' in where ? this.sendTo(where.remote, { name: 'resume', id, owner: credentials.username }) : this.resumeHere(credentials, id);
+  }
+
+  private resumeHere(credentials: Credentials, id: string): JobView {
     const job = this.job(credentials.username, id);
     if (FINAL_STATES.includes(job.state)) throw new ImportInputError(`Import job ${id} is ${job.state.toLowerCase()}`);
     if (!job.staged) throw new ImportInputError(`Import job ${id} stopped while its file was read; start the import again`);
     this.credentials.set(id, credentials);
     if (!this.launch(id) && !this.runners.has(id)) throw new ImportInputError(`Import job ${id} is running in another process`);
-    return this.get(credentials.username, id);
+    return this.view(this.store.job(id)!);
   }
 
   /** Cancels: rows not yet sent are skipped; rows written stay written. */
   async cancel(owner: string, id: string): Promise<JobView> {
+    const where = await this.whereIs(owner, id);
+    return 'remote' in where ? this.sendTo(where.remote, { name: 'cancel', id, owner }) : this.cancelHere(owner, id);
+  }
+
+  private async cancelHere(owner: string, id: string): Promise<JobView> {
     const job = this.job(owner, id);
     if (FINAL_STATES.includes(job.state)) throw new ImportInputError(`Import job ${id} is ${job.state.toLowerCase()}`);
     await this.stop(owner, id, 'cancel');
@@ -258,7 +289,7 @@ export class ImportService {
       this.credentials.delete(id);
     }
     this.publish(id);
-    return this.get(owner, id);
+    return this.view(this.store.job(id)!);
   }
 
   /** Resolves when the job's runner in this process has stopped (at once when none runs). */
@@ -267,19 +298,13 @@ export class ImportService {
     return this.view(this.store.job(id)!);
   }
 
-  /** The job now, then at each change, until it is completed, failed or cancelled. */
-  async *watch(owner: string, id: string, signal?: AbortSignal): AsyncGenerator<JobView> {
-    const first = this.get(owner, id);
-    yield first;
-    if (FINAL_STATES.includes(first.state)) return;
-    try {
-      for await (const [view] of on(this.events, `job:${id}`, { signal }) as AsyncIterable<[JobView]>) {
-        yield view;
-        if (FINAL_STATES.includes(view.state)) return;
-      }
-    } catch (error) {
-      if ((error as Error).name !== 'AbortError') throw error;
-    }
+  /** The job now, then at each change, until it is completed, failed or cancelled (or the follower stops). */
+  watch(owner: string, id: string, signal?: AbortSignal): AsyncIterableIterator<JobView> {
+    return watchJob({
+      read: () => this.get(owner, id),
+      follow: (listener) => this.bus.follow(owner, id, listener),
+      pollMs: () => (this.runners.has(id) ? Infinity : POLL_MS),
+    }, signal);
   }
 
   private publish(id: string): void {
@@ -287,26 +312,12 @@ export class ImportService {
     if (!job) return;
     const meter = this.meters.get(id);
     meter?.add(job.created + job.updated + job.failed);
-    this.events.emit(`job:${id}`, this.view(job));
+    this.bus.publish(this.view(job));
   }
 
   view(job: JobRecord): JobView {
-    const done = job.created + job.updated + job.failed;
-    const running = job.state === 'RUNNING' || job.state === 'QUEUED';
-    const rate = running ? this.meters.get(job.id)?.rate() ?? null : null;
-    let eta: number | null = null;
-    if (running && job.staged) {
-      const plan = new ColumnPlan(kindFields(job.kind), job.options.mapping);
-      const refColumns = Object.keys(job.options.mapping ?? {}).filter((c) => plan.target(c)?.type === 'refKey').length;
-      eta = etaSeconds({
-        remainingRows: job.total - done,
-        batchSize: Math.min(job.options.batchSize ?? this.options.batchSize, this.options.batchSize),
-        callsPerBatch: 1 + (job.options.matchBy ? 1 : 0) + refColumns,
-        budget: this.options.upstream.budgetForAccount(job.owner).snapshot(),
-        rate,
-      });
-    }
-    return { ...job, done, rate: rate === null ? null : Math.round(rate * 10) / 10, etaSeconds: eta };
+    const budget = this.options.upstream.budgetForAccount(job.owner);
+    return jobView(job, this.meters.get(job.id), budget.snapshot(), budget.interactiveReserve, this.options.batchSize);
   }
 
   /** Stops every runner after its batches in flight; their jobs stay RUNNING, to go on at the next start. */

@@ -139,6 +139,12 @@ export class JobStore {
     return this.db.prepare('UPDATE jobs SET lease_until = ? WHERE id = ? AND lease = ?').run(Date.now() + LEASE_MS, id, LEASE_HOLDER).changes === 1;
   }
 
+  /** Whether another live process holds the job's lease now (it runs the job). */
+  heldElsewhere(id: string): boolean {
+    const row = this.db.prepare('SELECT lease, lease_until FROM jobs WHERE id = ?').get(id) as Pick<JobRow, 'lease' | 'lease_until'> | undefined;
+    return Boolean(row?.lease && row.lease !== LEASE_HOLDER && (row.lease_until ?? 0) >= Date.now() && holderAlive(row.lease));
+  }
+
   releaseLease(id: string): void {
     this.db.prepare('UPDATE jobs SET lease = NULL, lease_until = NULL WHERE id = ? AND lease = ?').run(id, LEASE_HOLDER);
   }

@@ -113,6 +113,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     const url = new URL(req.url ?? '/', origin);
     const path = url.pathname.replace(/\/+$/, '');
     if (path === '/__sim/stats' && req.method === 'GET') return sendJson(res, 200, stats.stats);
+    if (path === '/__sim/arrivals' && req.method === 'GET') return sendJson(res, 200, { arrivals: stats.arrivals });
     if (path === '/__sim/reset-stats' && req.method === 'POST') return (stats.reset(), sendJson(res, 200, stats.stats));
     if (path === '/__sim/reset-throttle' && req.method === 'POST') return (throttle.reset(), sendJson(res, 200, { ok: true }));
     if (path === LISTING_PATH && req.method === 'GET') {

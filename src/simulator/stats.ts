@@ -8,9 +8,12 @@ export const emptyStats = (): SimStats => ({ calls: { total: 0, byUser: {}, byOp
 
 export class StatsRecorder {
   stats = emptyStats();
+  /** When each call since the last reset arrived (epoch ms; the latest 100,000), served at `/__sim/arrivals`. */
+  arrivals: number[] = [];
 
   /** A SOAP call that reached an operation (`<Service>.<operation>`), whatever its outcome. */
   call(operationKey: string): void {
+    if (this.arrivals.push(Date.now()) > 100_000) this.arrivals.splice(0, 50_000);
     this.stats.calls.total++;
     this.stats.calls.byOperation[operationKey] = (this.stats.calls.byOperation[operationKey] ?? 0) + 1;
   }
@@ -26,5 +29,6 @@ export class StatsRecorder {
 
   reset(): void {
     this.stats = emptyStats();
+    this.arrivals = [];
   }
 }

@@ -5,7 +5,7 @@
  * what they change (shared-reads.ts), here where every write passes.
  */
 import type { Client } from 'soap';
-import { createBudgetRegistry, type BudgetRegistry, type BudgetSnapshot, type CallBudget, type CallBudgetOptions } from '../budget/index.js';
+import { createBudgetRegistry, type BudgetReading, type BudgetRegistry, type CallBudget, type CallBudgetOptions } from '../budget/index.js';
 import type { ReadCache } from '../cache/index.js';
 import { KINDS, type ItemKind, type MetaKind } from '../contract/kinds.js';
 import type {
@@ -151,7 +151,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       getRoles: () => metadata<Role>('getRoles'),
       getCurrencies: () => metadata<Currency>('getCurrencies'),
       getCustomFields: (kind?: string) => metadata<CustomFieldDefinition>('getCustomFields', args(requestArgs.customFieldKind, { kind })),
-      rateLimit: (): BudgetSnapshot => budget().snapshot(),
+      rateLimit: (): Promise<BudgetReading> => budget().read(),
     };
   }
 

@@ -2,7 +2,7 @@
  * What the SOAP adapter hands up to the gateway. node-soap's `any` never
  * leaves src/upstream: everything here is typed.
  */
-import type { BudgetSnapshot } from '../budget/index.js';
+import type { BudgetReading } from '../budget/index.js';
 import type { ItemKind } from '../contract/kinds.js';
 import type {
   CriteriaQuery, CriteriaResult, Currency, CustomFieldDefinition, DeleteResult, Item, ItemResult,
@@ -76,8 +76,8 @@ export interface UpstreamClient {
   getRoles(): Promise<Role[]>;
   getCurrencies(): Promise<Currency[]>;
   getCustomFields(kind?: string): Promise<CustomFieldDefinition[]>;
-  /** The caller's account budget right now (no SOAP call). */
-  rateLimit(): BudgetSnapshot;
+  /** The caller's account budget right now, read from its window's store (no SOAP call; one Redis round trip when shared). */
+  rateLimit(): Promise<BudgetReading>;
 }
 
 /** Why an upstream call failed. `message` is safe to show: no host, no credentials. */

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallBudget } from '../../src/budget/index.js';
 import { NEEDS_OWNER } from '../../src/import/import-service.js';
+import { sseEvents } from '../helpers/sse.js';
 import { DEMO_USERS, JOB_FIELDS, startImportStack, type ImportStack } from './import-stack.js';
 
 type Job = { id: string; state: string; reason: string | null; total: number; done: number; created: number; updated: number; failed: number; etaSeconds: number | null };
@@ -87,19 +88,7 @@ describe('progress', () => {
       body: JSON.stringify({ query: `subscription($id: ID!) { importProgress(id: $id) { state done total created } }`, variables: { id: started.id } }),
     });
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    const events: { state: string; done: number; total: number }[] = [];
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of response.body!) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-      let at: number;
-      while ((at = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, at);
-        buffer = buffer.slice(at + 2);
-        const data = block.split('\n').find((line) => line.startsWith('data:'));
-        if (block.startsWith('event: next') && data) events.push(JSON.parse(data.slice(5)).data.importProgress);
-      }
-    }
+    const events = await sseEvents<{ state: string; done: number; total: number }>(response, 'importProgress');
     expect(events.length).toBeGreaterThanOrEqual(3);
     expect(events.at(-1)).toEqual({ state: 'COMPLETED', done: 60, total: 60, created: 60 });
     for (let i = 1; i < events.length; i++) expect(events[i].done).toBeGreaterThanOrEqual(events[i - 1].done);

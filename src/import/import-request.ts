@@ -1,0 +1,67 @@
+/**
+ * What a request to import must be, and what it may be refused with: the
+ * errors callers see (bad input, no such job), the reasons a job shows, and
+ * the shape of a job whose home is another process.
+ */
+import { ITEM_KINDS, KINDS, type ItemKind } from '../contract/kinds.js';
+import { ColumnPlan, MappingError, keyField } from './columns.js';
+import { JobCommandError, type SharedJob } from './job-bus.js';
+import { FINAL_STATES, type ImportFormat, type ImportOptions, type JobView, type SourceInfo } from './types.js';
+import { kindFields } from '../../resolvers/write-fields.js';
+
+/** A request the caller got wrong: bad kind, options or file. Nothing was imported. */
+export class ImportInputError extends Error {
+  /** The option or input at fault, when one is (`kind`, `matchBy`, `mapping`, `batchSize`, `file`). */
+  constructor(message: string, readonly parameter?: string, readonly tooLarge = false) {
+    super(message);
+  }
+}
+/** No job of that id belongs to the caller. */
+export class ImportNotFoundError extends Error {}
+
+export const NEEDS_OWNER = "needs its owner's credentials: the owner resumes it with resumeImport";
+/** The reason shown for a job whose home process is not running. */
+export const HOME_STOPPED = 'Its gateway (or import process) is not running: the job goes on when that process starts again';
+
+export interface StartRequest {
+  kind: ItemKind;
+  format: ImportFormat;
+  options?: ImportOptions;
+  /** The file's bytes, read as a stream. */
+  source?: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
+  /** Rows given as values instead of a file. */
+  rows?: unknown[];
+  /** A file the job can read again if the process stops while staging. */
+  sourceInfo?: SourceInfo;
+}
+
+/** Checks a request before anything is stored; throws {@link ImportInputError}. `maxBatchSize`: UPSALES_BATCH_SIZE. */
+export function checkRequest(request: StartRequest, maxBatchSize: number): ImportOptions {
+  if (!ITEM_KINDS.includes(request.kind)) throw new ImportInputError(`"${request.kind}" is not a kind: one of ${ITEM_KINDS.join(', ')}`, 'kind');
+  const options: ImportOptions = { ...request.options };
+  if (options.matchBy !== undefined && !keyField(request.kind, options.matchBy)) {
+    throw new ImportInputError(`matchBy: ${KINDS[request.kind].typeName} has no field "${options.matchBy}" to match by`, 'matchBy');
+  }
+  if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize >= 1 && options.batchSize <= maxBatchSize)) {
+    throw new ImportInputError(`batchSize must be between 1 and ${maxBatchSize} (UPSALES_BATCH_SIZE)`, 'batchSize');
+  }
+  try {
+    new ColumnPlan(kindFields(request.kind), options.mapping);
+  } catch (error) {
+    if (error instanceof MappingError) throw new ImportInputError(error.message, 'mapping');
+    throw error;
+  }
+  if (Boolean(request.source) === Boolean(request.rows)) throw new ImportInputError('Give either a file or rows');
+  return options;
+}
+
+/** A failed command for another process's job, as the error this process would have thrown. */
+export function fromCommandError(error: unknown): unknown {
+  if (!(error instanceof JobCommandError)) return error;
+  return error.kind === 'not-found' ? new ImportNotFoundError(error.message) : new ImportInputError(error.message);
+}
+
+/** A job another process published, as this one shows it: a job whose home is not running says so. */
+export function elsewhere({ view, homeAlive }: SharedJob): JobView {
+  return homeAlive || FINAL_STATES.includes(view.state) || view.state === 'PAUSED' ? view : { ...view, reason: HOME_STOPPED };
+}

@@ -1,0 +1,97 @@
+/**
+ * What a process shares on purpose with every other process on the same
+ * Upsales accounts (gateway replicas, the in-process import CLI): each
+ * account's call budget, and the import jobs. Chosen once at start-up: with
+ * REDIS_URL, through Redis; without, in this process's memory, as a single
+ * process needs. Callers never know which.
+ */
+import type { Redis } from 'ioredis';
+import { createBudgetRegistry, type BudgetRegistry, type CallBudgetOptions } from '../budget/index.js';
+import { createSharedWindows } from '../budget/shared-window-store.js';
+import type { GatewayConfig } from '../config.js';
+import { createMemoryJobBus, type JobBus } from '../import/job-bus.js';
+import { createRedisJobBus } from '../import/redis-job-bus.js';
+import { connectRedis, redisLabel, whenReady } from './redis-connection.js';
+
+export { redisLabel } from './redis-connection.js';
+
+/** How long start-up waits for Redis before going on alone (it joins when Redis answers). */
+const CONNECT_WAIT_MS = 3_000;
+
+export interface SharedStateOptions {
+  /** REDIS_URL; unset: memory. */
+  redisUrl?: string;
+  budget: CallBudgetOptions & { calls: number; windowMs: number; interactiveReserve: number };
+  /** UPSALES_FALLBACK_CALLS: calls per window a process spends alone while Redis is unreachable. */
+  fallbackCalls: number;
+  /** UPSALES_TIMEOUT_MS: a call in flight counts in the shared window at most this plus a window. */
+  timeoutMs: number;
+  /** Where losing and finding Redis again is told (once each). @default console.warn */
+  log?(message: string): void;
+}
+
+export interface SharedState {
+  readonly kind: 'memory' | 'redis';
+  /** Every account's call budget; give it to createUpstream. */
+  readonly budgets: BudgetRegistry;
+  /** Import jobs as every process sees them; give it to the ImportService. */
+  readonly jobs: JobBus;
+  /**
+   * This process's ioredis command connection (undefined without REDIS_URL),
+   * for other state shared on purpose, such as a read cache. Its commands
+   * fail at once while Redis is unreachable (no offline queue, 5 s timeout);
+   * do not subscribe on it, and do not close it: `close()` does.
+   */
+  readonly redis?: Redis;
+  /** Where the state lives, for a start-up line (no credentials). */
+  readonly where: string;
+  close(): Promise<void>;
+}
+
+/** The options of a gateway's (or the CLI's) shared state, from its configuration. */
+export function sharedStateOptions(config: GatewayConfig, log?: (message: string) => void): SharedStateOptions {
+  return {
+    redisUrl: config.redisUrl,
+    budget: {
+      calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs,
+      interactiveReserve: config.interactiveReserve,
+    },
+    fallbackCalls: config.fallbackCalls,
+    timeoutMs: config.timeoutMs,
+    log,
+  };
+}
+
+export async function createSharedState(options: SharedStateOptions): Promise<SharedState> {
+  const { redisUrl, budget } = options;
+  if (!redisUrl) {
+    return {
+      kind: 'memory', budgets: createBudgetRegistry(budget), jobs: createMemoryJobBus(),
+      where: 'in this process (set REDIS_URL to share them between processes)', close: async () => undefined,
+    };
+  }
+  const label = redisLabel(redisUrl);
+  const redis = connectRedis(redisUrl, 'commands');
+  const subscriber = connectRedis(redisUrl, 'subscriber');
+  await whenReady(redis, CONNECT_WAIT_MS);
+  const windows = createSharedWindows(redis, {
+    calls: budget.calls, windowMs: budget.windowMs, reserve: budget.interactiveReserve,
+    holdMs: options.timeoutMs + budget.windowMs, marginMs: budget.blockMarginMs ?? 1_000,
+    fallbackCalls: options.fallbackCalls, label, log: options.log ?? ((message) => console.warn(message)),
+  });
+  const jobs = createRedisJobBus({ redis, subscriber, commandTimeoutMs: options.timeoutMs + 5_000 });
+  return {
+    kind: 'redis',
+    budgets: createBudgetRegistry(budget, windows.windowFor),
+    jobs,
+    redis,
+    where: `through Redis at ${label}`,
+    async close() {
+      await jobs.close();
+      windows.close();
+      await redis.quit().catch(() => undefined);
+      redis.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * Gateway replicas in the test process, each built as its own process
+ * would build it: its own shared state (with REDIS_URL its own Redis
+ * connections, windows and job bus), SOAP adapter, DATA_DIR and HTTP port.
+ * Nothing of one is in memory another uses. Also: the import CLI as a real
+ * child process, and a burst of concurrent queries spread over replicas.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter, once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { configFromEnv, type GatewayConfig } from '../../src/config.js';
+import { ImportService } from '../../src/import/import-service.js';
+import { JobStore } from '../../src/import/job-store.js';
+import { startGateway } from '../../src/server.js';
+import { createSharedState, sharedStateOptions, type SharedState } from '../../src/shared-state/index.js';
+import { createUpstream } from '../../src/upstream/index.js';
+import { basic, DEMO_USERS, type DemoUser, type GraphQLResponse } from './stack.js';
+
+/** POSTs a GraphQL operation to the gateway at `base`, as a demo user. */
+const graphqlAt = (base: string) => async <T>(query: string, variables?: Record<string, unknown>, as: DemoUser = 'admin'): Promise<GraphQLResponse<T>> => {
+  const response = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json', authorization: basic(DEMO_USERS[as].username, DEMO_USERS[as].password) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return { status: response.status, ...(await response.json()) };
+};
+
+export interface Replica {
+  shared: SharedState;
+  imports: ImportService;
+  /** `http://127.0.0.1:<port>` */
+  base: string;
+  /** What the replica logged (losing and finding Redis). */
+  logs: string[];
+  query<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, as?: DemoUser): Promise<GraphQLResponse<T>>;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface ReplicaOptions {
+  upstreamUrl: string;
+  /** Shares budgets and jobs through this Redis; without it, each replica has its own. */
+  redisUrl?: string;
+  config?: Partial<GatewayConfig>;
+  /** Its DATA_DIR, kept when it closes (a replica that comes back); by default a new one, removed when it closes. */
+  dataDir?: string;
+}
+
+export async function startReplica({ upstreamUrl, redisUrl, config: overrides, dataDir: given }: ReplicaOptions): Promise<Replica> {
+  const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl, redisUrl, ...overrides };
+  const logs: string[] = [];
+  const shared = await createSharedState(sharedStateOptions(config, (line) => logs.push(line)));
+  const upstream = createUpstream({ baseUrl: upstreamUrl, timeoutMs: config.timeoutMs, budgets: shared.budgets });
+  const dataDir = given ?? mkdtempSync(join(tmpdir(), 'replica-'));
+  const store = new JobStore(dataDir);
+  const imports = new ImportService({
+    store, upstream, batchSize: config.batchSize, settleMs: config.timeoutMs, bus: shared.jobs, account: config.defaultCredentials,
+    readLimits: { bytes: config.limits.importBytes, rows: config.limits.importRows },
+  });
+  const gateway = await startGateway({ config, upstream, imports }, 0, '127.0.0.1');
+  // as run-gateway.ts: the configured account's jobs go on
+  await imports.resumeOpenJobs();
+  const base = new URL(gateway.url).origin;
+  return {
+    shared, imports, base, logs,
+    fetch: (path, init) => fetch(`${base}${path}`, init),
+    query: graphqlAt(base),
+    async close() {
+      await imports.close();
+      await gateway.close();
+      store.close();
+      await shared.close();
+      if (!given) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CliRun {
+  child: ChildProcess;
+  /** Resolves once the CLI has printed a line matching `pattern`. */
+  printed(pattern: RegExp): Promise<void>;
+  /** Resolves when the CLI has exited, with its exit code and everything it printed. */
+  done: Promise<{ code: number | null; output: string }>;
+}
+
+/** `npm run import -- --in-process ...` as a child process, with `env` added to this process's environment. */
+export function runImportCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/import.ts', '--in-process', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const heard = new EventEmitter();
+  const hear = (chunk: Buffer) => {
+    output += chunk;
+    heard.emit('output');
+  };
+  child.stdout!.on('data', hear);
+  child.stderr!.on('data', hear);
+  const done = new Promise<{ code: number | null; output: string }>((resolve) => child.on('exit', (code) => resolve({ code, output })));
+  const printed = async (pattern: RegExp) => {
+    while (!pattern.test(output)) {
+      const exited = await Promise.race([once(heard, 'output').then(() => false), done.then(() => true)]);
+      if (exited && !pattern.test(output)) throw new Error(`The import CLI exited without printing ${pattern}: ${output}`);
+    }
+  };
+  return { child, printed, done };
+}
+
+export const CLIENT_BY_ID = 'query($id: Int!) { client(upsalesId: $id) { upsalesId } }';
+
+/** `count` concurrent `client(upsalesId:)` queries (one SOAP call each), spread round-robin over `replicas`. */
+export async function clientBurst(replicas: Pick<Replica, 'query'>[], count: number): Promise<{ responses: GraphQLResponse<{ client: { upsalesId: number } | null }>[] }> {
+  const responses = await Promise.all(Array.from({ length: count }, (_, i) =>
+    replicas[i % replicas.length].query<{ client: { upsalesId: number } | null }>(CLIENT_BY_ID, { id: (i % 500) + 1 })));
+  return { responses };
+}
+
+/** Upsales lets `calls` through at once, then `calls` per window: the least time `total` calls can take. */
+export const theoreticalMinimumMs = (total: number, calls: number, windowMs: number): number => Math.max(0, Math.ceil(total / calls) - 1) * windowMs;
+
+export interface ReplicaProcess {
+  child: ChildProcess;
+  /** `http://127.0.0.1:<port>` */
+  base: string;
+  /** Everything it printed so far. */
+  output(): string;
+  query<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, as?: DemoUser): Promise<GraphQLResponse<T>>;
+  /** SIGTERM, and waits for its exit. */
+  stop(): Promise<void>;
+}
+
+/** A gateway replica as its own process (`npm start` with UPSALES_URL set, so no embedded service), on a free loopback port. */
+export async function startReplicaProcess(env: NodeJS.ProcessEnv): Promise<ReplicaProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'replica-'));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const base = await new Promise<string>((resolve, reject) => {
+    const hear = (chunk: Buffer) => {
+      output += chunk;
+      const url = /GraphQL gateway: (http:\/\/[^/\s]+)\/graphql/.exec(output);
+      if (url) resolve(url[1]);
+    };
+    child.stdout!.on('data', hear);
+    child.stderr!.on('data', hear);
+    void exited.then(() => reject(new Error(`The gateway exited before it listened: ${output}`)));
+  });
+  return {
+    child, base, output: () => output,
+    query: graphqlAt(base),
+    async stop() {
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
