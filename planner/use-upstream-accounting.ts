@@ -11,7 +11,10 @@ import type { GatewayContext } from '../src/context.js';
 import { BadUserInputError, toGraphQLError } from '../src/errors.js';
 import { estimateForAccount } from './account-estimate.js';
 
-export function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, batchSize: number): Plugin<GatewayContext> {
+/** Where finished operations are told (metrics): their type, estimate and calls sent. */
+export type OperationObserver = (type: string, estimatedCalls: number, soapCalls: number) => void;
+
+export function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, batchSize: number, observe?: OperationObserver): Plugin<GatewayContext> {
   return {
     async onExecute({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as GatewayContext;
@@ -38,13 +41,19 @@ export function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: numb
         });
         return;
       }
+      const type = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
+      const done = () => observe?.(type, estimate ?? 0, ctx.stats.calls);
       return {
         onExecuteDone({ result, setResult }) {
           // An incremental (@defer/@stream) answer: every payload carries the figures so far, the last one the totals.
           if (isAsyncIterable(result)) {
-            return { onNext: ({ result: part, setResult: setPart }) => setPart({ ...part, extensions: { ...part.extensions, ...accounting() } }) };
+            return {
+              onNext: ({ result: part, setResult: setPart }) => setPart({ ...part, extensions: { ...part.extensions, ...accounting() } }),
+              onEnd: done,
+            };
           }
           setResult({ ...result, extensions: { ...result.extensions, ...accounting() } });
+          done();
         },
       };
     },

@@ -7,6 +7,7 @@
  */
 import type { Server } from 'node:http';
 import { createReadCache } from './cache/index.js';
+import { createMetrics } from './metrics/metrics.js';
 import { listenHost, type GatewayConfig } from './config.js';
 import type { EmbeddedService } from './embedded-service.js';
 import type { Logger } from './logger.js';
@@ -67,20 +68,26 @@ function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: J
 export async function runGateway(config: GatewayConfig & { upstreamUrl: string }, running: GatewayProcess): Promise<void> {
   const { log, persistedOperations } = running;
   const shared = await createSharedState(sharedStateOptions(config, (message) => log.warn({ component: 'shared-state' }, message)));
+  const metrics = createMetrics();
   const upstream = createUpstream({
     baseUrl: config.upstreamUrl,
     timeoutMs: config.timeoutMs,
     budgets: shared.budgets,
     cache: createReadCache(shared.redis ?? null, config.cacheTtlMs),
+    observer: metrics.upstream,
   });
-  const store = new JobStore(dataDirFromEnv());
+  metrics.readBudgets(() => Promise.all([...shared.budgets.entries()].map(async ([account, budget]) => {
+    const reading = await budget.read();
+    return { account, ...reading, blocked: reading.blockedUntil !== null };
+  })));
+  const store = new JobStore(dataDirFromEnv(), metrics.importRows);
   const imports = new ImportService({
     store, upstream, batchSize: config.batchSize, account: config.defaultCredentials, bus: shared.jobs,
     log: (message) => log.info({ component: 'import' }, message),
   });
   let gateway: RunningGateway;
   try {
-    gateway = await startGateway({ config, upstream, imports, persistedOperations, logger: log }, config.port, listenHost(config), running.bound);
+    gateway = await startGateway({ config, upstream, imports, persistedOperations, logger: log, metrics }, config.port, listenHost(config), running.bound);
   } catch (error) {
     await shared.close();
     throw error;

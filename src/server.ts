@@ -27,6 +27,8 @@ import { corsFor } from './plugins/cors.js';
 import { useCsrf } from './plugins/use-csrf.js';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
 import { useInputGuard } from './plugins/use-input-guard.js';
+import { useMetrics } from './plugins/use-metrics.js';
+import type { GatewayMetrics } from './metrics/metrics.js';
 import { usePersistedOperations } from './plugins/use-persisted-operations.js';
 import { useRequestLog } from './plugins/use-request-log.js';
 import { useShortErrors } from './plugins/use-short-errors.js';
@@ -48,12 +50,14 @@ export interface GatewayDeps {
   persistedOperations?: PersistedOperations;
   /** Where request lines and yoga's own messages go; nowhere by default (`npm start` passes the process's log). */
   logger?: Logger;
+  /** The Prometheus series, served at GET /metrics; without them, no /metrics. */
+  metrics?: GatewayMetrics;
 }
 
 export function createGateway({
   config, upstream, schema = defaultSchema, imports, verifiedAccounts = new VerifiedAccounts(),
   persistedOperations = config.persistedOperations ? loadPersistedOperations(config.persistedOperations, config.limits.queryBytes) : new Map(),
-  logger = createLogger({ level: 'silent' }),
+  logger = createLogger({ level: 'silent' }), metrics,
 }: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
   const contextDeps = {
     config,
@@ -78,13 +82,14 @@ export function createGateway({
     },
     plugins: [
       useRequestLog(logger),
+      ...(metrics ? [useMetrics(metrics)] : []),
       useDeferStream(),
       ...useCsrf([UPLOAD_ROUTE]),
       useShortErrors(),
       useRequestParser(GRAPHQL_ENDPOINT, config.limits),
       ...usePersistedOperations({ operations: persistedOperations, allowArbitraryOperations: config.allowArbitraryOperations }),
       ...useDocumentLimits(config.limits),
-      useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize),
+      useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize, metrics?.operation),
       useInputGuard(),
       ...(imports ? [useImportRoutes({
         imports,

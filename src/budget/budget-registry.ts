@@ -11,6 +11,8 @@ export interface BudgetRegistry {
    * first use. Ask for it at each use: an idle one may be forgotten.
    */
   budgetForAccount(baseUrl: string, username: string): CallBudget;
+  /** The budgets alive now, by {@link accountKey} (for metrics). */
+  entries(): IterableIterator<[account: string, budget: CallBudget]>;
 }
 
 /** The account a budget belongs to: the upstream (without trailing slash) and the username, case-insensitively. */
@@ -37,5 +39,6 @@ export function createBudgetRegistry(options: CallBudgetOptions = {}, windowFor?
       }
       return budget;
     },
+    entries: () => budgetsByAccount.entries(),
   };
 }

@@ -67,7 +67,8 @@ export type RowResult =
 export class JobStore {
   readonly db: Database.Database;
 
-  constructor(dataDir: string) {
+  /** `onRows`: told of rows as they get their outcome (metrics). */
+  constructor(dataDir: string, private readonly onRows?: (kind: string, outcome: 'created' | 'updated' | 'failed', rows: number) => void) {
     mkdirSync(dataDir, { recursive: true });
     this.db = new Database(join(dataDir, 'imports.sqlite'));
     this.db.pragma('journal_mode = WAL');
@@ -218,6 +219,10 @@ export class JobStore {
       this.db.prepare('UPDATE jobs SET created = created + ?, updated = updated + ?, failed = failed + ? WHERE id = ?')
         .run(counts.created, counts.updated, counts.failed, id);
       if (batchId !== undefined) this.db.prepare(`UPDATE batches SET state = 'done' WHERE id = ?`).run(batchId);
+      if (this.onRows) {
+        const { kind } = this.db.prepare('SELECT kind FROM jobs WHERE id = ?').get(id) as { kind: string };
+        for (const [outcome, rows] of Object.entries(counts) as ['created' | 'updated' | 'failed', number][]) if (rows) this.onRows(kind, outcome, rows);
+      }
     }).immediate();
   }
 

@@ -5,7 +5,7 @@
  * what they change (shared-reads.ts), here where every write passes.
  */
 import type { Client } from 'soap';
-import { createBudgetRegistry, type BudgetReading, type BudgetRegistry, type CallBudget, type CallBudgetOptions } from '../budget/index.js';
+import { accountKey, createBudgetRegistry, type BudgetReading, type BudgetRegistry, type CallBudget, type CallBudgetOptions } from '../budget/index.js';
 import type { ReadCache } from '../cache/index.js';
 import { KINDS, type ItemKind, type MetaKind } from '../contract/kinds.js';
 import type {
@@ -37,6 +37,18 @@ export interface UpstreamOptions {
   maxWaitMs?: number;
   /** Where read answers are kept across requests (src/cache); without it, only reads in flight are shared. */
   cache?: ReadCache;
+  /** Told of every call and every read answered without one (metrics). */
+  observer?: UpstreamObserver;
+}
+
+/** What the adapter tells an observer. `account` is the budget's account key: hash it before it leaves the process. */
+export interface UpstreamObserver {
+  /** A SOAP call sent and answered (or failed: `outcome` is the upstream error kind) after `durationMs`. */
+  call(event: { service: string; operation: string; outcome: string; durationMs: number; account: string }): void;
+  /** A call waited `queuedMs` for its budget before it was sent. */
+  queued(priority: CallPriority, queuedMs: number): void;
+  /** A read of `group` (an entity group or metadata) answered without a call. */
+  saved(group: string): void;
 }
 
 export interface Upstream {
@@ -63,7 +75,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const budgets = options.budgets ?? createBudgetRegistry(options.budget);
   const services = soapServices(baseUrl, timeoutMs);
   const budgetForAccount = (username: string) => budgets.budgetForAccount(baseUrl, username);
-  const shared = createSharedReads(baseUrl, options.cache);
+  const shared = createSharedReads(baseUrl, options.cache, options.observer?.saved);
+  const { observer } = options;
 
   function forCredentials(credentials: Credentials, stats: CallStats, priority: CallPriority = 'interactive', clientOptions: ClientOptions = {}): UpstreamClient {
     // Looked up per call, never kept: the registry may forget an idle budget.
@@ -80,6 +93,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
             stats.calls++;
             stats.queuedMs += queuedMs;
             stats.log.push(`${service}.${operation}`);
+            observer?.queued(priority, queuedMs);
           },
         });
         const decoded = decode(shape, raw ?? {}) as Record<string, unknown>;
@@ -115,8 +129,20 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         });
         return result;
       };
+      const sentAt = performance.now();
+      const told = (outcome: string) => observer?.call({
+        service, operation, outcome, durationMs: performance.now() - sentAt, account: accountKey(baseUrl, credentials.username),
+      });
       // THROTTLED must reach the budget as such: map faults before it sees them
-      return Promise.race([invoke().catch((error: unknown) => { throw toUpstreamError(error); }), timeout]).finally(() => clearTimeout(timer));
+      return Promise.race([invoke().catch((error: unknown) => { throw toUpstreamError(error); }), timeout])
+        .then((result) => {
+          told('ok');
+          return result;
+        }, (error: unknown) => {
+          told((error as UpstreamError).kind ?? 'UNKNOWN');
+          throw error;
+        })
+        .finally(() => clearTimeout(timer));
     }
 
     const service = (kind: ItemKind) => KINDS[kind].service;

@@ -54,7 +54,8 @@ export interface SharedReads {
 }
 
 /** The shared reads of one upstream (`baseUrl`); without `cache`, reads in flight are still shared, and nothing is kept. */
-export function createSharedReads(baseUrl: string, cache?: ReadCache): SharedReads {
+/** `onSaved`: told of each read answered without a call, by its group (metrics). */
+export function createSharedReads(baseUrl: string, cache?: ReadCache, onSaved?: (group: string) => void): SharedReads {
   const upstreamTag = digest(baseUrl.replace(/\/+$/, '').toLowerCase()).slice(0, 12);
   const storeGroup = (group: string) => `${upstreamTag}:${group}`;
   const flights = new Map<string, Map<string, Promise<string>>>();
@@ -73,8 +74,9 @@ export function createSharedReads(baseUrl: string, cache?: ReadCache): SharedRea
     forCaller(credentials, stats, { beforeSend, reuse }) {
       const account = digest(accountKey(baseUrl, credentials.username));
       const password = digest(credentials.password);
-      const saved = () => {
+      const saved = (group: string) => {
         stats.cached = (stats.cached ?? 0) + 1;
+        onSaved?.(group);
       };
       const sent = <T>(send: () => Promise<T>): Promise<T> => {
         beforeSend?.();
@@ -88,7 +90,7 @@ export function createSharedReads(baseUrl: string, cache?: ReadCache): SharedRea
           const key = `${account}:${digest(JSON.stringify(request))}`;
           const found = cache && ttlMs > 0 ? await cache.store.lookup(inStore, key) : undefined;
           if (found?.value !== undefined && reuse.kept()) {
-            saved();
+            saved(group);
             return JSON.parse(found.value) as T;
           }
           const inFlight = flightsOf(inStore);
@@ -96,7 +98,7 @@ export function createSharedReads(baseUrl: string, cache?: ReadCache): SharedRea
           const shared = reuse.shared();
           const flight = shared ? inFlight.get(flightKey) : undefined;
           if (flight) {
-            saved();
+            saved(group);
             return JSON.parse(await flight) as T;
           }
           const answer = sent(send);

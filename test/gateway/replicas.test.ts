@@ -29,10 +29,13 @@ import { DEMO_USERS, type SimStats } from '../helpers/stack.js';
 
 const CALLS = 20;
 const WINDOW_MS = 2_000;
-/** Each process's settings: the budget of the throttle, a reserve of 3, 5 calls per window alone (4 processes: 20). */
+/**
+ * Each process's settings: the budget of the throttle, a reserve of 3, 5 calls per window alone (4 processes: 20).
+ * Nothing kept between requests: the bursts repeat their queries, and every one must cost its call here (this is the budget's test).
+ */
 const BUDGET = {
   UPSALES_BUDGET_CALLS: String(CALLS), UPSALES_BUDGET_WINDOW_MS: String(WINDOW_MS), UPSALES_CONCURRENCY: '4',
-  UPSALES_INTERACTIVE_RESERVE: '3', UPSALES_FALLBACK_CALLS: '5', UPSALES_BATCH_SIZE: '10',
+  UPSALES_INTERACTIVE_RESERVE: '3', UPSALES_FALLBACK_CALLS: '5', UPSALES_BATCH_SIZE: '10', UPSALES_CACHE_TTL_MS: '0',
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
