@@ -107,6 +107,24 @@ function listArgLength(node: FieldNode, name: string, variables: Record<string, 
   return 1;
 }
 
+/** The values of a list argument (a literal list or a variable), or undefined without one. */
+function listArgValues(node: FieldNode, name: string, variables: Record<string, unknown>): unknown[] | undefined {
+  const arg = node.arguments?.find((a) => a.name.value === name);
+  if (!arg) return undefined;
+  const value = valueFromASTUntyped(arg.value, variables);
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Lookups of global ids: one per kind among them (the type name inside each id), ID_BATCH ids a call. */
+function lookupsOf(ids: unknown[]): number {
+  const perType = new Map<string, number>();
+  for (const id of ids) {
+    const type = typeof id === 'string' ? Buffer.from(id, 'base64').toString('utf8').split(':')[0] : '';
+    perType.set(type, (perType.get(type) ?? 0) + 1);
+  }
+  return [...perType.values()].reduce((calls, count) => calls + Math.ceil(count / ID_BATCH), 0);
+}
+
 /** Whether a connection's `filter` names a custom field by alias (the definitions are fetched to resolve it). */
 function filtersByAlias(node: FieldNode, variables: Record<string, unknown>): boolean {
   const arg = node.arguments?.find((a) => a.name.value === 'filter');
@@ -220,8 +238,10 @@ export function estimate(
         return withCalls((atRoot ? 1 : parents) * Math.max(1, Math.ceil(first / MAX_LIMIT)), below(cap(kind, parents * first)));
       }
       case 'single': {
-        const n = (atRoot ? 1 : parents) * listArgLength(node, 'ids', variables);
-        return withCalls(n, below(n));
+        const ids = listArgValues(node, 'ids', variables);
+        const times = atRoot ? 1 : parents;
+        // nodes(ids:): one lookup per kind among them, ID_BATCH ids a call.
+        return ids ? withCalls(times * lookupsOf(ids), below(times * ids.length)) : withCalls(times, below(times));
       }
       case 'relation': {
         const first = Math.min(intArg(node, 'first', variables) ?? NESTED_PAGE.defaultSize, NESTED_PAGE.maxSize);

@@ -76,10 +76,7 @@ export async function runGateway(config: GatewayConfig & { upstreamUrl: string }
     cache: createReadCache(shared.redis ?? null, config.cacheTtlMs),
     observer: metrics.upstream,
   });
-  metrics.readBudgets(() => Promise.all([...shared.budgets.entries()].map(async ([account, budget]) => {
-    const reading = await budget.read();
-    return { account, ...reading, blocked: reading.blockedUntil !== null };
-  })));
+  metrics.watchBudgets(shared.budgets);
   const store = new JobStore(dataDirFromEnv(), metrics.importRows);
   const imports = new ImportService({
     store, upstream, batchSize: config.batchSize, account: config.defaultCredentials, bus: shared.jobs,

@@ -10,9 +10,10 @@
  */
 import { createHash } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { BudgetRegistry } from '../budget/index.js';
 
 /** What the budget of one account shows now. */
-export interface BudgetReading {
+export interface AccountBudget {
   /** The account's key (upstream and username): hashed here, never a label as it is. */
   account: string;
   used: number;
@@ -46,8 +47,8 @@ export interface GatewayMetrics {
   /** One finished operation: what it was estimated to cost and what it sent. */
   operation(type: string, estimatedCalls: number, soapCalls: number): void;
   importRows(kind: string, outcome: string, rows: number): void;
-  /** Reads the budgets at each scrape (once for all its series). */
-  readBudgets(read: () => Promise<BudgetReading[]>): void;
+  /** Reads these budgets at each scrape (once for all its series). */
+  watchBudgets(budgets: BudgetRegistry): void;
 }
 
 /** An account as a label: the first 12 hex digits of the SHA-256 of its key (upstream and username), never the username. */
@@ -72,14 +73,14 @@ export function createMetrics(): GatewayMetrics {
   const overruns = new Counter({ name: 'upsales_operation_estimate_overruns_total', help: 'Operations that sent more calls than estimated', labelNames: ['type'] as const, registers });
   const rows = new Counter({ name: 'upsales_import_rows_total', help: 'Import rows finished, by kind and outcome', labelNames: ['kind', 'outcome'] as const, registers });
 
-  let read: () => Promise<BudgetReading[]> = async () => [];
+  let read: () => Promise<AccountBudget[]> = async () => [];
   // One read serves every budget series of a scrape (with Redis, each read is a round trip).
-  let scrape: { at: number; readings: Promise<BudgetReading[]> } | undefined;
+  let scrape: { at: number; readings: Promise<AccountBudget[]> } | undefined;
   const readings = () => {
     if (!scrape || Date.now() - scrape.at > 1_000) scrape = { at: Date.now(), readings: read().catch(() => []) };
     return scrape.readings;
   };
-  const budgetGauge = (name: string, help: string, value: (reading: BudgetReading) => number) => new Gauge({
+  const budgetGauge = (name: string, help: string, value: (reading: AccountBudget) => number) => new Gauge({
     name, help, labelNames: ['account'] as const, registers,
     async collect() {
       this.reset();
@@ -110,8 +111,11 @@ export function createMetrics(): GatewayMetrics {
       if (soapCalls > estimatedCalls) overruns.inc({ type });
     },
     importRows: (kind, outcome, count) => rows.inc({ kind, outcome }, count),
-    readBudgets(reader) {
-      read = reader;
+    watchBudgets(budgets) {
+      read = () => Promise.all([...budgets.entries()].map(async ([account, budget]) => {
+        const reading = await budget.read();
+        return { account, ...reading, blocked: reading.blockedUntil !== null };
+      }));
     },
   };
 }

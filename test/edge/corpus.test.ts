@@ -10,7 +10,8 @@
  * A case: `{ name, method?, path?, headers?, json? | body?, expect }`, where
  * strings may be built by `{ "$repeat": s, "times": n }`, `{ "$join": [...] }`,
  * `{ "$numbered": "f{i} ... {i-1}", "times": n, "from"?: 0 }`,
- * `{ "$nest": value, "depth": n }` and `{ "$basic": "user:password" }`.
+ * `{ "$nest": value, "depth": n }`, `{ "$array": value, "times": n }` and
+ * `{ "$basic": "user:password" }`.
  * `expect`: `{ status, code?, message?, calls? (default 0), data?, userError?, mayQuote? }`.
  * Rows: `rows.<format>` with `rows.<format>.expected.json` (`row`, `outcome`,
  * `reason` part); `@@MORE_THAN_1_MIB@@` stands for a value over the record limit.
@@ -58,6 +59,7 @@ function expand(value: unknown): unknown {
     return Array.from({ length: node.times as number }, (_, k) => String(node.$numbered)
       .replaceAll('{i-1}', String(from + k - 1)).replaceAll('{i}', String(from + k))).join('');
   }
+  if ('$array' in node) return Array.from({ length: node.times as number }, () => expand(node.$array));
   if ('$nest' in node) {
     let nested = expand(node.$nest);
     for (let i = 0; i < (node.depth as number); i++) nested = { a: nested };

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReadCache } from '../../src/cache/index.js';
 import { configFromEnv, type GatewayConfig } from '../../src/config.js';
+import { createBudgetRegistry } from '../../src/budget/index.js';
 import { ImportService } from '../../src/import/import-service.js';
+import type { GatewayMetrics } from '../../src/metrics/metrics.js';
 import { JobStore } from '../../src/import/job-store.js';
 import type { Logger } from '../../src/logger.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
@@ -42,23 +44,25 @@ export interface ServedOptions {
   imports?: boolean;
   /** Where the gateway's log lines go (none by default). */
   logger?: Logger;
+  /** Prometheus series, served at GET /metrics. */
+  metrics?: GatewayMetrics;
 }
 
 export async function startServedStack(options: ServedOptions = {}): Promise<ServedStack> {
   const sim = await startSimulator({ port: 0, throttleCalls: 1_000_000, ...options.sim });
   // Tests count the calls of each request: answers are kept across requests only where a test asks (cacheTtlMs).
   const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl: sim.url, cacheTtlMs: 0, budgetCalls: 1_000_000, ...options.config };
+  const budgets = createBudgetRegistry({ calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs });
+  const { metrics } = options;
+  metrics?.watchBudgets(budgets);
   const upstream = createUpstream({
-    baseUrl: sim.url,
-    timeoutMs: config.timeoutMs,
-    budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
-    cache: createReadCache(null, config.cacheTtlMs),
+    baseUrl: sim.url, timeoutMs: config.timeoutMs, budgets, cache: createReadCache(null, config.cacheTtlMs), observer: metrics?.upstream,
   });
   const dataDir = options.imports ? mkdtempSync(join(tmpdir(), 'served-')) : undefined;
-  const store = dataDir ? new JobStore(dataDir) : undefined;
+  const store = dataDir ? new JobStore(dataDir, metrics?.importRows) : undefined;
   const readLimits = { bytes: config.limits.importBytes, rows: config.limits.importRows };
   const imports = store ? new ImportService({ store, upstream, batchSize: config.batchSize, settleMs: config.timeoutMs, readLimits }) : undefined;
-  const gateway = await startGateway({ config, upstream, imports, logger: options.logger }, 0, options.host ?? '127.0.0.1');
+  const gateway = await startGateway({ config, upstream, imports, logger: options.logger, metrics }, 0, options.host ?? '127.0.0.1');
   const base = new URL(gateway.url).origin;
   const simOrigin = new URL(sim.url).origin;
   return {
