@@ -5,7 +5,7 @@
  * `extensions.upsales` (of every payload of an incremental answer). A mutation reads what Upsales holds now (current
  * order rows, recovery lookups), never kept answers.
  */
-import { getOperationAST, type GraphQLSchema } from 'graphql';
+import { getOperationAST, getVariableValues, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../src/context.js';
 import { BadUserInputError, toGraphQLError } from '../src/errors.js';
@@ -13,6 +13,18 @@ import { estimateForAccount } from './account-estimate.js';
 
 /** Where finished operations are told (metrics): their type, estimate and calls sent. */
 export type OperationObserver = (type: string, estimatedCalls: number, soapCalls: number) => void;
+
+/**
+ * The variables as the operation will see them: defaults filled in (a
+ * `$first: Int = 1000` left out must be costed at 1000, not at the page's
+ * default). Variables that do not fit were refused before (the input guard).
+ */
+function coercedVariables(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, raw: unknown): Record<string, unknown> {
+  const given = (raw ?? {}) as Record<string, unknown>;
+  const definitions = getOperationAST(document, operationName)?.variableDefinitions ?? [];
+  const coerced = getVariableValues(schema, definitions, given, { maxErrors: 1 });
+  return coerced.coerced ?? given;
+}
 
 export function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, batchSize: number, observe?: OperationObserver): Plugin<GatewayContext> {
   return {
@@ -24,7 +36,7 @@ export function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: numb
         upsales: { soapCalls: ctx.stats.calls, cachedCalls: ctx.stats.cached ?? 0, queuedMs: Math.round(ctx.stats.queuedMs), estimatedCalls: estimate },
       });
       try {
-        estimate = await estimateForAccount(schema, args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName, {
+        estimate = await estimateForAccount(schema, args.document, coercedVariables(schema, args.document, args.operationName, args.variableValues), args.operationName, {
           maxCalls: maxQueryCalls, batchSize, countItems: ctx.countItems,
         });
       } catch (error) {

@@ -89,8 +89,9 @@ export function createGateway({
       useRequestParser(GRAPHQL_ENDPOINT, config.limits),
       ...usePersistedOperations({ operations: persistedOperations, allowArbitraryOperations: config.allowArbitraryOperations }),
       ...useDocumentLimits(config.limits),
-      useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize, metrics?.operation),
+      // The guard first: what it refuses costs no call, the estimate's counts included.
       useInputGuard(),
+      useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize, metrics?.operation),
       ...(imports ? [useImportRoutes({
         imports,
         defaultCredentials: config.defaultCredentials,

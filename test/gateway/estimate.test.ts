@@ -99,3 +99,30 @@ describe('typical pages', () => {
     }
   });
 });
+
+describe('variables as the operation sees them', () => {
+  it('costs a variable left out at its default, as it runs: a default list over the limit is refused before any call', async () => {
+    const oneByOne = await startStack({ sim: UNTHROTTLED.sim, config: { ...UNTHROTTLED.config, maxQueryCalls: 3, batchSize: 1 } });
+    try {
+      const mutation = `mutation Defaults($inputs: [ClientCreateInput!]! = [${['A', 'B', 'C', 'D'].map((n) => `{ name: "Default ${n}" }`).join(', ')}]) {
+        createClients(inputs: $inputs) { writtenCount } }`;
+      await oneByOne.resetStats();
+      const omitted = await oneByOne.query(mutation);
+      const given = await oneByOne.query(mutation, { variables: { inputs: ['A', 'B', 'C', 'D'].map((n) => ({ name: `Default ${n}` })) } });
+      expect(upsales(omitted).estimatedCalls).toBe(upsales(given).estimatedCalls);
+      expect(upsales(omitted).estimatedCalls).toBeGreaterThan(3);
+      for (const answer of [omitted, given]) expect(answer.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', maxQueryCalls: 3 });
+      expect((await oneByOne.stats()).calls.total).toBe(0);
+    } finally {
+      await oneByOne.close();
+    }
+  });
+
+  it('a value the input guard refuses costs no call, not even the estimate\'s counts', async () => {
+    await stack.resetStats();
+    const wide = 'query Bad($bad: String) { clients(first: 1000, filter: { name: { contains: $bad } }) { nodes { contacts(first: 100) { nodes { orders(first: 50) { nodes { id } } } } } } }';
+    const refused = await stack.query(wide, { variables: { bad: 'x\u0001y' } });
+    expect(refused.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    expect((await stack.stats()).calls.total).toBe(0);
+  });
+});
