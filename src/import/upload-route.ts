@@ -91,13 +91,11 @@ async function* readToTheEnd(body: ReadableStream<Uint8Array>): AsyncGenerator<U
 }
 
 export async function uploadResponse(deps: ImportRouteDeps, request: Request, url: URL, R: typeof Response): Promise<Response> {
-  // What is too large is known before any call (the password check is one).
+  // What is wrong with the request itself is told before any call (the password check is one).
   const { bytes } = deps.imports.readLimits;
   if (Number(request.headers.get('content-length') ?? 0) > bytes) {
     return error(R, 413, 'PAYLOAD_TOO_LARGE', `body: the file is larger than MAX_IMPORT_BYTES (${bytes} bytes)`, 'body');
   }
-  const caller = await authenticate(deps, request);
-  if (isRefusal(caller)) return refusalAnswer(R, caller);
   let kind: ItemKind;
   let format: ImportFormat;
   let options: ImportOptions;
@@ -110,6 +108,8 @@ export async function uploadResponse(deps: ImportRouteDeps, request: Request, ur
     throw e;
   }
   if (!request.body) return error(R, 400, 'BAD_PARAMETER', 'body: send the file as the request body', 'body');
+  const caller = await authenticate(deps, request);
+  if (isRefusal(caller)) return refusalAnswer(R, caller);
   try {
     const job = await deps.imports.start(caller, { kind, format, options, source: readToTheEnd(request.body) });
     return json(R, 201, uploadAnswer(job), { location: `/imports/${job.id}` });
