@@ -58,6 +58,8 @@ export interface GatewayConfig {
   corsOrigins: string[];
   /** Limits of what a request may send. */
   limits: RequestLimits;
+  /** `METRICS_TOKEN`: when set, GET /metrics answers only `Authorization: Bearer <token>`. At least 16 characters. */
+  metricsToken?: string;
   /**
    * `PERSISTED_OPERATIONS`: a JSON file from SHA-256 hash to GraphQL document
    * (trusted documents), which clients run by hash alone.
@@ -159,6 +161,13 @@ function redisUrlOf(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** `METRICS_TOKEN`, when set: long enough not to be guessed. */
+function tokenOf(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (raw.length < 16 || /[\s\u0000-\u001f]/.test(raw)) throw new Error('METRICS_TOKEN must be at least 16 characters, without spaces or control characters');
+  return raw;
+}
+
 /** Where the gateway listens: `HOST`, else loopback when anonymous requests act as a default account. */
 export const listenHost = (config: Pick<GatewayConfig, 'host' | 'defaultCredentials'>): string =>
   config.host ?? (config.defaultCredentials ? '127.0.0.1' : '0.0.0.0');
@@ -204,6 +213,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     cacheTtlMs: nonNegativeInt(env, 'UPSALES_CACHE_TTL_MS', 30_000),
     host: env.HOST || undefined,
     corsOrigins: originsOf(env.CORS_ORIGINS),
+    metricsToken: tokenOf(env.METRICS_TOKEN),
     limits: {
       bodyBytes: positiveInt(env, 'MAX_BODY_BYTES', 1_048_576),
       uploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', 67_108_864),

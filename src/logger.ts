@@ -1,7 +1,8 @@
 /**
  * The gateway's log: pino, one JSON object a line (pretty when stdout is a
- * terminal), at `LOG_LEVEL` (default info). Credentials never reach it:
- * nothing logs request bodies or headers, errors are logged as their type,
+ * terminal), at `LOG_LEVEL` (default info). Passwords and authorization
+ * never reach it (the one username it shows is the configured account's, at
+ * start-up): nothing logs request bodies or headers, errors are logged as their type,
  * message, code and stack only (never a SOAP envelope or a request an error
  * object may carry), and pino's `redact` blanks authorization headers,
  * passwords, credentials and WS-Security headers wherever they are passed.

@@ -82,7 +82,7 @@ export function createGateway({
     },
     plugins: [
       useRequestLog(logger),
-      ...(metrics ? [useMetrics(metrics)] : []),
+      ...(metrics ? useMetrics(metrics, config.metricsToken) : []),
       useDeferStream(),
       ...useCsrf([UPLOAD_ROUTE]),
       useShortErrors(),

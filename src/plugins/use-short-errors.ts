@@ -22,11 +22,19 @@ function shortened(error: GraphQLError): GraphQLError {
   });
 }
 
-type Result = { errors?: readonly GraphQLError[] } & object;
+type Result = { errors?: readonly GraphQLError[]; incremental?: readonly Result[] } & object;
 
+const tooLong = (result: Result): boolean =>
+  Boolean(result.errors?.some((error) => error.message.length > MAX_ERROR_MESSAGE) || result.incremental?.some(tooLong));
+
+/** The result with every error message cut, those of incremental (@defer/@stream) parts included. */
 function withShortErrors<T extends Result>(result: T): T {
-  if (!result.errors?.some((error) => error.message.length > MAX_ERROR_MESSAGE)) return result;
-  return { ...result, errors: result.errors.map(shortened) };
+  if (!tooLong(result)) return result;
+  return {
+    ...result,
+    ...(result.errors ? { errors: result.errors.map(shortened) } : {}),
+    ...(result.incremental ? { incremental: result.incremental.map(withShortErrors) } : {}),
+  };
 }
 
 export function useShortErrors(): Plugin {

@@ -7,6 +7,7 @@
  * username or caller-chosen name appears in any label.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configFromEnv } from '../../src/config.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { basic, DEMO_USERS } from '../helpers/stack.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';
@@ -121,4 +122,26 @@ it('counts THROTTLED faults as the embedded service does', async () => {
   } finally {
     await served.close();
   }
+});
+
+it('with METRICS_TOKEN, answers only a scraper that sends it', async () => {
+  const token = 'scrape-me-0123456789';
+  const served = await startServedStack({ metrics: createMetrics(), config: { metricsToken: token } });
+  try {
+    for (const authorization of [undefined, 'Bearer wrong-token-0123456789', basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password)]) {
+      const refused = await served.fetch('/metrics', { headers: authorization ? { authorization } : {} });
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).not.toContain('upsales_');
+    }
+    const allowed = await served.fetch('/metrics', { headers: { authorization: `Bearer ${token}` } });
+    expect(allowed.status).toBe(200);
+    expect(await allowed.text()).toContain('upsales_soap_calls_total');
+  } finally {
+    await served.close();
+  }
+});
+
+it('METRICS_TOKEN must be long enough', () => {
+  expect(() => configFromEnv({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 16 characters/);
+  expect(configFromEnv({ METRICS_TOKEN: 'a-long-enough-token' }).metricsToken).toBe('a-long-enough-token');
 });

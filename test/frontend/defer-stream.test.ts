@@ -98,6 +98,18 @@ describe('@defer', () => {
   });
 });
 
+describe('errors of deferred parts', () => {
+  it('are cut like any other: a quoted value to its preview, the message to 300 characters', async () => {
+    const alias = 'x'.repeat(255);
+    const query = `{ me { name } ... @defer { clients(filter: { customFields: [{ field: "${alias}", eq: "a" }] }) { totalCount } } }`;
+    const parts = await incremental(slow, query);
+    const errors = parts.flatMap((part) => payloadErrors(part.payload));
+    expect(errors).toHaveLength(1);
+    expect(errors[0].message).toMatch(/^filter\.customFields: Client has no custom field "x{40}…"$/);
+    expect(JSON.stringify(parts.map((part) => part.payload))).not.toContain('x'.repeat(41));
+  });
+});
+
 describe('@stream', () => {
   it('streams a list\'s items after the first ones; together the same list', async () => {
     const query = '{ clients(first: 4, orderBy: [{ field: name }]) { nodes @stream(initialCount: 1) { name } } }';
