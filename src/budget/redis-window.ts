@@ -6,9 +6,10 @@
  */
 import type { Redis } from 'ioredis';
 import { accountTag } from '../account-tag.js';
+import { runScript } from '../redis-script.js';
 import type { CallPriority } from './call-queue.js';
 import type { OwnSlots } from './memory-window-store.js';
-import { runScript, SCRIPTS } from './redis-window-scripts.js';
+import { SCRIPTS } from './redis-window-scripts.js';
 import type { TakeRequest, TakeVerdict } from './window-store.js';
 
 export interface RedisWindowOptions {
