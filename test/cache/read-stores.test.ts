@@ -147,3 +147,58 @@ describe('redis store on a lazy connection', () => {
     }
   });
 });
+
+describe('redis store scripts', () => {
+  /** The commands Redis ran while `work` did, as MONITOR reports them (`lua`: run by a script). */
+  async function monitored(work: () => Promise<void>): Promise<{ args: string[]; lua: boolean }[]> {
+    const monitor = await redis.monitor();
+    const seen: { args: string[]; lua: boolean }[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => seen.push({ args, lua: source === 'lua' }));
+    try {
+      await work();
+      await redis.ping();
+      await sleep(50);
+    } finally {
+      monitor.disconnect();
+    }
+    return seen;
+  }
+  const hashTag = (key: string) => /\{([^}]*)\}/.exec(key)?.[1];
+
+  it('declare in KEYS every key they touch, under one hash tag, and run by SHA', async () => {
+    const store = new RedisReadStore(redis);
+    const group = `declared-${Date.now()}`;
+    const seen = await monitored(async () => {
+      const { generation } = await store.lookup(group, 'a:1');
+      await store.keep(group, generation, 'a:1', 'kept', 10_000);
+      expect((await store.lookup(group, 'a:1')).value).toBe('kept');
+      await store.drop([group]);
+      expect((await store.lookup(group, 'a:1')).value).toBeUndefined();
+      await store.keep(group, generation, 'a:1', 'stale', 10_000);
+      expect((await store.lookup(group, 'a:1')).value).toBeUndefined();
+    });
+    const scripts = seen.filter(({ args, lua }) => !lua && /^eval(sha)?$/i.test(args[0]));
+    const touched = seen.filter(({ lua }) => lua).map(({ args }) => args[1]);
+    expect(touched.length).toBeGreaterThan(0);
+    const declared = scripts.map(({ args }) => args.slice(3, 3 + Number(args[2])));
+    for (const key of touched) expect(declared.flat()).toContain(key);
+    for (const keys of declared) {
+      expect(keys.length).toBeGreaterThan(0);
+      expect(new Set(keys.map(hashTag))).toEqual(new Set([expect.stringContaining(group)]));
+    }
+    // A body is sent only when Redis does not know the script yet: once per script at most.
+    const bodies = scripts.filter(({ args }) => args[0].toLowerCase() === 'eval');
+    expect(bodies.length).toBeLessThanOrEqual(2);
+    expect(scripts.length - bodies.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('still look up and keep after Redis forgot them (SCRIPT FLUSH)', async () => {
+    const store = new RedisReadStore(redis);
+    const group = `flushed-${Date.now()}`;
+    const { generation } = await store.lookup(group, 'a:1');
+    await redis.script('FLUSH');
+    await store.keep(group, generation, 'a:1', 'kept', 10_000);
+    await redis.script('FLUSH');
+    expect(await store.lookup(group, 'a:1')).toEqual({ generation, value: 'kept' });
+  });
+});
