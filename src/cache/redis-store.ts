@@ -11,11 +11,17 @@
  * they touch in KEYS, all in one slot (Redis Cluster, key ACLs). An answer
  * of an older generation is never served, and is overwritten by the next
  * keep of its key or leaves with its TTL.
+ *
+ * Bounded as the memory store is: no answer longer than an eighth of
+ * `maxChars` is kept, and a process keeps no more while the answers it kept
+ * and Redis has not yet expired hold `maxChars` (counted until the second
+ * after their TTL). Redis then holds at most `maxChars` of answers per
+ * process, for however many accounts.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { redisScript, runScript } from '../redis-script.js';
-import type { Lookup, ReadStore } from './read-store.js';
+import { largestAnswer, READ_STORE_CHARS, type Lookup, type ReadStore } from './read-store.js';
 
 /** Longest a Redis command may take before the read goes upstream instead. @default 250 */
 export const REDIS_TIMEOUT_MS = 250;
@@ -45,8 +51,12 @@ return 1`);
 
 export class RedisReadStore implements ReadStore {
   private readonly undropped = new Set<string>();
+  /** Characters of the answers this process kept in Redis, by the second (epoch) they expire, rounded up. */
+  private readonly keptBySecond = new Map<number, number>();
+  private keptChars = 0;
 
-  constructor(private readonly redis: Redis, private readonly timeoutMs = REDIS_TIMEOUT_MS) {}
+  /** `maxChars`: characters of answers this process keeps alive in Redis at once (see above). */
+  constructor(private readonly redis: Redis, private readonly maxChars = READ_STORE_CHARS, private readonly timeoutMs = REDIS_TIMEOUT_MS) {}
 
   async lookup(group: string, key: string): Promise<Lookup> {
     if (!(await this.dropPending())) return { generation: UNAVAILABLE };
@@ -57,8 +67,32 @@ export class RedisReadStore implements ReadStore {
   }
 
   async keep(group: string, generation: string, key: string, value: string, ttlMs: number): Promise<void> {
-    if (generation === UNAVAILABLE || ttlMs <= 0) return;
-    await this.command(() => runScript(this.redis, KEEP, [generationKey(group), answerKey(group, key)], [generation, `${generation}\n${value}`, ttlMs]));
+    if (generation === UNAVAILABLE || ttlMs <= 0 || value.length > largestAnswer(this.maxChars)) return;
+    const second = this.count(value.length, ttlMs);
+    if (second === undefined) return;
+    const kept = await this.command(() => runScript(this.redis, KEEP, [generationKey(group), answerKey(group, key)], [generation, `${generation}\n${value}`, ttlMs]));
+    if (kept !== 1) this.uncount(second, value.length);
+  }
+
+  /** Counts `chars` kept for `ttlMs` among this process's answers in Redis, if they fit in `maxChars`; the second they stop counting. */
+  private count(chars: number, ttlMs: number): number | undefined {
+    const now = Date.now();
+    for (const [second, kept] of this.keptBySecond) if (second * 1000 <= now) this.uncount(second, kept);
+    if (this.keptChars + chars > this.maxChars) return undefined;
+    const second = Math.ceil((now + ttlMs) / 1000);
+    this.keptBySecond.set(second, (this.keptBySecond.get(second) ?? 0) + chars);
+    this.keptChars += chars;
+    return second;
+  }
+
+  /** Stops counting `chars` of the second `second` (nothing when that second has already passed and was let go). */
+  private uncount(second: number, chars: number): void {
+    const counted = this.keptBySecond.get(second);
+    if (counted === undefined) return;
+    const taken = Math.min(counted, chars);
+    if (counted > taken) this.keptBySecond.set(second, counted - taken);
+    else this.keptBySecond.delete(second);
+    this.keptChars -= taken;
   }
 
   async drop(groups: string[]): Promise<void> {

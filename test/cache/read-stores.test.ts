@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryReadStore, RedisReadStore, type ReadStore } from '../../src/cache/index.js';
+import { MemoryReadStore, READ_STORE_CHARS, RedisReadStore, type ReadStore } from '../../src/cache/index.js';
 import { groupsChangedBy } from '../../src/upstream/shared-reads.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 
@@ -66,6 +66,56 @@ describe.each(stores)('%s store', (name, make) => {
     expect((await store.lookup(clients, 'a:1')).value).toBe('short');
     await sleep(80);
     expect((await store.lookup(clients, 'a:1')).value).toBeUndefined();
+  });
+});
+
+describe.each([
+  ['memory', (maxChars?: number) => new MemoryReadStore(maxChars)],
+  ['redis', (maxChars?: number) => new RedisReadStore(redis, maxChars)],
+] as [string, (maxChars?: number) => ReadStore][])('%s store, bounded', (name, make) => {
+  it('keeps no answer longer than an eighth of its characters', async () => {
+    const store = make(80);
+    const group = `${name}-largest-${Date.now()}`;
+    const { generation } = await store.lookup(group, 'a');
+    await store.keep(group, generation, 'a', 'x'.repeat(10), 10_000);
+    await store.keep(group, generation, 'b', 'x'.repeat(11), 10_000);
+    expect((await store.lookup(group, 'a')).value).toBe('x'.repeat(10));
+    expect((await store.lookup(group, 'b')).value).toBeUndefined();
+  });
+
+  it(`by default, none longer than ${READ_STORE_CHARS / 8} characters`, async () => {
+    const store = make();
+    const group = `${name}-default-${Date.now()}`;
+    const { generation } = await store.lookup(group, 'a');
+    await store.keep(group, generation, 'a', 'x'.repeat(READ_STORE_CHARS / 8 + 1), 10_000);
+    expect((await store.lookup(group, 'a')).value).toBeUndefined();
+  });
+});
+
+describe('redis store, bounded', () => {
+  it('keeps at most its characters alive in Redis at once: more only once some have expired', async () => {
+    const store = new RedisReadStore(redis, 80);
+    const group = `total-${Date.now()}`;
+    const { generation } = await store.lookup(group, 'k0');
+    for (let i = 0; i < 10; i++) await store.keep(group, generation, `k${i}`, 'x'.repeat(10), 200);
+    const kept = await Promise.all(Array.from({ length: 10 }, async (_, i) => (await store.lookup(group, `k${i}`)).value !== undefined));
+    expect(kept).toEqual([true, true, true, true, true, true, true, true, false, false]);
+    // counted to the second after they expire, at the latest
+    await sleep(1_300);
+    await store.keep(group, generation, 'later', 'x'.repeat(10), 10_000);
+    expect((await store.lookup(group, 'later')).value).toBe('x'.repeat(10));
+  });
+
+  it('does not count an answer Redis did not keep', async () => {
+    const store = new RedisReadStore(redis, 80);
+    const group = `uncounted-${Date.now()}`;
+    const old = await store.lookup(group, 'k0');
+    await store.drop([group]);
+    // kept under a generation that is no longer current: refused by Redis, and not counted
+    for (let i = 0; i < 10; i++) await store.keep(group, old.generation, `k${i}`, 'x'.repeat(10), 10_000);
+    const { generation } = await store.lookup(group, 'k0');
+    await store.keep(group, generation, 'k0', 'x'.repeat(10), 10_000);
+    expect((await store.lookup(group, 'k0')).value).toBe('x'.repeat(10));
   });
 });
 
