@@ -23,6 +23,7 @@ export function accountKey(baseUrl: string, username: string): string {
 /**
  * Budgets with `options`; their windows come from `windowFor` (by
  * {@link accountKey}), or live in this process's memory when it is not given.
+ * A budget forgotten disposes of its window store.
  */
 export function createBudgetRegistry(options: CallBudgetOptions = {}, windowFor?: (account: string) => WindowStore): BudgetRegistry {
   const budgetsByAccount = new Map<string, CallBudget>();
@@ -31,9 +32,14 @@ export function createBudgetRegistry(options: CallBudgetOptions = {}, windowFor?
       const key = accountKey(baseUrl, username);
       let budget = budgetsByAccount.get(key);
       if (!budget) {
-        // Idle budgets are forgotten (a new one is the same), so accounts that
-        // come and go, or usernames Upsales refuses, do not pile up.
-        for (const [other, idle] of budgetsByAccount) if (idle.isIdle()) budgetsByAccount.delete(other);
+        // Idle budgets are forgotten with their window stores (a new one is the
+        // same), so accounts that come and go, or usernames Upsales refuses, do
+        // not pile up. Only here: a store never outlives or predeceases its budget.
+        for (const [other, idle] of budgetsByAccount) {
+          if (!idle.isIdle()) continue;
+          budgetsByAccount.delete(other);
+          idle.dispose();
+        }
         budget = new CallBudget({ ...options, store: windowFor?.(key) });
         budgetsByAccount.set(key, budget);
       }

@@ -158,6 +158,11 @@ export class CallBudget {
     return used === 0 && queued === 0 && inFlight === 0 && blockedUntil === null;
   }
 
+  /** Forgotten by its registry, idle: lets go of its window store. */
+  dispose(): void {
+    this.store.dispose?.();
+  }
+
   /** The budget now, as this process knows it (no I/O). */
   snapshot(): BudgetSnapshot {
     return this.snapshotOf(this.store.known());

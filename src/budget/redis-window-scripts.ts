@@ -15,8 +15,7 @@
  * Every write renews the key's TTL, so an idle account's keys vanish.
  * Scripts return durations from Redis' now, which callers add to their own.
  */
-import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { redisScript } from '../redis-script.js';
 
 /** Redis' now in ms; before Redis 5, a script that reads TIME may write only once it asked for its effects to be replicated. */
 const NOW = `if redis.replicate_commands then redis.replicate_commands() end
@@ -113,23 +112,6 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 return {redis.call('ZCARD', KEYS[1]), blocked}
 `;
 
-export interface WindowScript {
-  lua: string;
-  sha: string;
-}
-
-const script = (lua: string): WindowScript => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
-
 export const SCRIPTS = {
-  take: script(TAKE), release: script(RELEASE), block: script(BLOCK), state: script(STATE), seed: script(SEED),
+  take: redisScript(TAKE), release: redisScript(RELEASE), block: redisScript(BLOCK), state: redisScript(STATE), seed: redisScript(SEED),
 };
-
-/** Runs a script by its SHA, loading it when Redis does not know it (a restarted Redis forgets its scripts). */
-export async function runScript(redis: Redis, { lua, sha }: WindowScript, keys: string[], args: (string | number)[]): Promise<unknown> {
-  try {
-    return await redis.evalsha(sha, keys.length, ...keys, ...args);
-  } catch (error) {
-    if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-    return redis.eval(lua, keys.length, ...keys, ...args);
-  }
-}

@@ -4,11 +4,12 @@
  * redis-window-scripts.ts). Redis' failures reach the caller as they are;
  * SharedWindowStore decides what to do without Redis.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { accountTag } from '../account-tag.js';
+import { runScript } from '../redis-script.js';
 import type { CallPriority } from './call-queue.js';
 import type { OwnSlots } from './memory-window-store.js';
-import { runScript, SCRIPTS } from './redis-window-scripts.js';
+import { SCRIPTS } from './redis-window-scripts.js';
 import type { TakeRequest, TakeVerdict } from './window-store.js';
 
 export interface RedisWindowOptions {
@@ -23,14 +24,12 @@ export interface RedisWindowOptions {
 }
 
 /**
- * The part of Redis key names that names an account: a hash of its
- * {@link accountKey}, so no username (and never a password) is in a key.
+ * The keys of an account's window; one hash tag, so a script may use them
+ * all. The account is named by its {@link accountTag}: no username (and
+ * never a password) is in a key.
  */
-export const accountTag = (account: string): string => createHash('sha256').update(account).digest('hex').slice(0, 32);
-
-/** The keys of an account's window; one hash tag, so a script may use them all. */
 export function windowKeys(account: string): { slots: string; block: string; waiting: string } {
-  const base = `upsales-graphql:budget:{${accountTag(account)}}`;
+  const base = `upsales-graphql:budget:{${accountTag(account).slice(0, 32)}}`;
   return { slots: `${base}:slots`, block: `${base}:block`, waiting: `${base}:waiting` };
 }
 

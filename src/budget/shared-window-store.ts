@@ -20,7 +20,8 @@ export class SharedWindowStore implements WindowStore {
   private lastUsed = 0;
   private lastAt = 0;
 
-  constructor(private readonly window: RedisWindow, private readonly link: RedisLink, fallbackCalls: number) {
+  /** `forgotten`: called by {@link dispose}, to let go of the store. */
+  constructor(private readonly window: RedisWindow, private readonly link: RedisLink, fallbackCalls: number, private readonly forgotten = () => {}) {
     const { windowMs, reserve } = window.options;
     this.own = new MemoryWindowStore({ calls: fallbackCalls, windowMs, reserve: Math.min(reserve, defaultInteractiveReserve(fallbackCalls)) });
     // Nothing of its own to put back yet.
@@ -113,10 +114,8 @@ export class SharedWindowStore implements WindowStore {
     return this.known();
   }
 
-  /** Nothing of its own in the window and no block known: forgetting it loses nothing. */
-  isIdle(): boolean {
-    const { used, blockedUntil } = this.own.known();
-    return used === 0 && blockedUntil === null;
+  dispose(): void {
+    this.forgotten();
   }
 }
 
@@ -126,7 +125,10 @@ export interface SharedWindowsOptions extends Omit<RedisWindowOptions, 'pollMs'>
 }
 
 export interface SharedWindows {
-  /** The shared window of an account (by its accountKey); the same store for the same account. */
+  /**
+   * The shared window of an account (by its accountKey): the same store for
+   * the same account until the budget holding it disposes of it.
+   */
   windowFor(account: string): WindowStore;
   /** Whether Redis answers now. */
   readonly link: RedisLink;
@@ -148,14 +150,12 @@ export function createSharedWindows(redis: Redis, options: SharedWindowsOptions)
     windowFor(account) {
       let store = stores.get(account);
       if (!store) {
-        for (const [other, idle] of stores) {
-          if (!idle.isIdle()) continue;
-          stores.delete(other);
-          link.forget(idle);
-        }
-        store = new SharedWindowStore(new RedisWindow(redis, account, windowOptions, waiter), link, options.fallbackCalls);
-        stores.set(account, store);
-        link.register(store);
+        const made: SharedWindowStore = new SharedWindowStore(new RedisWindow(redis, account, windowOptions, waiter), link, options.fallbackCalls, () => {
+          if (stores.get(account) === made) stores.delete(account);
+          link.forget(made);
+        });
+        stores.set(account, store = made);
+        link.register(made);
       }
       return store;
     },

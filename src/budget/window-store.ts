@@ -50,6 +50,8 @@ export interface WindowStore {
   known(): WindowState;
   /** The window now (one round trip with Redis). */
   read(): Promise<WindowState>;
+  /** The budget that owned this store is forgotten (idle): let go of what keeps the store. The budget registry alone decides when. */
+  dispose?(): void;
 }
 
 /**

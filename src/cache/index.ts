@@ -8,7 +8,7 @@ import { MemoryReadStore } from './memory-store.js';
 import type { ReadCache } from './read-store.js';
 import { RedisReadStore } from './redis-store.js';
 
-export type { Lookup, ReadCache, ReadStore } from './read-store.js';
+export { READ_STORE_CHARS, type Lookup, type ReadCache, type ReadStore } from './read-store.js';
 export { MemoryReadStore } from './memory-store.js';
 export { RedisReadStore } from './redis-store.js';
 

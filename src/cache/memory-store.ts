@@ -4,10 +4,7 @@
  * A drop only starts a new generation: what was kept before is unreachable
  * and leaves with age, so a write costs no scan however much is kept.
  */
-import type { Lookup, ReadStore } from './read-store.js';
-
-/** Most characters of answers one process keeps. @default 32 Mi characters */
-export const MEMORY_STORE_CHARS = 32 * 1024 * 1024;
+import { largestAnswer, READ_STORE_CHARS, type Lookup, type ReadStore } from './read-store.js';
 
 interface Entry {
   value: string;
@@ -19,7 +16,7 @@ export class MemoryReadStore implements ReadStore {
   private readonly entries = new Map<string, Entry>();
   private chars = 0;
 
-  constructor(private readonly maxChars = MEMORY_STORE_CHARS, private readonly now = () => Date.now()) {}
+  constructor(private readonly maxChars = READ_STORE_CHARS, private readonly now = () => Date.now()) {}
 
   private generationOf(group: string): string {
     return String(this.generations.get(group) ?? 0);
@@ -34,7 +31,7 @@ export class MemoryReadStore implements ReadStore {
   }
 
   async keep(group: string, generation: string, key: string, value: string, ttlMs: number): Promise<void> {
-    if (generation !== this.generationOf(group) || ttlMs <= 0 || value.length > this.maxChars / 8) return;
+    if (generation !== this.generationOf(group) || ttlMs <= 0 || value.length > largestAnswer(this.maxChars)) return;
     const entryKey = `${group}\u0000${generation}\u0000${key}`;
     const old = this.entries.get(entryKey);
     if (old) this.remove(entryKey, old);

@@ -12,6 +12,15 @@
  * reads that were in flight while a write happened.
  */
 
+/**
+ * Most characters of answers one process keeps at once: in its memory, or
+ * kept by it in Redis and not yet expired. @default 32 Mi characters
+ */
+export const READ_STORE_CHARS = 32 * 1024 * 1024;
+
+/** The longest answer a store of `maxChars` keeps: an eighth of it; a longer one is not kept at all. */
+export const largestAnswer = (maxChars: number): number => maxChars / 8;
+
 /** A kept answer and the generation of its group when it was looked up. */
 export interface Lookup {
   /** Keep the read's answer under this generation. */

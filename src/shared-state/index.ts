@@ -6,6 +6,7 @@
  * process needs. Callers never know which.
  */
 import type { Redis } from 'ioredis';
+import { checkAccountHashKey } from '../account-tag.js';
 import { createBudgetRegistry, type BudgetRegistry, type CallBudgetOptions } from '../budget/index.js';
 import { createSharedWindows } from '../budget/shared-window-store.js';
 import type { GatewayConfig } from '../config.js';
@@ -62,7 +63,9 @@ export function sharedStateOptions(config: GatewayConfig, log?: (message: string
   };
 }
 
+/** Throws, naming the variable, when ACCOUNT_HASH_KEY is set but too short: every key of an account depends on it. */
 export async function createSharedState(options: SharedStateOptions): Promise<SharedState> {
+  checkAccountHashKey();
   const { redisUrl, budget } = options;
   if (!redisUrl) {
     return {

@@ -7,6 +7,7 @@
  * every account's kept answers that it may change.
  */
 import { createHash } from 'node:crypto';
+import { accountTag } from '../account-tag.js';
 import { accountKey } from '../budget/index.js';
 import type { ReadCache } from '../cache/index.js';
 import { ITEM_KINDS, KINDS, type ItemKind } from '../contract/kinds.js';
@@ -72,7 +73,7 @@ export function createSharedReads(baseUrl: string, cache?: ReadCache, onSaved?: 
 
   return {
     forCaller(credentials, stats, { beforeSend, reuse }) {
-      const account = digest(accountKey(baseUrl, credentials.username));
+      const account = accountTag(accountKey(baseUrl, credentials.username)).slice(0, 32);
       const password = digest(credentials.password);
       const saved = (group: string) => {
         stats.cached = (stats.cached ?? 0) + 1;

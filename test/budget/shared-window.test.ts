@@ -4,18 +4,20 @@
  * reserve and waiting interactive calls are shared; the window runs on
  * Redis' clock; keys name no account and vanish when idle; without Redis a
  * process waits a window, then goes on alone, and puts its slots back into
- * a Redis that restarted empty.
+ * a Redis that restarted empty; an account's store goes only with its idle
+ * budget.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Redis } from 'ioredis';
-import { accountKey, type TakeRequest, type WindowStore } from '../../src/budget/index.js';
+import { accountKey, createBudgetRegistry, type TakeRequest, type WindowStore } from '../../src/budget/index.js';
 import { windowKeys } from '../../src/budget/redis-window.js';
 import { createSharedWindows, type SharedWindows } from '../../src/budget/shared-window-store.js';
 import { connectRedis, whenReady } from '../../src/shared-state/redis-connection.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 
 const WINDOW_MS = 400;
-const ACCOUNT = accountKey('http://127.0.0.1:4010/wsapi', 'Admin@Demo.test');
+const BASE_URL = 'http://127.0.0.1:4010/wsapi';
+const ACCOUNT = accountKey(BASE_URL, 'Admin@Demo.test');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let server: TestRedis;
@@ -136,6 +138,34 @@ describe('a window shared through Redis', () => {
       expect(key).not.toMatch(/admin|demo|wsapi|4010/i);
       expect(await a.redis.pttl(key)).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('who forgets an account\'s window store', () => {
+  it('the budget registry alone: a budget with queued calls keeps its one store; an idle one goes with its store', async () => {
+    const a = await process({ calls: 1, reserve: 0 });
+    const b = await process({ calls: 1, reserve: 0 });
+    // b holds the account's only slot: a's call waits, with no slot of a's own in the window
+    const held = await take(b.store);
+    const registry = createBudgetRegistry({ calls: 1, windowMs: WINDOW_MS, interactiveReserve: 0 }, a.windows.windowFor);
+    const forget = vi.spyOn(a.windows.link, 'forget');
+    const busy = registry.budgetForAccount(BASE_URL, 'Admin@Demo.test');
+    const queued = busy.run(async () => 'sent');
+    await sleep(50);
+    expect(busy.snapshot()).toMatchObject({ queued: 1, inFlight: 0 });
+    registry.budgetForAccount(BASE_URL, 'other@demo.test');
+    expect(registry.budgetForAccount(BASE_URL, 'Admin@Demo.test')).toBe(busy);
+    expect(a.windows.windowFor(ACCOUNT)).toBe(a.store);
+    expect(forget).not.toHaveBeenCalledWith(a.store);
+
+    await b.store.release(held.slot, false);
+    expect(await queued).toBe('sent');
+    await sleep(WINDOW_MS + 100);
+    expect(busy.isIdle()).toBe(true);
+    registry.budgetForAccount(BASE_URL, 'third@demo.test');
+    expect(registry.budgetForAccount(BASE_URL, 'Admin@Demo.test')).not.toBe(busy);
+    expect(forget).toHaveBeenCalledWith(a.store);
+    expect(a.windows.windowFor(ACCOUNT)).not.toBe(a.store);
   });
 });
 

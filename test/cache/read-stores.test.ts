@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryReadStore, RedisReadStore, type ReadStore } from '../../src/cache/index.js';
+import { MemoryReadStore, READ_STORE_CHARS, RedisReadStore, type ReadStore } from '../../src/cache/index.js';
 import { groupsChangedBy } from '../../src/upstream/shared-reads.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 
@@ -66,6 +66,56 @@ describe.each(stores)('%s store', (name, make) => {
     expect((await store.lookup(clients, 'a:1')).value).toBe('short');
     await sleep(80);
     expect((await store.lookup(clients, 'a:1')).value).toBeUndefined();
+  });
+});
+
+describe.each([
+  ['memory', (maxChars?: number) => new MemoryReadStore(maxChars)],
+  ['redis', (maxChars?: number) => new RedisReadStore(redis, maxChars)],
+] as [string, (maxChars?: number) => ReadStore][])('%s store, bounded', (name, make) => {
+  it('keeps no answer longer than an eighth of its characters', async () => {
+    const store = make(80);
+    const group = `${name}-largest-${Date.now()}`;
+    const { generation } = await store.lookup(group, 'a');
+    await store.keep(group, generation, 'a', 'x'.repeat(10), 10_000);
+    await store.keep(group, generation, 'b', 'x'.repeat(11), 10_000);
+    expect((await store.lookup(group, 'a')).value).toBe('x'.repeat(10));
+    expect((await store.lookup(group, 'b')).value).toBeUndefined();
+  });
+
+  it(`by default, none longer than ${READ_STORE_CHARS / 8} characters`, async () => {
+    const store = make();
+    const group = `${name}-default-${Date.now()}`;
+    const { generation } = await store.lookup(group, 'a');
+    await store.keep(group, generation, 'a', 'x'.repeat(READ_STORE_CHARS / 8 + 1), 10_000);
+    expect((await store.lookup(group, 'a')).value).toBeUndefined();
+  });
+});
+
+describe('redis store, bounded', () => {
+  it('keeps at most its characters alive in Redis at once: more only once some have expired', async () => {
+    const store = new RedisReadStore(redis, 80);
+    const group = `total-${Date.now()}`;
+    const { generation } = await store.lookup(group, 'k0');
+    for (let i = 0; i < 10; i++) await store.keep(group, generation, `k${i}`, 'x'.repeat(10), 200);
+    const kept = await Promise.all(Array.from({ length: 10 }, async (_, i) => (await store.lookup(group, `k${i}`)).value !== undefined));
+    expect(kept).toEqual([true, true, true, true, true, true, true, true, false, false]);
+    // counted to the second after they expire, at the latest
+    await sleep(1_300);
+    await store.keep(group, generation, 'later', 'x'.repeat(10), 10_000);
+    expect((await store.lookup(group, 'later')).value).toBe('x'.repeat(10));
+  });
+
+  it('does not count an answer Redis did not keep', async () => {
+    const store = new RedisReadStore(redis, 80);
+    const group = `uncounted-${Date.now()}`;
+    const old = await store.lookup(group, 'k0');
+    await store.drop([group]);
+    // kept under a generation that is no longer current: refused by Redis, and not counted
+    for (let i = 0; i < 10; i++) await store.keep(group, old.generation, `k${i}`, 'x'.repeat(10), 10_000);
+    const { generation } = await store.lookup(group, 'k0');
+    await store.keep(group, generation, 'k0', 'x'.repeat(10), 10_000);
+    expect((await store.lookup(group, 'k0')).value).toBe('x'.repeat(10));
   });
 });
 
@@ -145,5 +195,60 @@ describe('redis store on a lazy connection', () => {
     } finally {
       lazy.disconnect();
     }
+  });
+});
+
+describe('redis store scripts', () => {
+  /** The commands Redis ran while `work` did, as MONITOR reports them (`lua`: run by a script). */
+  async function monitored(work: () => Promise<void>): Promise<{ args: string[]; lua: boolean }[]> {
+    const monitor = await redis.monitor();
+    const seen: { args: string[]; lua: boolean }[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => seen.push({ args, lua: source === 'lua' }));
+    try {
+      await work();
+      await redis.ping();
+      await sleep(50);
+    } finally {
+      monitor.disconnect();
+    }
+    return seen;
+  }
+  const hashTag = (key: string) => /\{([^}]*)\}/.exec(key)?.[1];
+
+  it('declare in KEYS every key they touch, under one hash tag, and run by SHA', async () => {
+    const store = new RedisReadStore(redis);
+    const group = `declared-${Date.now()}`;
+    const seen = await monitored(async () => {
+      const { generation } = await store.lookup(group, 'a:1');
+      await store.keep(group, generation, 'a:1', 'kept', 10_000);
+      expect((await store.lookup(group, 'a:1')).value).toBe('kept');
+      await store.drop([group]);
+      expect((await store.lookup(group, 'a:1')).value).toBeUndefined();
+      await store.keep(group, generation, 'a:1', 'stale', 10_000);
+      expect((await store.lookup(group, 'a:1')).value).toBeUndefined();
+    });
+    const scripts = seen.filter(({ args, lua }) => !lua && /^eval(sha)?$/i.test(args[0]));
+    const touched = seen.filter(({ lua }) => lua).map(({ args }) => args[1]);
+    expect(touched.length).toBeGreaterThan(0);
+    const declared = scripts.map(({ args }) => args.slice(3, 3 + Number(args[2])));
+    for (const key of touched) expect(declared.flat()).toContain(key);
+    for (const keys of declared) {
+      expect(keys.length).toBeGreaterThan(0);
+      expect(new Set(keys.map(hashTag))).toEqual(new Set([expect.stringContaining(group)]));
+    }
+    // A body is sent only when Redis does not know the script yet: once per script at most.
+    const bodies = scripts.filter(({ args }) => args[0].toLowerCase() === 'eval');
+    expect(bodies.length).toBeLessThanOrEqual(2);
+    expect(scripts.length - bodies.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('still look up and keep after Redis forgot them (SCRIPT FLUSH)', async () => {
+    const store = new RedisReadStore(redis);
+    const group = `flushed-${Date.now()}`;
+    const { generation } = await store.lookup(group, 'a:1');
+    await redis.script('FLUSH');
+    await store.keep(group, generation, 'a:1', 'kept', 10_000);
+    await redis.script('FLUSH');
+    expect(await store.lookup(group, 'a:1')).toEqual({ generation, value: 'kept' });
   });
 });
