@@ -2,6 +2,7 @@
  * Gateway configuration from the environment. Every variable is documented
  * in the README's configuration table.
  */
+import { checkAccountHashKey } from './account-tag.js';
 import { defaultInteractiveReserve } from './budget/window-store.js';
 
 export interface GatewayConfig {
@@ -184,6 +185,7 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  checkAccountHashKey(env);
   const username = env.UPSALES_USERNAME;
   const password = env.UPSALES_PASSWORD;
   if (Boolean(username) !== Boolean(password)) {

@@ -8,8 +8,8 @@
  * ({@link accountLabel}), never by its username; no label takes a value a
  * caller chooses freely.
  */
-import { createHash } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { accountTag } from '../account-tag.js';
 import type { BudgetRegistry } from '../budget/index.js';
 
 /** What the budget of one account shows now. */
@@ -51,8 +51,8 @@ export interface GatewayMetrics {
   watchBudgets(budgets: BudgetRegistry): void;
 }
 
-/** An account as a label: the first 12 hex digits of the SHA-256 of its key (upstream and username), never the username. */
-export const accountLabel = (accountKey: string): string => createHash('sha256').update(accountKey).digest('hex').slice(0, 12);
+/** An account as a label: the first 12 hex digits of its {@link accountTag} (keyed by ACCOUNT_HASH_KEY when set), never the username. */
+export const accountLabel = (accountKey: string): string => accountTag(accountKey).slice(0, 12);
 
 const CALL_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const WAIT_BUCKETS = [0.001, 0.01, 0.1, 0.5, 1, 5, 15, 30, 60, 120];
