@@ -16,6 +16,7 @@ import {
 import { createMemoryJobBus, JobCommandError, type JobBus, type JobCommand, type SharedJob } from './job-bus.js';
 import { JobStore } from './job-store.js';
 import { watchJob } from './job-watch.js';
+import { sameOwner } from './owner.js';
 import { jobView, RateMeter } from './progress.js';
 import { readLimitsFromEnv, readRecords, SourceError, SourceTooLargeError, valueRecords, type ReadLimits } from './read-records.js';
 import { JobRunner, type StopMode } from './runner.js';
@@ -50,8 +51,6 @@ export interface ImportServiceOptions {
   /** Jobs as every process sees them. @default this process's only ({@link createMemoryJobBus}) */
   bus?: JobBus;
 }
-
-const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
 
 export class ImportService {
   readonly store: JobStore;
@@ -157,7 +156,7 @@ export class ImportService {
     const account = this.options.account;
     for (const job of this.store.openJobs()) {
       if (job.state === 'PAUSED' || this.runners.has(job.id) || job.upstream !== this.options.upstream.baseUrl) continue;
-      if (!account || !same(account.username, job.owner)) {
+      if (!account || !sameOwner(account.username, job.owner)) {
         this.store.setState(job.id, 'PAUSED', NEEDS_OWNER);
         this.publish(job.id);
         continue;
@@ -179,7 +178,7 @@ export class ImportService {
   /** The caller's job; throws {@link ImportNotFoundError} for a job of another user. */
   job(owner: string, id: string): JobRecord {
     const job = this.store.job(id);
-    if (!job || !same(job.owner, owner)) throw new ImportNotFoundError(`Import job ${id} was not found`);
+    if (!job || !sameOwner(job.owner, owner)) throw new ImportNotFoundError(`Import job ${id} was not found`);
     return job;
   }
 
@@ -204,7 +203,7 @@ export class ImportService {
    */
   private async whereIs(owner: string, id: string): Promise<{ here: JobRecord } | { remote: SharedJob }> {
     const local = this.store.job(id);
-    if (local && !same(local.owner, owner)) throw new ImportNotFoundError(`Import job ${id} was not found`);
+    if (local && !sameOwner(local.owner, owner)) throw new ImportNotFoundError(`Import job ${id} was not found`);
     if (local && (!this.bus.shared || this.runners.has(id) || !this.store.heldElsewhere(id))) return { here: local };
     const remote = await this.bus.find(owner, id);
     if (remote && remote.home !== this.bus.self) return { remote };

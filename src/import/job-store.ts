@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ItemKind } from '../contract/kinds.js';
 import { holderAlive, LEASE_HOLDER } from './lease-holder.js';
+import { ownerName } from './owner.js';
 import type { ImportFormat, ImportOptions, JobRecord, JobState, RowOutcome, RowStatus, SourceInfo } from './types.js';
 
 /** Rows are staged in transactions of this many. */
@@ -85,7 +86,7 @@ export class JobStore {
   createJob(job: { id: string; kind: ItemKind; owner: string; upstream: string; format: ImportFormat; options: ImportOptions; source?: SourceInfo | null }): JobRecord {
     this.db.prepare(`INSERT INTO jobs (id, kind, owner, upstream, state, format, options, source, created_at)
       VALUES (?, ?, ?, ?, 'QUEUED', ?, ?, ?, ?)`).run(
-      job.id, job.kind, job.owner.toLowerCase(), job.upstream, job.format, JSON.stringify(job.options),
+      job.id, job.kind, ownerName(job.owner), job.upstream, job.format, JSON.stringify(job.options),
       job.source ? JSON.stringify(job.source) : null, Date.now());
     return this.job(job.id)!;
   }
@@ -97,7 +98,7 @@ export class JobStore {
 
   jobs(owner?: string): JobRecord[] {
     const rows = owner
-      ? this.db.prepare('SELECT * FROM jobs WHERE owner = ? ORDER BY created_at DESC').all(owner.toLowerCase())
+      ? this.db.prepare('SELECT * FROM jobs WHERE owner = ? ORDER BY created_at DESC').all(ownerName(owner))
       : this.db.prepare('SELECT * FROM jobs ORDER BY created_at').all();
     return (rows as JobRow[]).map(toRecord);
   }
