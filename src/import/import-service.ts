@@ -6,24 +6,24 @@
  * if that account owns it, and otherwise waits, paused, for its owner.
  * Through a shared {@link JobBus} (Redis), jobs whose home is another
  * process are found, listed, followed and controlled as well: commands go
- * to that process, which carries them out.
+ * to that process, which carries them out (remote-jobs.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Credentials, Upstream } from '../upstream/index.js';
-import {
-  checkRequest, elsewhere, fromCommandError, ImportInputError, ImportNotFoundError, NEEDS_OWNER, type StartRequest,
-} from './import-request.js';
-import { createMemoryJobBus, JobCommandError, type JobBus, type JobCommand, type SharedJob } from './job-bus.js';
+import { checkRequest, ImportInputError, ImportNotFoundError, NEEDS_OWNER, type StartRequest } from './import-request.js';
+import { createMemoryJobBus, type JobBus } from './job-bus.js';
 import { JobStore } from './job-store.js';
 import { watchJob } from './job-watch.js';
 import { sameOwner } from './owner.js';
 import { jobView, RateMeter } from './progress.js';
 import { readLimitsFromEnv, readRecords, SourceError, SourceTooLargeError, valueRecords, type ReadLimits } from './read-records.js';
+import { RemoteJobs } from './remote-jobs.js';
 import { JobRunner, type StopMode } from './runner.js';
 import { settleMsFromEnv } from './settle.js';
 import { FINAL_STATES, type JobRecord, type JobView } from './types.js';
 
-export { HOME_STOPPED, ImportInputError, ImportNotFoundError, NEEDS_OWNER, type StartRequest } from './import-request.js';
+export { ImportInputError, ImportNotFoundError, NEEDS_OWNER, type StartRequest } from './import-request.js';
+export { HOME_STOPPED } from './remote-jobs.js';
 
 /** Added to the throttle window a job taken over from a dead process waits out. */
 const TAKEOVER_MARGIN_MS = 1000;
@@ -60,14 +60,20 @@ export class ImportService {
   private readonly runners = new Map<string, { runner: JobRunner; finished: Promise<void> }>();
   private readonly credentials = new Map<string, Credentials>();
   private readonly meters = new Map<string, RateMeter>();
-  private readonly bus: JobBus;
+  private readonly remote: RemoteJobs;
 
   constructor(private readonly options: ImportServiceOptions) {
     this.store = options.store;
     this.settleMs = options.settleMs ?? settleMsFromEnv();
     this.readLimits = options.readLimits ?? readLimitsFromEnv();
-    this.bus = options.bus ?? createMemoryJobBus();
-    this.bus.serve((command) => this.carryOut(command));
+    this.remote = new RemoteJobs(options.bus ?? createMemoryJobBus(), {
+      store: this.store,
+      runs: (id) => this.runners.has(id),
+      pause: (owner, id) => this.pauseHere(owner, id),
+      cancel: (owner, id) => this.cancelHere(owner, id),
+      heldCredentials: (id) => this.credentials.get(id),
+      resume: (credentials, id) => this.resumeHere(credentials, id),
+    });
   }
 
   /** Stages the rows (streamed into SQLite) and starts the job. */
@@ -184,89 +190,52 @@ export class ImportService {
 
   /** The caller's job, here or in another process. */
   async get(owner: string, id: string): Promise<JobView> {
-    const where = await this.whereIs(owner, id);
-    return 'here' in where ? this.view(where.here) : elsewhere(where.remote);
+    const where = await this.remote.whereIs(owner, id);
+    return 'here' in where ? this.view(where.here) : where.remote;
   }
 
   /** The caller's jobs, here and in other processes, newest first. */
   async list(owner: string): Promise<JobView[]> {
     const here = this.store.jobs(owner).map((job) => this.view(job));
-    const known = new Set(here.map((job) => job.id));
-    const others = (await this.bus.list(owner)).filter((job) => !known.has(job.view.id) && job.home !== this.bus.self).map(elsewhere);
+    const others = await this.remote.others(owner, new Set(here.map((job) => job.id)));
     return [...here, ...others].sort((a, b) => b.createdAt - a.createdAt);
   }
 
-  /**
-   * Where the caller's job lives: here (in this store, and not run by another
-   * live process), or in another process that published it. Throws
-   * {@link ImportNotFoundError} when it is neither, or not the caller's.
-   */
-  private async whereIs(owner: string, id: string): Promise<{ here: JobRecord } | { remote: SharedJob }> {
-    const local = this.store.job(id);
-    if (local && !sameOwner(local.owner, owner)) throw new ImportNotFoundError(`Import job ${id} was not found`);
-    if (local && (!this.bus.shared || this.runners.has(id) || !this.store.heldElsewhere(id))) return { here: local };
-    const remote = await this.bus.find(owner, id);
-    if (remote && remote.home !== this.bus.self) return { remote };
-    if (local) return { here: local };
-    throw new ImportNotFoundError(`Import job ${id} was not found`);
+  /** The caller's job, unless it is completed, failed or cancelled ({@link ImportInputError}). */
+  private openJob(owner: string, id: string): JobRecord {
+    const job = this.job(owner, id);
+    if (FINAL_STATES.includes(job.state)) throw new ImportInputError(`Import job ${id} is ${job.state.toLowerCase()}`);
+    return job;
   }
 
-  /** Has the job's home carry out the command. */
-  private async sendTo({ view, home }: SharedJob, command: JobCommand): Promise<JobView> {
-    if (FINAL_STATES.includes(view.state)) throw new ImportInputError(`Import job ${view.id} is ${view.state.toLowerCase()}`);
-    return this.bus.send(home, command).catch((error: unknown) => {
-      throw fromCommandError(error);
-    });
-  }
-
-  /** A command another process sent for a job of this store. */
-  private async carryOut({ name, id, owner }: JobCommand): Promise<JobView> {
-    try {
-      if (name === 'pause') return await this.pauseHere(owner, id);
-      if (name === 'cancel') return await this.cancelHere(owner, id);
-      this.job(owner, id);
-      const credentials = this.credentials.get(id);
-      if (!credentials) throw new ImportInputError(`Import job ${id} waits for its owner's password in the gateway that holds it, which has restarted since: resume it there`);
-      return await this.resumeHere(credentials, id);
-    } catch (error) {
-      if (error instanceof ImportNotFoundError) throw new JobCommandError(error.message, 'not-found');
-      throw error;
-    }
-  }
-
+  /** Stops the caller's job if it runs here, after its batches in flight are recorded. */
   private async stop(owner: string, id: string, mode: StopMode): Promise<void> {
-    this.job(owner, id);
+    this.openJob(owner, id);
     const running = this.runners.get(id);
-    if (!running) return;
-    running.runner.stop(mode);
-    await running.finished;
+    running?.runner.stop(mode);
+    await running?.finished;
   }
 
   /** Pauses after the batches in flight are recorded. */
   async pause(owner: string, id: string): Promise<JobView> {
-    const where = await this.whereIs(owner, id);
-    return 'remote' in where ? this.sendTo(where.remote, { name: 'pause', id, owner }) : this.pauseHere(owner, id);
+    const where = await this.remote.whereIs(owner, id);
+    return 'remote' in where ? where.send('pause') : this.pauseHere(owner, id);
   }
 
   private async pauseHere(owner: string, id: string): Promise<JobView> {
-    const job = this.job(owner, id);
-    if (FINAL_STATES.includes(job.state)) throw new ImportInputError(`Import job ${id} is ${job.state.toLowerCase()}`);
     await this.stop(owner, id, 'pause');
     if (this.store.job(id)!.state !== 'PAUSED') this.store.setState(id, 'PAUSED', 'Paused by its owner');
-    this.publish(id);
-    return this.view(this.store.job(id)!);
+    return this.published(id);
   }
 
   /** Resumes a paused job with its owner's credentials (in another process: with those it holds). */
   async resume(credentials: Credentials, id: string): Promise<JobView> {
-    const where = await this.whereIs(credentials.username, id);
-    return 'remote' in where ? this.sendTo(where.remote, { name: 'resume', id, owner: credentials.username }) : this.resumeHere(credentials, id);
+    const where = await this.remote.whereIs(credentials.username, id);
+    return 'remote' in where ? where.send('resume') : this.resumeHere(credentials, id);
   }
 
   private resumeHere(credentials: Credentials, id: string): JobView {
-    const job = this.job(credentials.username, id);
-    if (FINAL_STATES.includes(job.state)) throw new ImportInputError(`Import job ${id} is ${job.state.toLowerCase()}`);
-    if (!job.staged) throw new ImportInputError(`Import job ${id} stopped while its file was read; start the import again`);
+    if (!this.openJob(credentials.username, id).staged) throw new ImportInputError(`Import job ${id} stopped while its file was read; start the import again`);
     this.credentials.set(id, credentials);
     if (!this.launch(id) && !this.runners.has(id)) throw new ImportInputError(`Import job ${id} is running in another process`);
     return this.view(this.store.job(id)!);
@@ -274,21 +243,18 @@ export class ImportService {
 
   /** Cancels: rows not yet sent are skipped; rows written stay written. */
   async cancel(owner: string, id: string): Promise<JobView> {
-    const where = await this.whereIs(owner, id);
-    return 'remote' in where ? this.sendTo(where.remote, { name: 'cancel', id, owner }) : this.cancelHere(owner, id);
+    const where = await this.remote.whereIs(owner, id);
+    return 'remote' in where ? where.send('cancel') : this.cancelHere(owner, id);
   }
 
   private async cancelHere(owner: string, id: string): Promise<JobView> {
-    const job = this.job(owner, id);
-    if (FINAL_STATES.includes(job.state)) throw new ImportInputError(`Import job ${id} is ${job.state.toLowerCase()}`);
     await this.stop(owner, id, 'cancel');
     if (this.store.job(id)!.state !== 'CANCELLED') {
       this.store.skipPending(id);
       this.store.setState(id, 'CANCELLED');
       this.credentials.delete(id);
     }
-    this.publish(id);
-    return this.view(this.store.job(id)!);
+    return this.published(id);
   }
 
   /** Resolves when the job's runner in this process has stopped (at once when none runs). */
@@ -301,7 +267,7 @@ export class ImportService {
   watch(owner: string, id: string, signal?: AbortSignal): AsyncIterableIterator<JobView> {
     return watchJob({
       read: () => this.get(owner, id),
-      follow: (listener) => this.bus.follow(owner, id, listener),
+      follow: (listener) => this.remote.follow(owner, id, listener),
       pollMs: () => (this.runners.has(id) ? Infinity : POLL_MS),
     }, signal);
   }
@@ -311,7 +277,13 @@ export class ImportService {
     if (!job) return;
     const meter = this.meters.get(id);
     meter?.add(job.created + job.updated + job.failed);
-    this.bus.publish(this.view(job));
+    this.remote.publish(this.view(job));
+  }
+
+  /** Publishes the job's state now, and returns it. */
+  private published(id: string): JobView {
+    this.publish(id);
+    return this.view(this.store.job(id)!);
   }
 
   view(job: JobRecord): JobView {
