@@ -2,8 +2,8 @@
  * The job bus through Redis (REDIS_URL). A job's home stores its latest
  * state under `upsales-graphql:job:<id>` (7 days) and indexes it by owner
  * under a hash of the username, so no username is in a key and none is in
- * a value either: a stored job names its owner by that hash. States,
- * commands and replies travel as messages over graphql-yoga's Redis event
+ * a value either: a stored job, a command and a reply name the owner by
+ * that hash ({@link ownerTag}). States, commands and replies travel as messages over graphql-yoga's Redis event
  * target; commands and replies are published again until a subscriber has
  * received them. Each process renews a heartbeat key, so a command for a
  * job whose home is not running fails at once. Followers in this process
@@ -86,7 +86,7 @@ export function createRedisJobBus({ redis, subscriber, commandTimeoutMs }: Redis
     return false;
   };
   const local = new EventEmitter().setMaxListeners(0);
-  const pending = new Map<string, { resolve(view: JobView): void; reject(error: Error): void; timer: NodeJS.Timeout; owner: string }>();
+  const pending = new Map<string, { resolve(view: JobView): void; reject(error: Error): void; timer: NodeJS.Timeout }>();
   let handler: ((command: JobCommand) => Promise<JobView>) | undefined;
 
   const beat = () => void redis.set(processKey(self), '1', 'PX', ALIVE_MS).catch(() => undefined);
@@ -100,7 +100,7 @@ export function createRedisJobBus({ redis, subscriber, commandTimeoutMs }: Redis
     pending.delete(requestId);
     clearTimeout(waiting.timer);
     if (error) waiting.reject(new JobCommandError(error.message, error.kind));
-    else waiting.resolve({ ...view!, owner: ownerName(waiting.owner) });
+    else waiting.resolve(view!);
   };
   const onCommand = async (event: Event) => {
     const { requestId, replyTo, command } = (event as CustomEvent<{ requestId: string; replyTo: string; command: JobCommand }>).detail;
@@ -185,7 +185,7 @@ export function createRedisJobBus({ redis, subscriber, commandTimeoutMs }: Redis
           pending.delete(requestId);
           reject(new JobCommandError(`The process running import job ${command.id} did not answer within ${Math.round(commandTimeoutMs / 1000)} s`, 'unreachable'));
         }, commandTimeoutMs);
-        pending.set(requestId, { resolve, reject, timer, owner: command.owner });
+        pending.set(requestId, { resolve, reject, timer });
       });
       if (!await deliver(commandTopic(home), { requestId, replyTo: self, command })) {
         const waiting = pending.get(requestId);

@@ -3,13 +3,14 @@
  * the {@link JobBus}: where a caller's job lives (here, or in the process
  * that published it), the jobs other processes published, the commands
  * sent to a job's home, and the commands other processes send here, which
- * are carried out on this process's own jobs.
+ * are carried out on this process's own jobs. A command names its caller by
+ * {@link ownerTag} only: no username leaves the process.
  */
 import type { Credentials } from '../upstream/index.js';
 import { ImportInputError, ImportNotFoundError } from './import-request.js';
 import { JobCommandError, type JobBus, type JobCommand, type JobCommandName, type SharedJob } from './job-bus.js';
 import type { JobStore } from './job-store.js';
-import { sameOwner } from './owner.js';
+import { ownerName, ownerTag, sameOwner } from './owner.js';
 import { FINAL_STATES, type JobRecord, type JobView } from './types.js';
 
 /** The reason shown for a job whose home process is not running. */
@@ -54,7 +55,7 @@ export class RemoteJobs {
     if (local && !sameOwner(local.owner, owner)) throw new ImportNotFoundError(`Import job ${id} was not found`);
     if (local && (!this.bus.shared || this.home.runs(id) || !store.heldElsewhere(id))) return { here: local };
     const remote = await this.bus.find(owner, id);
-    if (remote && remote.home !== this.bus.self) return { remote: shown(remote), send: (name) => this.send(remote, { name, id, owner }) };
+    if (remote && remote.home !== this.bus.self) return { remote: shown(remote), send: (name) => this.send(remote, name, owner) };
     if (local) return { here: local };
     throw new ImportNotFoundError(`Import job ${id} was not found`);
   }
@@ -74,19 +75,21 @@ export class RemoteJobs {
     this.bus.publish(view);
   }
 
-  /** Has the job's home carry out the command. */
-  private async send({ view, home }: SharedJob, command: JobCommand): Promise<JobView> {
+  /** Has the job's home carry out the command for `owner`. */
+  private async send({ view, home }: SharedJob, name: JobCommandName, owner: string): Promise<JobView> {
     if (FINAL_STATES.includes(view.state)) throw new ImportInputError(`Import job ${view.id} is ${view.state.toLowerCase()}`);
-    return this.bus.send(home, command).catch((error: unknown) => {
+    try {
+      return { ...await this.bus.send(home, { name, id: view.id, ownerTag: ownerTag(owner) }), owner: ownerName(owner) };
+    } catch (error) {
       throw fromCommandError(error);
-    });
+    }
   }
 
   /** A command another process sent for a job of this store. */
-  private async carryOut({ name, id, owner }: JobCommand): Promise<JobView> {
+  private async carryOut({ name, id, ownerTag: caller }: JobCommand): Promise<JobView> {
     try {
       const job = this.home.store.job(id);
-      if (!job || !sameOwner(job.owner, owner)) throw new ImportNotFoundError(`Import job ${id} was not found`);
+      if (!job || ownerTag(job.owner) !== caller) throw new ImportNotFoundError(`Import job ${id} was not found`);
       if (name === 'pause') return await this.home.pause(job.owner, id);
       if (name === 'cancel') return await this.home.cancel(job.owner, id);
       const credentials = this.home.heldCredentials(id);
