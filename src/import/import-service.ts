@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { Credentials, Upstream } from '../upstream/index.js';
 import { checkRequest, ImportInputError, ImportNotFoundError, NEEDS_OWNER, type StartRequest } from './import-request.js';
 import { createMemoryJobBus, type JobBus } from './job-bus.js';
-import { JobStore } from './job-store.js';
+import { JobStore, LEASE_MS, LeaseLostError } from './job-store.js';
 import { watchJob } from './job-watch.js';
 import { sameOwner } from './owner.js';
 import { jobView, RateMeter } from './progress.js';
@@ -20,13 +20,15 @@ import { readLimitsFromEnv, readRecords, SourceError, SourceTooLargeError, value
 import { RemoteJobs } from './remote-jobs.js';
 import { JobRunner, type StopMode } from './runner.js';
 import { settleMsFromEnv } from './settle.js';
-import { FINAL_STATES, type JobRecord, type JobView } from './types.js';
+import { FINAL_STATES, type JobRecord, type JobState, type JobView } from './types.js';
 
 export { ImportInputError, ImportNotFoundError, NEEDS_OWNER, type StartRequest } from './import-request.js';
 export { HOME_STOPPED } from './remote-jobs.js';
 
 /** Added to the throttle window a job taken over from a dead process waits out. */
 const TAKEOVER_MARGIN_MS = 1000;
+/** How often this process renews the lease of a job it stages or runs. */
+const RENEW_MS = LEASE_MS / 3;
 
 /** How often a follower reads again a job this process does not run (a state published while Redis was away is lost). */
 const POLL_MS = 2_000;
@@ -76,7 +78,11 @@ export class ImportService {
     });
   }
 
-  /** Stages the rows (streamed into SQLite) and starts the job. */
+  /**
+   * Stages the rows (streamed into SQLite) and starts the job. The job is
+   * this process's from its creation (its lease), so that another process
+   * starting on the same DATA_DIR leaves it alone.
+   */
   async start(credentials: Credentials, request: StartRequest): Promise<JobView> {
     const options = checkRequest(request, this.options.batchSize);
     const job = this.store.createJob({
@@ -84,32 +90,54 @@ export class ImportService {
       format: request.format, options, source: request.sourceInfo,
     });
     try {
-      await this.store.stage(job.id, request.source
+      await this.stageHeld(job.id, request.source
         ? readRecords(request.format, request.source, this.readLimits) : valueRecords(request.rows!, this.readLimits.rows));
     } catch (error) {
-      const reason = error instanceof SourceError ? error.message : 'The file could not be read';
-      this.store.setState(job.id, 'FAILED', reason);
-      this.publish(job.id);
-      if (error instanceof SourceError) throw new ImportInputError(reason, 'file', error instanceof SourceTooLargeError);
-      throw error;
+      this.stagingFailed(job.id, error);
+      if (error instanceof SourceError) throw new ImportInputError(error.message, 'file', error instanceof SourceTooLargeError);
+      throw error instanceof LeaseLostError ? new ImportInputError(error.message) : error;
     }
     this.credentials.set(job.id, credentials);
     this.launch(job.id);
     return this.view(this.store.job(job.id)!);
   }
 
-  /** Re-stages a job whose file is known and unchanged (the process stopped while staging). */
+  /** Re-stages a job whose file is known and unchanged (the process stopped while staging), once no live process holds it. */
   async restage(id: string, source: AsyncIterable<Uint8Array | string>): Promise<void> {
     const job = this.store.job(id)!;
-    await this.store.stage(id, readRecords(job.format, source, this.readLimits));
+    if (!this.store.acquireLease(id)) throw new ImportInputError(`Import job ${id} is being read or run by another process`);
+    await this.stageHeld(id, readRecords(job.format, source, this.readLimits));
   }
 
-  /** Runs the job here if no live process holds it. */
-  private launch(id: string): boolean {
+  /** Stages the job's rows, renewing its lease meanwhile (a slow upload may outlast one). */
+  private async stageHeld(id: string, records: AsyncIterable<string>): Promise<void> {
+    const renew = setInterval(() => this.store.renewLease(id), RENEW_MS);
+    renew.unref();
+    try {
+      await this.store.stage(id, records);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  /** The job fails for a staging that failed, unless another process took it meanwhile (its state is that process's to write). */
+  private stagingFailed(id: string, error: unknown): void {
+    if (!(error instanceof LeaseLostError)) this.leave(id, 'FAILED', error instanceof SourceError ? error.message : 'The file could not be read');
+  }
+
+  /** Sets the job's state, lets its lease go and tells its followers. */
+  private leave(id: string, state: JobState, reason: string): void {
+    this.store.setState(id, state, reason);
+    this.store.releaseLease(id);
+    this.publish(id);
+  }
+
+  /** Runs the job here if no live process holds it (`held`: this process has just taken its lease). */
+  private launch(id: string, held?: 'free' | 'taken over'): boolean {
     if (this.runners.has(id)) return true;
     const job = this.store.job(id)!;
     const credentials = this.credentials.get(id);
-    const taken = credentials && this.store.acquireLease(id);
+    const taken = credentials && (held ?? this.store.acquireLease(id));
     if (!credentials || !taken) return false;
     const budget = this.options.upstream.budgetForAccount(credentials.username);
     // The calls of a process that died holding the job still count upstream for a window: let it pass first.
@@ -127,7 +155,7 @@ export class ImportService {
     this.meters.set(id, new RateMeter());
     const lease = setInterval(() => {
       if (!this.store.renewLease(id)) runner.stop('lost');
-    }, 5_000);
+    }, RENEW_MS);
     lease.unref();
     const finished = runner.run().then((end) => {
       clearInterval(lease);
@@ -156,28 +184,34 @@ export class ImportService {
    * After a (re)start: jobs that were running go on, with the configured
    * account's credentials for its own jobs; other users' jobs wait, paused,
    * for their owner. Jobs stopped while staging their file fail unless
-   * `restage` can read the file again.
+   * `restage` can read the file again. A job another live process holds
+   * (it runs it, or still reads its file) is that process's: left alone.
    */
   async resumeOpenJobs(restage?: (job: JobRecord) => AsyncIterable<Uint8Array | string> | undefined): Promise<void> {
     const account = this.options.account;
     for (const job of this.store.openJobs()) {
       if (job.state === 'PAUSED' || this.runners.has(job.id) || job.upstream !== this.options.upstream.baseUrl) continue;
+      const taken = this.store.acquireLease(job.id);
+      if (!taken) continue;
       if (!account || !sameOwner(account.username, job.owner)) {
-        this.store.setState(job.id, 'PAUSED', NEEDS_OWNER);
-        this.publish(job.id);
+        this.leave(job.id, 'PAUSED', NEEDS_OWNER);
         continue;
       }
       if (!job.staged) {
         const source = restage?.(job);
         if (!source) {
-          this.store.setState(job.id, 'FAILED', 'The process stopped while the file was read; start the import again');
-          this.publish(job.id);
+          this.leave(job.id, 'FAILED', 'The process stopped while the file was read; start the import again');
           continue;
         }
-        await this.restage(job.id, source);
+        try {
+          await this.stageHeld(job.id, readRecords(job.format, source, this.readLimits));
+        } catch (error) {
+          this.stagingFailed(job.id, error);
+          continue;
+        }
       }
       this.credentials.set(job.id, account);
-      this.launch(job.id);
+      this.launch(job.id, taken);
     }
   }
 
