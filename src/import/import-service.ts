@@ -12,23 +12,19 @@ import { randomUUID } from 'node:crypto';
 import type { Credentials, Upstream } from '../upstream/index.js';
 import { checkRequest, ImportInputError, ImportNotFoundError, NEEDS_OWNER, type StartRequest } from './import-request.js';
 import { createMemoryJobBus, type JobBus } from './job-bus.js';
-import { JobStore, LEASE_MS, LeaseLostError } from './job-store.js';
+import { JobRuns, RENEW_MS } from './job-runs.js';
+import { JobStore, LeaseLostError } from './job-store.js';
 import { watchJob } from './job-watch.js';
 import { sameOwner } from './owner.js';
-import { jobView, RateMeter } from './progress.js';
+import { jobView } from './progress.js';
 import { readLimitsFromEnv, readRecords, SourceError, SourceTooLargeError, valueRecords, type ReadLimits } from './read-records.js';
 import { RemoteJobs } from './remote-jobs.js';
-import { JobRunner, type StopMode } from './runner.js';
+import type { StopMode } from './runner.js';
 import { settleMsFromEnv } from './settle.js';
 import { FINAL_STATES, type JobRecord, type JobState, type JobView } from './types.js';
 
 export { ImportInputError, ImportNotFoundError, NEEDS_OWNER, type StartRequest } from './import-request.js';
 export { HOME_STOPPED } from './remote-jobs.js';
-
-/** Added to the throttle window a job taken over from a dead process waits out. */
-const TAKEOVER_MARGIN_MS = 1000;
-/** How often this process renews the lease of a job it stages or runs. */
-const RENEW_MS = LEASE_MS / 3;
 
 /** How often a follower reads again a job this process does not run (a state published while Redis was away is lost). */
 const POLL_MS = 2_000;
@@ -59,18 +55,26 @@ export class ImportService {
   private readonly settleMs: number;
   /** What an import may hold. */
   readonly readLimits: ReadLimits;
-  private readonly runners = new Map<string, { runner: JobRunner; finished: Promise<void> }>();
+  private readonly runs: JobRuns;
+  /** The owner's credentials of each job running here, or paused here since it ran. */
   private readonly credentials = new Map<string, Credentials>();
-  private readonly meters = new Map<string, RateMeter>();
   private readonly remote: RemoteJobs;
 
   constructor(private readonly options: ImportServiceOptions) {
     this.store = options.store;
     this.settleMs = options.settleMs ?? settleMsFromEnv();
     this.readLimits = options.readLimits ?? readLimitsFromEnv();
+    this.runs = new JobRuns({
+      store: this.store, upstream: options.upstream, batchSize: options.batchSize, settleMs: this.settleMs, log: options.log,
+      changed: (id) => this.publish(id),
+      ended: (id, state) => {
+        // A paused job keeps its owner's credentials here: a resume sent from another process (without them) runs with them.
+        if (state !== 'PAUSED' && state !== 'SHUTDOWN') this.credentials.delete(id);
+      },
+    });
     this.remote = new RemoteJobs(options.bus ?? createMemoryJobBus(), {
       store: this.store,
-      runs: (id) => this.runners.has(id),
+      runs: (id) => this.runs.has(id),
       pause: (owner, id) => this.pauseHere(owner, id),
       cancel: (owner, id) => this.cancelHere(owner, id),
       heldCredentials: (id) => this.credentials.get(id),
@@ -134,49 +138,11 @@ export class ImportService {
 
   /** Runs the job here if no live process holds it (`held`: this process has just taken its lease). */
   private launch(id: string, held?: 'free' | 'taken over'): boolean {
-    if (this.runners.has(id)) return true;
-    const job = this.store.job(id)!;
+    if (this.runs.has(id)) return true;
     const credentials = this.credentials.get(id);
     const taken = credentials && (held ?? this.store.acquireLease(id));
     if (!credentials || !taken) return false;
-    const budget = this.options.upstream.budgetForAccount(credentials.username);
-    // The calls of a process that died holding the job still count upstream for a window: let it pass first.
-    const notBefore = taken === 'taken over' ? Date.now() + budget.snapshot().windowMs + TAKEOVER_MARGIN_MS : 0;
-    const client = this.options.upstream.forCredentials(credentials, { calls: 0, queuedMs: 0, log: [] }, 'background');
-    const runner = new JobRunner(job, {
-      store: this.store, client, batchSize: this.options.batchSize, concurrency: budget.concurrency,
-      onProgress: () => this.publish(id),
-      holdsLease: () => this.store.renewLease(id),
-      settleMs: this.settleMs,
-      notBefore,
-      log: this.options.log,
-    });
-    this.store.setState(id, 'RUNNING');
-    this.meters.set(id, new RateMeter());
-    const lease = setInterval(() => {
-      if (!this.store.renewLease(id)) runner.stop('lost');
-    }, RENEW_MS);
-    lease.unref();
-    const finished = runner.run().then((end) => {
-      clearInterval(lease);
-      this.runners.delete(id);
-      if (end.state === 'LOST') {
-        // Another process runs the job now; its state is that process's to write.
-        this.credentials.delete(id);
-        this.publish(id);
-        return;
-      }
-      if (end.state === 'CANCELLED') this.store.skipPending(id);
-      if (end.state !== 'SHUTDOWN') {
-        this.store.setState(id, end.state, 'reason' in end ? end.reason : null);
-        // A paused job keeps its owner's credentials here: a resume sent from another process (without them) runs with them.
-        if (end.state !== 'PAUSED') this.credentials.delete(id);
-      }
-      this.store.releaseLease(id);
-      this.publish(id);
-    });
-    this.runners.set(id, { runner, finished });
-    this.publish(id);
+    this.runs.start(id, credentials, taken);
     return true;
   }
 
@@ -190,7 +156,7 @@ export class ImportService {
   async resumeOpenJobs(restage?: (job: JobRecord) => AsyncIterable<Uint8Array | string> | undefined): Promise<void> {
     const account = this.options.account;
     for (const job of this.store.openJobs()) {
-      if (job.state === 'PAUSED' || this.runners.has(job.id) || job.upstream !== this.options.upstream.baseUrl) continue;
+      if (job.state === 'PAUSED' || this.runs.has(job.id) || job.upstream !== this.options.upstream.baseUrl) continue;
       const taken = this.store.acquireLease(job.id);
       if (!taken) continue;
       if (!account || !sameOwner(account.username, job.owner)) {
@@ -245,9 +211,7 @@ export class ImportService {
   /** Stops the caller's job if it runs here, after its batches in flight are recorded. */
   private async stop(owner: string, id: string, mode: StopMode): Promise<void> {
     this.openJob(owner, id);
-    const running = this.runners.get(id);
-    running?.runner.stop(mode);
-    await running?.finished;
+    await this.runs.stop(id, mode);
   }
 
   /** Pauses after the batches in flight are recorded. */
@@ -271,7 +235,7 @@ export class ImportService {
   private resumeHere(credentials: Credentials, id: string): JobView {
     if (!this.openJob(credentials.username, id).staged) throw new ImportInputError(`Import job ${id} stopped while its file was read; start the import again`);
     this.credentials.set(id, credentials);
-    if (!this.launch(id) && !this.runners.has(id)) throw new ImportInputError(`Import job ${id} is running in another process`);
+    if (!this.launch(id)) throw new ImportInputError(`Import job ${id} is running in another process`);
     return this.view(this.store.job(id)!);
   }
 
@@ -293,7 +257,7 @@ export class ImportService {
 
   /** Resolves when the job's runner in this process has stopped (at once when none runs). */
   async settled(id: string): Promise<JobView> {
-    await this.runners.get(id)?.finished;
+    await this.runs.finished(id);
     return this.view(this.store.job(id)!);
   }
 
@@ -302,15 +266,14 @@ export class ImportService {
     return watchJob({
       read: () => this.get(owner, id),
       follow: (listener) => this.remote.follow(owner, id, listener),
-      pollMs: () => (this.runners.has(id) ? Infinity : POLL_MS),
+      pollMs: () => (this.runs.has(id) ? Infinity : POLL_MS),
     }, signal);
   }
 
   private publish(id: string): void {
     const job = this.store.job(id);
     if (!job) return;
-    const meter = this.meters.get(id);
-    meter?.add(job.created + job.updated + job.failed);
+    this.runs.meter(id)?.add(job.created + job.updated + job.failed);
     this.remote.publish(this.view(job));
   }
 
@@ -322,13 +285,11 @@ export class ImportService {
 
   view(job: JobRecord): JobView {
     const budget = this.options.upstream.budgetForAccount(job.owner);
-    return jobView(job, this.meters.get(job.id), budget.snapshot(), budget.interactiveReserve, this.options.batchSize);
+    return jobView(job, this.runs.meter(job.id), budget.snapshot(), budget.interactiveReserve, this.options.batchSize);
   }
 
   /** Stops every runner after its batches in flight; their jobs stay RUNNING, to go on at the next start. */
   async close(): Promise<void> {
-    const running = [...this.runners.values()];
-    for (const { runner } of running) runner.stop('shutdown');
-    await Promise.all(running.map((r) => r.finished));
+    await this.runs.stopAll();
   }
 }
