@@ -17,6 +17,12 @@ export class ImportInputError extends Error {
 }
 /** No job of that id belongs to the caller. */
 export class ImportNotFoundError extends Error {}
+/** The process is stopping: no import starts or resumes in it any more. */
+export class ImportStoppingError extends ImportInputError {
+  constructor() {
+    super('The gateway is stopping: start or resume the import again once it runs');
+  }
+}
 
 export const NEEDS_OWNER = "needs its owner's credentials: the owner resumes it with resumeImport";
 

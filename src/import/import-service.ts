@@ -10,11 +10,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Credentials, Upstream } from '../upstream/index.js';
-import { checkRequest, ImportInputError, ImportNotFoundError, NEEDS_OWNER, type StartRequest } from './import-request.js';
+import { checkRequest, ImportInputError, ImportNotFoundError, ImportStoppingError, NEEDS_OWNER, type StartRequest } from './import-request.js';
 import { createMemoryJobBus, type JobBus } from './job-bus.js';
-import { JobRuns, RENEW_MS } from './job-runs.js';
+import { JobRuns } from './job-runs.js';
 import { JobStore, LeaseLostError } from './job-store.js';
-import { watchJob } from './job-watch.js';
 import { sameOwner } from './owner.js';
 import { jobView } from './progress.js';
 import { readLimitsFromEnv, readRecords, SourceError, SourceTooLargeError, valueRecords, type ReadLimits } from './read-records.js';
@@ -23,11 +22,8 @@ import type { StopMode } from './runner.js';
 import { settleMsFromEnv } from './settle.js';
 import { FINAL_STATES, type JobRecord, type JobState, type JobView } from './types.js';
 
-export { ImportInputError, ImportNotFoundError, NEEDS_OWNER, type StartRequest } from './import-request.js';
+export { ImportInputError, ImportNotFoundError, ImportStoppingError, NEEDS_OWNER, type StartRequest } from './import-request.js';
 export { HOME_STOPPED } from './remote-jobs.js';
-
-/** How often a follower reads again a job this process does not run (a state published while Redis was away is lost). */
-const POLL_MS = 2_000;
 
 export interface ImportServiceOptions {
   store: JobStore;
@@ -74,6 +70,7 @@ export class ImportService {
     });
     this.remote = new RemoteJobs(options.bus ?? createMemoryJobBus(), {
       store: this.store,
+      stopping: () => this.runs.closed,
       runs: (id) => this.runs.has(id),
       pause: (owner, id) => this.pauseHere(owner, id),
       cancel: (owner, id) => this.cancelHere(owner, id),
@@ -87,41 +84,35 @@ export class ImportService {
    * this process's from its creation (its lease), so that another process
    * starting on the same DATA_DIR leaves it alone.
    */
-  async start(credentials: Credentials, request: StartRequest): Promise<JobView> {
-    const options = checkRequest(request, this.options.batchSize);
-    const job = this.store.createJob({
-      id: randomUUID(), kind: request.kind, owner: credentials.username, upstream: this.options.upstream.baseUrl,
-      format: request.format, options, source: request.sourceInfo,
+  start(credentials: Credentials, request: StartRequest): Promise<JobView> {
+    return this.runs.track(async () => {
+      const options = checkRequest(request, this.options.batchSize);
+      const job = this.store.createJob({
+        id: randomUUID(), kind: request.kind, owner: credentials.username, upstream: this.options.upstream.baseUrl,
+        format: request.format, options, source: request.sourceInfo,
+      });
+      try {
+        await this.store.stage(job.id, request.source
+          ? readRecords(request.format, request.source, this.readLimits) : valueRecords(request.rows!, this.readLimits.rows));
+      } catch (error) {
+        this.stagingFailed(job.id, error);
+        if (error instanceof SourceError) throw new ImportInputError(error.message, 'file', error instanceof SourceTooLargeError);
+        throw error instanceof LeaseLostError ? new ImportInputError(error.message) : error;
+      }
+      this.credentials.set(job.id, credentials);
+      // Stopping since the file was read: the job waits, QUEUED, for the next start.
+      if (!this.launch(job.id)) this.store.releaseLease(job.id);
+      return this.published(job.id);
     });
-    try {
-      await this.stageHeld(job.id, request.source
-        ? readRecords(request.format, request.source, this.readLimits) : valueRecords(request.rows!, this.readLimits.rows));
-    } catch (error) {
-      this.stagingFailed(job.id, error);
-      if (error instanceof SourceError) throw new ImportInputError(error.message, 'file', error instanceof SourceTooLargeError);
-      throw error instanceof LeaseLostError ? new ImportInputError(error.message) : error;
-    }
-    this.credentials.set(job.id, credentials);
-    this.launch(job.id);
-    return this.view(this.store.job(job.id)!);
   }
 
   /** Re-stages a job whose file is known and unchanged (the process stopped while staging), once no live process holds it. */
-  async restage(id: string, source: AsyncIterable<Uint8Array | string>): Promise<void> {
-    const job = this.store.job(id)!;
-    if (!this.store.acquireLease(id)) throw new ImportInputError(`Import job ${id} is being read or run by another process`);
-    await this.stageHeld(id, readRecords(job.format, source, this.readLimits));
-  }
-
-  /** Stages the job's rows, renewing its lease meanwhile (a slow upload may outlast one). */
-  private async stageHeld(id: string, records: AsyncIterable<string>): Promise<void> {
-    const renew = setInterval(() => this.store.renewLease(id), RENEW_MS);
-    renew.unref();
-    try {
-      await this.store.stage(id, records);
-    } finally {
-      clearInterval(renew);
-    }
+  restage(id: string, source: AsyncIterable<Uint8Array | string>): Promise<void> {
+    return this.runs.track(async () => {
+      const job = this.store.job(id)!;
+      if (!this.store.acquireLease(id)) throw new ImportInputError(`Import job ${id} is being read or run by another process`);
+      await this.store.stage(id, readRecords(job.format, source, this.readLimits));
+    });
   }
 
   /** The job fails for a staging that failed, unless another process took it meanwhile (its state is that process's to write). */
@@ -139,6 +130,7 @@ export class ImportService {
   /** Runs the job here if no live process holds it (`held`: this process has just taken its lease). */
   private launch(id: string, held?: 'free' | 'taken over'): boolean {
     if (this.runs.has(id)) return true;
+    if (this.runs.closed) return false;
     const credentials = this.credentials.get(id);
     const taken = credentials && (held ?? this.store.acquireLease(id));
     if (!credentials || !taken) return false;
@@ -153,9 +145,14 @@ export class ImportService {
    * `restage` can read the file again. A job another live process holds
    * (it runs it, or still reads its file) is that process's: left alone.
    */
-  async resumeOpenJobs(restage?: (job: JobRecord) => AsyncIterable<Uint8Array | string> | undefined): Promise<void> {
-    const account = this.options.account;
+  resumeOpenJobs(restage?: (job: JobRecord) => AsyncIterable<Uint8Array | string> | undefined): Promise<void> {
+    return this.runs.track(() => this.resumeJobs(restage));
+  }
+
+  private async resumeJobs(restage?: (job: JobRecord) => AsyncIterable<Uint8Array | string> | undefined): Promise<void> {
+    const { account } = this.options;
     for (const job of this.store.openJobs()) {
+      if (this.runs.closed) return;
       if (job.state === 'PAUSED' || this.runs.has(job.id) || job.upstream !== this.options.upstream.baseUrl) continue;
       const taken = this.store.acquireLease(job.id);
       if (!taken) continue;
@@ -170,14 +167,14 @@ export class ImportService {
           continue;
         }
         try {
-          await this.stageHeld(job.id, readRecords(job.format, source, this.readLimits));
+          await this.store.stage(job.id, readRecords(job.format, source, this.readLimits));
         } catch (error) {
           this.stagingFailed(job.id, error);
           continue;
         }
       }
       this.credentials.set(job.id, account);
-      this.launch(job.id, taken);
+      if (!this.launch(job.id, taken)) this.store.releaseLease(job.id);
     }
   }
 
@@ -233,6 +230,7 @@ export class ImportService {
   }
 
   private resumeHere(credentials: Credentials, id: string): JobView {
+    if (this.runs.closed) throw new ImportStoppingError();
     if (!this.openJob(credentials.username, id).staged) throw new ImportInputError(`Import job ${id} stopped while its file was read; start the import again`);
     this.credentials.set(id, credentials);
     if (!this.launch(id)) throw new ImportInputError(`Import job ${id} is running in another process`);
@@ -263,11 +261,7 @@ export class ImportService {
 
   /** The job now, then at each change, until it is completed, failed or cancelled (or the follower stops). */
   watch(owner: string, id: string, signal?: AbortSignal): AsyncIterableIterator<JobView> {
-    return watchJob({
-      read: () => this.get(owner, id),
-      follow: (listener) => this.remote.follow(owner, id, listener),
-      pollMs: () => (this.runs.has(id) ? Infinity : POLL_MS),
-    }, signal);
+    return this.remote.watch(owner, id, () => this.get(owner, id), signal);
   }
 
   private publish(id: string): void {
@@ -288,8 +282,14 @@ export class ImportService {
     return jobView(job, this.runs.meter(job.id), budget.snapshot(), budget.interactiveReserve, this.options.batchSize);
   }
 
-  /** Stops every runner after its batches in flight; their jobs stay RUNNING, to go on at the next start. */
+  /**
+   * Stops: from now on nothing starts or resumes ({@link ImportStoppingError});
+   * every runner stops after its batches in flight (its job stays RUNNING, to
+   * go on at the next start); a file being read is read to the end (its job
+   * waits, QUEUED, for the next start). Resolves once nothing here writes to
+   * the store any more: it may be closed then.
+   */
   async close(): Promise<void> {
-    await this.runs.stopAll();
+    await this.runs.close();
   }
 }

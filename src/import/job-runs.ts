@@ -1,20 +1,20 @@
 /**
- * The runners of this process's import jobs: one per job it runs, with the
- * owner's credentials on the account's budget at background priority,
- * holding the job's lease (renewed meanwhile: a runner that loses it stops
- * before its next write), and what a runner's end means for its job's
- * state. A job taken over from a process that died first waits out that
- * process's last calls.
+ * What this process is doing with its import jobs: the runners, one per job
+ * it runs, with the owner's credentials on the account's budget at
+ * background priority, holding the job's lease (renewed meanwhile: a runner
+ * that loses it stops before its next write), and what a runner's end means
+ * for its job's state; and the work under way that the process's stop must
+ * wait for (files being staged). A job taken over from a process that died
+ * first waits out that process's last calls.
  */
 import type { Credentials, Upstream } from '../upstream/index.js';
-import { LEASE_MS, type JobStore } from './job-store.js';
+import { ImportStoppingError } from './import-request.js';
+import { RENEW_MS, type JobStore } from './job-store.js';
 import { RateMeter } from './progress.js';
 import { JobRunner, type RunEnd, type StopMode } from './runner.js';
 
 /** Added to the throttle window a job taken over from a dead process waits out. */
 const TAKEOVER_MARGIN_MS = 1000;
-/** How often this process renews the lease of a job it stages or runs. */
-export const RENEW_MS = LEASE_MS / 3;
 
 export interface JobRunsOptions {
   store: JobStore;
@@ -33,8 +33,28 @@ export interface JobRunsOptions {
 export class JobRuns {
   private readonly runs = new Map<string, { runner: JobRunner; finished: Promise<void> }>();
   private readonly meters = new Map<string, RateMeter>();
+  private closing = false;
+  /** Work under way that close() waits for. */
+  private readonly working = new Set<Promise<unknown>>();
 
   constructor(private readonly options: JobRunsOptions) {}
+
+  /** Whether close() was called: nothing starts here any more. */
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /** Does `work` unless closed ({@link ImportStoppingError}); close() waits for it. */
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closing) throw new ImportStoppingError();
+    const done = work();
+    this.working.add(done);
+    try {
+      return await done;
+    } finally {
+      this.working.delete(done);
+    }
+  }
 
   /** Whether a runner of this process runs the job now. */
   has(id: string): boolean {
@@ -98,10 +118,15 @@ export class JobRuns {
     await this.runs.get(id)?.finished;
   }
 
-  /** Stops every runner after its batches in flight (their jobs stay RUNNING); resolves once all have stopped. */
-  async stopAll(): Promise<void> {
+  /**
+   * From now on nothing starts here; every runner stops after its batches in
+   * flight (its job stays RUNNING, to go on at the next start). Resolves once
+   * they have stopped and the work tracked is done.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
     const running = [...this.runs.values()];
     for (const { runner } of running) runner.stop('shutdown');
-    await Promise.all(running.map((r) => r.finished));
+    await Promise.all([...running.map((r) => r.finished), ...[...this.working].map((work) => work.catch(() => undefined))]);
   }
 }

@@ -17,6 +17,8 @@ import type { ImportFormat, ImportOptions, JobRecord, JobState, RowOutcome, RowS
 export const STAGE_CHUNK = 1000;
 /** A process's claim on a job (staging or running it) lasts this long unless renewed. */
 export const LEASE_MS = 15_000;
+/** How often a process renews the lease of a job it stages or runs. */
+export const RENEW_MS = LEASE_MS / 3;
 
 /** This process no longer holds the job's lease: another process took the job. */
 export class LeaseLostError extends Error {}
@@ -158,11 +160,22 @@ export class JobStore {
 
   /**
    * Stages records (JSON text each) in transactions of {@link STAGE_CHUNK};
-   * returns how many. Memory holds one chunk. Each transaction renews the
-   * job's lease first, and writes nothing unless this process still holds
-   * it ({@link LeaseLostError}).
+   * returns how many. Memory holds one chunk. This process holds the job's
+   * lease throughout: renewed while records are awaited (a slow upload may
+   * outlast one), and by each transaction first, which writes nothing unless
+   * this process still holds it ({@link LeaseLostError}).
    */
   async stage(id: string, records: AsyncIterable<string>): Promise<number> {
+    const renew = setInterval(() => this.renewLease(id), RENEW_MS);
+    renew.unref();
+    try {
+      return await this.stageHeld(id, records);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  private async stageHeld(id: string, records: AsyncIterable<string>): Promise<number> {
     const insert = this.db.prepare('INSERT INTO rows (job_id, row_no, data) VALUES (?, ?, ?)');
     const held = (write: () => void) => this.db.transaction(() => {
       if (!this.renewLease(id)) throw new LeaseLostError(`Another process took import job ${id} while its file was read`);

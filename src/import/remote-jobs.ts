@@ -10,8 +10,12 @@ import type { Credentials } from '../upstream/index.js';
 import { ImportInputError, ImportNotFoundError } from './import-request.js';
 import { JobCommandError, type JobBus, type JobCommand, type JobCommandName, type SharedJob } from './job-bus.js';
 import type { JobStore } from './job-store.js';
+import { watchJob } from './job-watch.js';
 import { ownerName, ownerTag, sameOwner } from './owner.js';
 import { FINAL_STATES, type JobRecord, type JobView } from './types.js';
+
+/** How often a follower reads again a job this process does not run (a state published while Redis was away is lost). */
+const POLL_MS = 2_000;
 
 /** The reason shown for a job whose home process is not running. */
 export const HOME_STOPPED = 'Its gateway (or import process) is not running: the job goes on when that process starts again';
@@ -19,6 +23,8 @@ export const HOME_STOPPED = 'Its gateway (or import process) is not running: the
 /** What this process does with its own jobs when another process asks. */
 export interface HomeJobs {
   readonly store: JobStore;
+  /** Whether this process is stopping: it carries out no command then. */
+  stopping(): boolean;
   /** Whether a runner of this process runs the job now. */
   runs(id: string): boolean;
   pause(owner: string, id: string): Promise<JobView>;
@@ -65,9 +71,17 @@ export class RemoteJobs {
     return (await this.bus.list(owner)).filter((job) => !known.has(job.view.id) && job.home !== this.bus.self).map(shown);
   }
 
-  /** Calls `listener` with each state of the caller's job published from now on, here or elsewhere; returns the unsubscribe. */
-  follow(owner: string, id: string, listener: (view: JobView) => void): () => void {
-    return this.bus.follow(owner, id, listener);
+  /**
+   * The caller's job as `read` finds it now, then at each change published
+   * here or elsewhere, until it is completed, failed or cancelled (or the
+   * follower stops).
+   */
+  watch(owner: string, id: string, read: () => Promise<JobView>, signal?: AbortSignal): AsyncIterableIterator<JobView> {
+    return watchJob({
+      read,
+      follow: (listener) => this.bus.follow(owner, id, listener),
+      pollMs: () => (this.home.runs(id) ? Infinity : POLL_MS),
+    }, signal);
   }
 
   /** Tells every follower, in any process, the job's state now. */
@@ -87,6 +101,7 @@ export class RemoteJobs {
 
   /** A command another process sent for a job of this store. */
   private async carryOut({ name, id, ownerTag: caller }: JobCommand): Promise<JobView> {
+    if (this.home.stopping()) throw new JobCommandError(`The process that holds import job ${id} is stopping: try again once it runs`, 'unreachable');
     try {
       const job = this.home.store.job(id);
       if (!job || ownerTag(job.owner) !== caller) throw new ImportNotFoundError(`Import job ${id} was not found`);
