@@ -6,7 +6,6 @@
 import { ITEM_KINDS, KINDS, type ItemKind } from '../contract/kinds.js';
 import { ColumnPlan, MappingError, keyField } from './columns.js';
 import type { ImportFormat, ImportOptions, SourceInfo } from './types.js';
-import { kindFields } from '../../resolvers/write-fields.js';
 
 /** A request the caller got wrong: bad kind, options or file. Nothing was imported. */
 export class ImportInputError extends Error {
@@ -49,7 +48,7 @@ export function checkRequest(request: StartRequest, maxBatchSize: number): Impor
     throw new ImportInputError(`batchSize must be between 1 and ${maxBatchSize} (UPSALES_BATCH_SIZE)`, 'batchSize');
   }
   try {
-    new ColumnPlan(kindFields(request.kind), options.mapping);
+    ColumnPlan.forKind(request.kind, options.mapping);
   } catch (error) {
     if (error instanceof MappingError) throw new ImportInputError(error.message, 'mapping');
     throw error;
