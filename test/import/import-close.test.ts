@@ -5,7 +5,7 @@
  * the end and its job waits, QUEUED, for the next start, which runs it.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DEMO_USERS, startImportStack, type ImportStack } from './import-stack.js';
+import { DEMO_USERS, slowCsv, startImportStack, type ImportStack } from './import-stack.js';
 
 let stack: ImportStack;
 beforeAll(async () => {
@@ -19,20 +19,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const lines = Array.from({ length: 1500 }, (_, i) => `CLOSE ${i + 1}`);
 
 it('a start still reading its file when close() is called runs nothing; close() waits for it; the next start runs the job once', async () => {
-  let more!: () => void;
-  const gate = new Promise<void>((resolve) => { more = resolve; });
-  async function* slowly() {
-    yield `name\n${lines.slice(0, 1200).join('\n')}\n`;
-    await gate;
-    yield `${lines.slice(1200).join('\n')}\n`;
-  }
+  const file = slowCsv(lines, 1200);
   const { imports } = stack;
   const order: string[] = [];
-  const starting = imports.start(DEMO_USERS.admin, { kind: 'client', format: 'CSV', source: slowly() }).finally(() => order.push('start'));
+  const starting = imports.start(DEMO_USERS.admin, { kind: 'client', format: 'CSV', source: file.source }).finally(() => order.push('start'));
   while (!imports.store.openJobs()[0] || imports.store.countRows(imports.store.openJobs()[0].id, 'pending') === 0) await sleep(10);
   const closed = imports.close().then(() => order.push('close'));
   await sleep(100);
-  more();
+  file.more();
   const [job] = await Promise.all([starting, closed]);
   expect(order).toEqual(['start', 'close']);
   expect(job).toMatchObject({ state: 'QUEUED', total: 1500 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { fileInfo } from '../../src/import/file-source.js';
 import type { JobRecord } from '../../src/import/types.js';
-import { DEMO_USERS, startImportStack, type ImportStack } from './import-stack.js';
+import { DEMO_USERS, slowCsv, startImportStack, type ImportStack } from './import-stack.js';
 
 let stack: ImportStack;
 const children: ChildProcess[] = [];
@@ -77,15 +77,9 @@ it('B starting while A still reads a job\'s file leaves it to A, which stages an
   const file = join(stack.dataDir, 'shared.csv');
   writeFileSync(file, `name\n${lines.join('\n')}\n`);
   // A reads the file slowly: the first 1200 rows, then (once B has started) the rest.
-  let more!: () => void;
-  const gate = new Promise<void>((resolve) => { more = resolve; });
-  async function* slowly() {
-    yield `name\n${lines.slice(0, 1200).join('\n')}\n`;
-    await gate;
-    yield `${lines.slice(1200).join('\n')}\n`;
-  }
+  const slow = slowCsv(lines, 1200);
   const b = await secondProcess();
-  const starting = stack.imports.start(DEMO_USERS.admin, { kind: 'client', format: 'CSV', source: slowly(), sourceInfo: fileInfo(file) });
+  const starting = stack.imports.start(DEMO_USERS.admin, { kind: 'client', format: 'CSV', source: slow.source, sourceInfo: fileInfo(file) });
   let staging: JobRecord | undefined;
   while (!(staging = stack.imports.store.openJobs().find((job) => job.source?.path === file)) || stack.imports.store.countRows(staging.id, 'pending') === 0) await sleep(10);
 
@@ -95,7 +89,7 @@ it('B starting while A still reads a job\'s file leaves it to A, which stages an
   expect(stack.imports.store.job(staging.id)).toMatchObject({ state: 'QUEUED', reason: null, staged: false });
   expect(stack.imports.store.countRows(staging.id, 'pending')).toBe(1000);
 
-  more();
+  slow.more();
   const started = await starting;
   expect(started).toMatchObject({ id: staging.id, total: 1500 });
   expect(await stack.imports.settled(started.id)).toMatchObject({ state: 'COMPLETED', created: 1500, failed: 0 });
