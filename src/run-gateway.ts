@@ -47,8 +47,8 @@ function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: J
       void embedded?.stop();
       process.exit(1);
     }, STOP_DEADLINE_MS).unref();
-    // At once, so that batches in flight are recorded while requests drain (within the deadline): from now on an
-    // import request is refused, and a file still being uploaded is staged for the next start.
+    // At once, so that batches in flight are recorded while requests drain (within the deadline): from now on no
+    // import starts or resumes, and a file still being uploaded is staged for the next start.
     const importsClosed = imports.close();
     await gateway.close(DRAIN_MS);
     // No request and no runner writes to the store any more; the shared state (job commands) goes last.

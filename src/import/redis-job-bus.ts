@@ -3,9 +3,9 @@
  * state under `upsales-graphql:job:<id>` (7 days) and indexes it by owner
  * under a hash of the username, so no username is in a key and none is in
  * a value either: a stored job, a command and a reply name the owner by
- * that hash ({@link ownerTag}). States, commands and replies travel as messages over graphql-yoga's Redis event
- * target; commands and replies are published again until a subscriber has
- * received them. Each process renews a heartbeat key, so a command for a
+ * that hash ({@link ownerTag}). States, commands and replies travel as
+ * messages over graphql-yoga's Redis event target; commands and replies are
+ * published again until a subscriber has received them. Each process renews a heartbeat key, so a command for a
  * job whose home is not running fails at once. Followers in this process
  * hear a state directly too, so they go on while Redis is away; what Redis
  * misses then, followers elsewhere read at their next poll.
