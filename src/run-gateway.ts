@@ -1,9 +1,11 @@
 /**
  * The gateway process once its upstream is known: it serves, resumes the
  * configured account's import jobs, and stops in order on SIGTERM or
- * SIGINT: requests in progress are answered and import batches in flight
- * recorded, then the embedded service (if any) stops; after a deadline,
- * whatever is left is cut. If the embedded service dies, the gateway stops.
+ * SIGINT: imports start or resume no more and their runners stop after the
+ * batches in flight while requests in progress are answered; once both are
+ * done the job store closes, then the shared state, then the embedded
+ * service (if any); after a deadline, whatever is left is cut. If the
+ * embedded service dies, the gateway stops.
  */
 import type { Server } from 'node:http';
 import { createReadCache } from './cache/index.js';
@@ -45,7 +47,12 @@ function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: J
       void embedded?.stop();
       process.exit(1);
     }, STOP_DEADLINE_MS).unref();
-    await Promise.all([gateway.close(DRAIN_MS), imports.close()]);
+    // At once, so that batches in flight are recorded while requests drain (within the deadline): from now on no
+    // import starts or resumes, and a file still being uploaded is staged for the next start.
+    const importsClosed = imports.close();
+    await gateway.close(DRAIN_MS);
+    // No request and no runner writes to the store any more; the shared state (job commands) goes last.
+    await importsClosed;
     store.close();
     await shared.close();
     await embedded?.stop();

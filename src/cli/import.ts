@@ -22,6 +22,7 @@ import { dataDirFromEnv } from '../import/data-dir.js';
 import { fileInfo, readFile, restageFromFile, sameFile } from '../import/file-source.js';
 import { ImportInputError, ImportService } from '../import/import-service.js';
 import { JobStore } from '../import/job-store.js';
+import { sameOwner } from '../import/owner.js';
 import { formatOf } from '../import/read-records.js';
 import { resultLines } from '../import/results.js';
 import { FINAL_STATES, type ImportFormat, type ImportOptions, type SourceInfo } from '../import/types.js';
@@ -186,7 +187,7 @@ async function runHere(values: Args, service: ImportService, credentials: Creden
   let startedHere = false;
   if (!id) {
     const { kind, format, options, info } = importRequest(values);
-    const unfinished = store.openJobs().find((job) => job.owner === credentials.username.toLowerCase() && job.kind === kind
+    const unfinished = store.openJobs().find((job) => sameOwner(job.owner, credentials.username) && job.kind === kind
       && sameFile(job.source, info) && JSON.stringify(job.options) === JSON.stringify(options));
     if (unfinished) id = unfinished.id;
     else {

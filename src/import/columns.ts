@@ -6,7 +6,7 @@
  * (`-`). An explicit mapping names the path of a column: `Org nr=client.orgNo`.
  */
 import { KINDS, type FieldSpec, type ItemKind } from '../contract/kinds.js';
-import { writableFields, type WriteField } from '../../resolvers/write-fields.js';
+import { kindFields, writableFields, type WriteField } from '../../resolvers/write-fields.js';
 
 export type ColumnTarget =
   | { type: 'ignore' }
@@ -65,6 +65,11 @@ export function resolvePath(fields: Record<string, FieldSpec>, path: string): Co
  */
 export class ColumnPlan {
   private readonly cache = new Map<string, ColumnTarget | undefined>();
+
+  /** The columns of an import of `kind` (throws {@link MappingError} for a mapping to no writable field). */
+  static forKind(kind: ItemKind, mapping?: Record<string, string>): ColumnPlan {
+    return new ColumnPlan(kindFields(kind), mapping);
+  }
 
   constructor(readonly fields: Record<string, FieldSpec>, private readonly mapping: Record<string, string> = {}) {
     for (const [column, path] of Object.entries(mapping)) {

@@ -1,13 +1,11 @@
 /**
  * What a request to import must be, and what it may be refused with: the
- * errors callers see (bad input, no such job), the reasons a job shows, and
- * the shape of a job whose home is another process.
+ * errors callers see (bad input, no such job) and the reason a job waiting
+ * for its owner shows.
  */
 import { ITEM_KINDS, KINDS, type ItemKind } from '../contract/kinds.js';
 import { ColumnPlan, MappingError, keyField } from './columns.js';
-import { JobCommandError, type SharedJob } from './job-bus.js';
-import { FINAL_STATES, type ImportFormat, type ImportOptions, type JobView, type SourceInfo } from './types.js';
-import { kindFields } from '../../resolvers/write-fields.js';
+import type { ImportFormat, ImportOptions, SourceInfo } from './types.js';
 
 /** A request the caller got wrong: bad kind, options or file. Nothing was imported. */
 export class ImportInputError extends Error {
@@ -18,10 +16,14 @@ export class ImportInputError extends Error {
 }
 /** No job of that id belongs to the caller. */
 export class ImportNotFoundError extends Error {}
+/** The process is stopping: no import starts or resumes in it any more. */
+export class ImportStoppingError extends ImportInputError {
+  constructor() {
+    super('The gateway is stopping: start or resume the import again once it runs');
+  }
+}
 
 export const NEEDS_OWNER = "needs its owner's credentials: the owner resumes it with resumeImport";
-/** The reason shown for a job whose home process is not running. */
-export const HOME_STOPPED = 'Its gateway (or import process) is not running: the job goes on when that process starts again';
 
 export interface StartRequest {
   kind: ItemKind;
@@ -46,22 +48,11 @@ export function checkRequest(request: StartRequest, maxBatchSize: number): Impor
     throw new ImportInputError(`batchSize must be between 1 and ${maxBatchSize} (UPSALES_BATCH_SIZE)`, 'batchSize');
   }
   try {
-    new ColumnPlan(kindFields(request.kind), options.mapping);
+    ColumnPlan.forKind(request.kind, options.mapping);
   } catch (error) {
     if (error instanceof MappingError) throw new ImportInputError(error.message, 'mapping');
     throw error;
   }
   if (Boolean(request.source) === Boolean(request.rows)) throw new ImportInputError('Give either a file or rows');
   return options;
-}
-
-/** A failed command for another process's job, as the error this process would have thrown. */
-export function fromCommandError(error: unknown): unknown {
-  if (!(error instanceof JobCommandError)) return error;
-  return error.kind === 'not-found' ? new ImportNotFoundError(error.message) : new ImportInputError(error.message);
-}
-
-/** A job another process published, as this one shows it: a job whose home is not running says so. */
-export function elsewhere({ view, homeAlive }: SharedJob): JobView {
-  return homeAlive || FINAL_STATES.includes(view.state) || view.state === 'PAUSED' ? view : { ...view, reason: HOME_STOPPED };
 }

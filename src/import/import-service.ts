@@ -6,29 +6,24 @@
  * if that account owns it, and otherwise waits, paused, for its owner.
  * Through a shared {@link JobBus} (Redis), jobs whose home is another
  * process are found, listed, followed and controlled as well: commands go
- * to that process, which carries them out.
+ * to that process, which carries them out (remote-jobs.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Credentials, Upstream } from '../upstream/index.js';
-import {
-  checkRequest, elsewhere, fromCommandError, ImportInputError, ImportNotFoundError, NEEDS_OWNER, type StartRequest,
-} from './import-request.js';
-import { createMemoryJobBus, JobCommandError, type JobBus, type JobCommand, type SharedJob } from './job-bus.js';
-import { JobStore } from './job-store.js';
-import { watchJob } from './job-watch.js';
-import { jobView, RateMeter } from './progress.js';
+import { checkRequest, ImportInputError, ImportNotFoundError, ImportStoppingError, NEEDS_OWNER, type StartRequest } from './import-request.js';
+import { createMemoryJobBus, type JobBus } from './job-bus.js';
+import { JobRuns } from './job-runs.js';
+import { JobStore, LeaseLostError } from './job-store.js';
+import { sameOwner } from './owner.js';
+import { jobView } from './progress.js';
 import { readLimitsFromEnv, readRecords, SourceError, SourceTooLargeError, valueRecords, type ReadLimits } from './read-records.js';
-import { JobRunner, type StopMode } from './runner.js';
+import { RemoteJobs } from './remote-jobs.js';
+import type { StopMode } from './runner.js';
 import { settleMsFromEnv } from './settle.js';
-import { FINAL_STATES, type JobRecord, type JobView } from './types.js';
+import { FINAL_STATES, type JobRecord, type JobState, type JobView } from './types.js';
 
-export { HOME_STOPPED, ImportInputError, ImportNotFoundError, NEEDS_OWNER, type StartRequest } from './import-request.js';
-
-/** Added to the throttle window a job taken over from a dead process waits out. */
-const TAKEOVER_MARGIN_MS = 1000;
-
-/** How often a follower reads again a job this process does not run (a state published while Redis was away is lost). */
-const POLL_MS = 2_000;
+export { ImportInputError, ImportNotFoundError, ImportStoppingError, NEEDS_OWNER, type StartRequest } from './import-request.js';
+export { HOME_STOPPED } from './remote-jobs.js';
 
 export interface ImportServiceOptions {
   store: JobStore;
@@ -51,99 +46,95 @@ export interface ImportServiceOptions {
   bus?: JobBus;
 }
 
-const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
-
 export class ImportService {
   readonly store: JobStore;
   private readonly settleMs: number;
   /** What an import may hold. */
   readonly readLimits: ReadLimits;
-  private readonly runners = new Map<string, { runner: JobRunner; finished: Promise<void> }>();
+  private readonly runs: JobRuns;
+  /** The owner's credentials of each job running here, or paused here since it ran. */
   private readonly credentials = new Map<string, Credentials>();
-  private readonly meters = new Map<string, RateMeter>();
-  private readonly bus: JobBus;
+  private readonly remote: RemoteJobs;
 
   constructor(private readonly options: ImportServiceOptions) {
     this.store = options.store;
     this.settleMs = options.settleMs ?? settleMsFromEnv();
     this.readLimits = options.readLimits ?? readLimitsFromEnv();
-    this.bus = options.bus ?? createMemoryJobBus();
-    this.bus.serve((command) => this.carryOut(command));
-  }
-
-  /** Stages the rows (streamed into SQLite) and starts the job. */
-  async start(credentials: Credentials, request: StartRequest): Promise<JobView> {
-    const options = checkRequest(request, this.options.batchSize);
-    const job = this.store.createJob({
-      id: randomUUID(), kind: request.kind, owner: credentials.username, upstream: this.options.upstream.baseUrl,
-      format: request.format, options, source: request.sourceInfo,
-    });
-    try {
-      await this.store.stage(job.id, request.source
-        ? readRecords(request.format, request.source, this.readLimits) : valueRecords(request.rows!, this.readLimits.rows));
-    } catch (error) {
-      const reason = error instanceof SourceError ? error.message : 'The file could not be read';
-      this.store.setState(job.id, 'FAILED', reason);
-      this.publish(job.id);
-      if (error instanceof SourceError) throw new ImportInputError(reason, 'file', error instanceof SourceTooLargeError);
-      throw error;
-    }
-    this.credentials.set(job.id, credentials);
-    this.launch(job.id);
-    return this.view(this.store.job(job.id)!);
-  }
-
-  /** Re-stages a job whose file is known and unchanged (the process stopped while staging). */
-  async restage(id: string, source: AsyncIterable<Uint8Array | string>): Promise<void> {
-    const job = this.store.job(id)!;
-    await this.store.stage(id, readRecords(job.format, source, this.readLimits));
-  }
-
-  /** Runs the job here if no live process holds it. */
-  private launch(id: string): boolean {
-    if (this.runners.has(id)) return true;
-    const job = this.store.job(id)!;
-    const credentials = this.credentials.get(id);
-    const taken = credentials && this.store.acquireLease(id);
-    if (!credentials || !taken) return false;
-    const budget = this.options.upstream.budgetForAccount(credentials.username);
-    // The calls of a process that died holding the job still count upstream for a window: let it pass first.
-    const notBefore = taken === 'taken over' ? Date.now() + budget.snapshot().windowMs + TAKEOVER_MARGIN_MS : 0;
-    const client = this.options.upstream.forCredentials(credentials, { calls: 0, queuedMs: 0, log: [] }, 'background');
-    const runner = new JobRunner(job, {
-      store: this.store, client, batchSize: this.options.batchSize, concurrency: budget.concurrency,
-      onProgress: () => this.publish(id),
-      holdsLease: () => this.store.renewLease(id),
-      settleMs: this.settleMs,
-      notBefore,
-      log: this.options.log,
-    });
-    this.store.setState(id, 'RUNNING');
-    this.meters.set(id, new RateMeter());
-    const lease = setInterval(() => {
-      if (!this.store.renewLease(id)) runner.stop('lost');
-    }, 5_000);
-    lease.unref();
-    const finished = runner.run().then((end) => {
-      clearInterval(lease);
-      this.runners.delete(id);
-      if (end.state === 'LOST') {
-        // Another process runs the job now; its state is that process's to write.
-        this.credentials.delete(id);
-        this.publish(id);
-        return;
-      }
-      if (end.state === 'CANCELLED') this.store.skipPending(id);
-      if (end.state !== 'SHUTDOWN') {
-        this.store.setState(id, end.state, 'reason' in end ? end.reason : null);
+    this.runs = new JobRuns({
+      store: this.store, upstream: options.upstream, batchSize: options.batchSize, settleMs: this.settleMs, log: options.log,
+      changed: (id) => this.publish(id),
+      ended: (id, state) => {
         // A paused job keeps its owner's credentials here: a resume sent from another process (without them) runs with them.
-        if (end.state !== 'PAUSED') this.credentials.delete(id);
-      }
-      this.store.releaseLease(id);
-      this.publish(id);
+        if (state !== 'PAUSED' && state !== 'SHUTDOWN') this.credentials.delete(id);
+      },
     });
-    this.runners.set(id, { runner, finished });
+    this.remote = new RemoteJobs(options.bus ?? createMemoryJobBus(), {
+      store: this.store,
+      stopping: () => this.runs.closed,
+      runs: (id) => this.runs.has(id),
+      pause: (owner, id) => this.pauseHere(owner, id),
+      cancel: (owner, id) => this.cancelHere(owner, id),
+      heldCredentials: (id) => this.credentials.get(id),
+      resume: (credentials, id) => this.resumeHere(credentials, id),
+    });
+  }
+
+  /**
+   * Stages the rows (streamed into SQLite) and starts the job. The job is
+   * this process's from its creation (its lease), so that another process
+   * starting on the same DATA_DIR leaves it alone.
+   */
+  start(credentials: Credentials, request: StartRequest): Promise<JobView> {
+    return this.runs.track(async () => {
+      const options = checkRequest(request, this.options.batchSize);
+      const job = this.store.createJob({
+        id: randomUUID(), kind: request.kind, owner: credentials.username, upstream: this.options.upstream.baseUrl,
+        format: request.format, options, source: request.sourceInfo,
+      });
+      try {
+        await this.store.stage(job.id, request.source
+          ? readRecords(request.format, request.source, this.readLimits) : valueRecords(request.rows!, this.readLimits.rows));
+      } catch (error) {
+        this.stagingFailed(job.id, error);
+        if (error instanceof SourceError) throw new ImportInputError(error.message, 'file', error instanceof SourceTooLargeError);
+        throw error instanceof LeaseLostError ? new ImportInputError(error.message) : error;
+      }
+      this.credentials.set(job.id, credentials);
+      // Stopping since the file was read: the job waits, QUEUED, for the next start.
+      if (!this.launch(job.id)) this.store.releaseLease(job.id);
+      return this.published(job.id);
+    });
+  }
+
+  /** Re-stages a job whose file is known and unchanged (the process stopped while staging), once no live process holds it. */
+  restage(id: string, source: AsyncIterable<Uint8Array | string>): Promise<void> {
+    return this.runs.track(async () => {
+      const job = this.store.job(id)!;
+      if (!this.store.acquireLease(id)) throw new ImportInputError(`Import job ${id} is being read or run by another process`);
+      await this.store.stage(id, readRecords(job.format, source, this.readLimits));
+    });
+  }
+
+  /** The job fails for a staging that failed, unless another process took it meanwhile (its state is that process's to write). */
+  private stagingFailed(id: string, error: unknown): void {
+    if (!(error instanceof LeaseLostError)) this.leave(id, 'FAILED', error instanceof SourceError ? error.message : 'The file could not be read');
+  }
+
+  /** Sets the job's state, lets its lease go and tells its followers. */
+  private leave(id: string, state: JobState, reason: string): void {
+    this.store.setState(id, state, reason);
+    this.store.releaseLease(id);
     this.publish(id);
+  }
+
+  /** Runs the job here if no live process holds it (`held`: this process has just taken its lease). */
+  private launch(id: string, held?: 'free' | 'taken over'): boolean {
+    if (this.runs.has(id)) return true;
+    if (this.runs.closed) return false;
+    const credentials = this.credentials.get(id);
+    const taken = credentials && (held ?? this.store.acquireLease(id));
+    if (!credentials || !taken) return false;
+    this.runs.start(id, credentials, taken);
     return true;
   }
 
@@ -151,179 +142,154 @@ export class ImportService {
    * After a (re)start: jobs that were running go on, with the configured
    * account's credentials for its own jobs; other users' jobs wait, paused,
    * for their owner. Jobs stopped while staging their file fail unless
-   * `restage` can read the file again.
+   * `restage` can read the file again. A job another live process holds
+   * (it runs it, or still reads its file) is that process's: left alone.
    */
-  async resumeOpenJobs(restage?: (job: JobRecord) => AsyncIterable<Uint8Array | string> | undefined): Promise<void> {
-    const account = this.options.account;
+  resumeOpenJobs(restage?: (job: JobRecord) => AsyncIterable<Uint8Array | string> | undefined): Promise<void> {
+    return this.runs.track(() => this.resumeJobs(restage));
+  }
+
+  private async resumeJobs(restage?: (job: JobRecord) => AsyncIterable<Uint8Array | string> | undefined): Promise<void> {
+    const { account } = this.options;
     for (const job of this.store.openJobs()) {
-      if (job.state === 'PAUSED' || this.runners.has(job.id) || job.upstream !== this.options.upstream.baseUrl) continue;
-      if (!account || !same(account.username, job.owner)) {
-        this.store.setState(job.id, 'PAUSED', NEEDS_OWNER);
-        this.publish(job.id);
+      if (this.runs.closed) return;
+      if (job.state === 'PAUSED' || this.runs.has(job.id) || job.upstream !== this.options.upstream.baseUrl) continue;
+      const taken = this.store.acquireLease(job.id);
+      if (!taken) continue;
+      if (!account || !sameOwner(account.username, job.owner)) {
+        this.leave(job.id, 'PAUSED', NEEDS_OWNER);
         continue;
       }
       if (!job.staged) {
         const source = restage?.(job);
         if (!source) {
-          this.store.setState(job.id, 'FAILED', 'The process stopped while the file was read; start the import again');
-          this.publish(job.id);
+          this.leave(job.id, 'FAILED', 'The process stopped while the file was read; start the import again');
           continue;
         }
-        await this.restage(job.id, source);
+        try {
+          await this.store.stage(job.id, readRecords(job.format, source, this.readLimits));
+        } catch (error) {
+          this.stagingFailed(job.id, error);
+          continue;
+        }
       }
       this.credentials.set(job.id, account);
-      this.launch(job.id);
+      if (!this.launch(job.id, taken)) this.store.releaseLease(job.id);
     }
   }
 
   /** The caller's job; throws {@link ImportNotFoundError} for a job of another user. */
   job(owner: string, id: string): JobRecord {
     const job = this.store.job(id);
-    if (!job || !same(job.owner, owner)) throw new ImportNotFoundError(`Import job ${id} was not found`);
+    if (!job || !sameOwner(job.owner, owner)) throw new ImportNotFoundError(`Import job ${id} was not found`);
     return job;
   }
 
   /** The caller's job, here or in another process. */
   async get(owner: string, id: string): Promise<JobView> {
-    const where = await this.whereIs(owner, id);
-    return 'here' in where ? this.view(where.here) : elsewhere(where.remote);
+    const where = await this.remote.whereIs(owner, id);
+    return 'here' in where ? this.view(where.here) : where.remote;
   }
 
   /** The caller's jobs, here and in other processes, newest first. */
   async list(owner: string): Promise<JobView[]> {
     const here = this.store.jobs(owner).map((job) => this.view(job));
-    const known = new Set(here.map((job) => job.id));
-    const others = (await this.bus.list(owner)).filter((job) => !known.has(job.view.id) && job.home !== this.bus.self).map(elsewhere);
+    const others = await this.remote.others(owner, new Set(here.map((job) => job.id)));
     return [...here, ...others].sort((a, b) => b.createdAt - a.createdAt);
   }
 
-  /**
-   * Where the caller's job lives: here (in this store, and not run by another
-   * live process), or in another process that published it. Throws
-   * {@link ImportNotFoundError} when it is neither, or not the caller's.
-   */
-  private async whereIs(owner: string, id: string): Promise<{ here: JobRecord } | { remote: SharedJob }> {
-    const local = this.store.job(id);
-    if (local && !same(local.owner, owner)) throw new ImportNotFoundError(`Import job ${id} was not found`);
-    if (local && (!this.bus.shared || this.runners.has(id) || !this.store.heldElsewhere(id))) return { here: local };
-    const remote = await this.bus.find(owner, id);
-    if (remote && remote.home !== this.bus.self) return { remote };
-    if (local) return { here: local };
-    throw new ImportNotFoundError(`Import job ${id} was not found`);
+  /** The caller's job, unless it is completed, failed or cancelled ({@link ImportInputError}). */
+  private openJob(owner: string, id: string): JobRecord {
+    const job = this.job(owner, id);
+    if (FINAL_STATES.includes(job.state)) throw new ImportInputError(`Import job ${id} is ${job.state.toLowerCase()}`);
+    return job;
   }
 
-  /** Has the job's home carry out the command. */
-  private async sendTo({ view, home }: SharedJob, command: JobCommand): Promise<JobView> {
-    if (FINAL_STATES.includes(view.state)) throw new ImportInputError(`Import job ${view.id} is ${view.state.toLowerCase()}`);
-    return this.bus.send(home, command).catch((error: unknown) => {
-      throw fromCommandError(error);
-    });
-  }
-
-  /** A command another process sent for a job of this store. */
-  private async carryOut({ name, id, owner }: JobCommand): Promise<JobView> {
-    try {
-      if (name === 'pause') return await this.pauseHere(owner, id);
-      if (name === 'cancel') return await this.cancelHere(owner, id);
-      this.job(owner, id);
-      const credentials = this.credentials.get(id);
-      if (!credentials) throw new ImportInputError(`Import job ${id} waits for its owner's password in the gateway that holds it, which has restarted since: resume it there`);
-      return await this.resumeHere(credentials, id);
-    } catch (error) {
-      if (error instanceof ImportNotFoundError) throw new JobCommandError(error.message, 'not-found');
-      throw error;
-    }
-  }
-
+  /** Stops the caller's job if it runs here, after its batches in flight are recorded. */
   private async stop(owner: string, id: string, mode: StopMode): Promise<void> {
-    this.job(owner, id);
-    const running = this.runners.get(id);
-    if (!running) return;
-    running.runner.stop(mode);
-    await running.finished;
+    this.openJob(owner, id);
+    await this.runs.stop(id, mode);
   }
 
   /** Pauses after the batches in flight are recorded. */
   async pause(owner: string, id: string): Promise<JobView> {
-    const where = await this.whereIs(owner, id);
-    return 'remote' in where ? this.sendTo(where.remote, { name: 'pause', id, owner }) : this.pauseHere(owner, id);
+    const where = await this.remote.whereIs(owner, id);
+    return 'remote' in where ? where.send('pause') : this.pauseHere(owner, id);
   }
 
   private async pauseHere(owner: string, id: string): Promise<JobView> {
-    const job = this.job(owner, id);
-    if (FINAL_STATES.includes(job.state)) throw new ImportInputError(`Import job ${id} is ${job.state.toLowerCase()}`);
     await this.stop(owner, id, 'pause');
     if (this.store.job(id)!.state !== 'PAUSED') this.store.setState(id, 'PAUSED', 'Paused by its owner');
-    this.publish(id);
-    return this.view(this.store.job(id)!);
+    return this.published(id);
   }
 
   /** Resumes a paused job with its owner's credentials (in another process: with those it holds). */
   async resume(credentials: Credentials, id: string): Promise<JobView> {
-    const where = await this.whereIs(credentials.username, id);
-    return 'remote' in where ? this.sendTo(where.remote, { name: 'resume', id, owner: credentials.username }) : this.resumeHere(credentials, id);
+    const where = await this.remote.whereIs(credentials.username, id);
+    return 'remote' in where ? where.send('resume') : this.resumeHere(credentials, id);
   }
 
   private resumeHere(credentials: Credentials, id: string): JobView {
-    const job = this.job(credentials.username, id);
-    if (FINAL_STATES.includes(job.state)) throw new ImportInputError(`Import job ${id} is ${job.state.toLowerCase()}`);
-    if (!job.staged) throw new ImportInputError(`Import job ${id} stopped while its file was read; start the import again`);
+    if (this.runs.closed) throw new ImportStoppingError();
+    if (!this.openJob(credentials.username, id).staged) throw new ImportInputError(`Import job ${id} stopped while its file was read; start the import again`);
     this.credentials.set(id, credentials);
-    if (!this.launch(id) && !this.runners.has(id)) throw new ImportInputError(`Import job ${id} is running in another process`);
+    if (!this.launch(id)) throw new ImportInputError(`Import job ${id} is running in another process`);
     return this.view(this.store.job(id)!);
   }
 
   /** Cancels: rows not yet sent are skipped; rows written stay written. */
   async cancel(owner: string, id: string): Promise<JobView> {
-    const where = await this.whereIs(owner, id);
-    return 'remote' in where ? this.sendTo(where.remote, { name: 'cancel', id, owner }) : this.cancelHere(owner, id);
+    const where = await this.remote.whereIs(owner, id);
+    return 'remote' in where ? where.send('cancel') : this.cancelHere(owner, id);
   }
 
   private async cancelHere(owner: string, id: string): Promise<JobView> {
-    const job = this.job(owner, id);
-    if (FINAL_STATES.includes(job.state)) throw new ImportInputError(`Import job ${id} is ${job.state.toLowerCase()}`);
     await this.stop(owner, id, 'cancel');
     if (this.store.job(id)!.state !== 'CANCELLED') {
       this.store.skipPending(id);
       this.store.setState(id, 'CANCELLED');
       this.credentials.delete(id);
     }
-    this.publish(id);
-    return this.view(this.store.job(id)!);
+    return this.published(id);
   }
 
   /** Resolves when the job's runner in this process has stopped (at once when none runs). */
   async settled(id: string): Promise<JobView> {
-    await this.runners.get(id)?.finished;
+    await this.runs.finished(id);
     return this.view(this.store.job(id)!);
   }
 
   /** The job now, then at each change, until it is completed, failed or cancelled (or the follower stops). */
   watch(owner: string, id: string, signal?: AbortSignal): AsyncIterableIterator<JobView> {
-    return watchJob({
-      read: () => this.get(owner, id),
-      follow: (listener) => this.bus.follow(owner, id, listener),
-      pollMs: () => (this.runners.has(id) ? Infinity : POLL_MS),
-    }, signal);
+    return this.remote.watch(owner, id, () => this.get(owner, id), signal);
   }
 
   private publish(id: string): void {
     const job = this.store.job(id);
     if (!job) return;
-    const meter = this.meters.get(id);
-    meter?.add(job.created + job.updated + job.failed);
-    this.bus.publish(this.view(job));
+    this.runs.meter(id)?.add(job.created + job.updated + job.failed);
+    this.remote.publish(this.view(job));
+  }
+
+  /** Publishes the job's state now, and returns it. */
+  private published(id: string): JobView {
+    this.publish(id);
+    return this.view(this.store.job(id)!);
   }
 
   view(job: JobRecord): JobView {
     const budget = this.options.upstream.budgetForAccount(job.owner);
-    return jobView(job, this.meters.get(job.id), budget.snapshot(), budget.interactiveReserve, this.options.batchSize);
+    return jobView(job, this.runs.meter(job.id), budget.snapshot(), budget.interactiveReserve, this.options.batchSize);
   }
 
-  /** Stops every runner after its batches in flight; their jobs stay RUNNING, to go on at the next start. */
+  /**
+   * Stops: from now on nothing starts or resumes ({@link ImportStoppingError});
+   * every runner stops after its batches in flight (its job stays RUNNING, to
+   * go on at the next start); a file being read is read to the end (its job
+   * waits, QUEUED, for the next start). Resolves once nothing here writes to
+   * the store any more: it may be closed then.
+   */
   async close(): Promise<void> {
-    const running = [...this.runners.values()];
-    for (const { runner } of running) runner.stop('shutdown');
-    await Promise.all(running.map((r) => r.finished));
+    await this.runs.close();
   }
 }

@@ -5,7 +5,8 @@
  * sends the home a command (pause, resume, cancel) to carry out. In memory
  * (no REDIS_URL) only this process's jobs exist; with Redis, see
  * redis-job-bus.ts. Credentials never travel: a resume sent to another
- * process runs with the credentials that process still holds for the job.
+ * process runs with the credentials that process still holds for the job;
+ * nor do usernames: a command names its caller by `ownerTag` (owner.ts).
  */
 import { EventEmitter } from 'node:events';
 import type { JobView } from './types.js';
@@ -15,8 +16,8 @@ export type JobCommandName = 'pause' | 'resume' | 'cancel';
 export interface JobCommand {
   name: JobCommandName;
   id: string;
-  /** The caller, whose password the sending process has checked with Upsales. */
-  owner: string;
+  /** The caller, whose password the sending process has checked with Upsales, as `ownerTag` (owner.ts) names it. */
+  ownerTag: string;
 }
 
 /** A job as its home published it. */
@@ -49,7 +50,7 @@ export interface JobBus {
   find(owner: string, id: string): Promise<SharedJob | undefined>;
   /** `owner`'s jobs as any process published them. */
   list(owner: string): Promise<SharedJob[]>;
-  /** Has `home` carry out the command; resolves with the job after it. Throws {@link JobCommandError}. */
+  /** Has `home` carry out the command; resolves with the job after it, its owner named by the tag. Throws {@link JobCommandError}. */
   send(home: string, command: JobCommand): Promise<JobView>;
   /** Carries out the commands other processes send here. */
   serve(handler: (command: JobCommand) => Promise<JobView>): void;

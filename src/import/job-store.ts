@@ -10,12 +10,18 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ItemKind } from '../contract/kinds.js';
 import { holderAlive, LEASE_HOLDER } from './lease-holder.js';
+import { ownerName } from './owner.js';
 import type { ImportFormat, ImportOptions, JobRecord, JobState, RowOutcome, RowStatus, SourceInfo } from './types.js';
 
 /** Rows are staged in transactions of this many. */
 export const STAGE_CHUNK = 1000;
-/** A runner's claim on a job lasts this long unless renewed. */
+/** A process's claim on a job (staging or running it) lasts this long unless renewed. */
 export const LEASE_MS = 15_000;
+/** How often a process renews the lease of a job it stages or runs. */
+export const RENEW_MS = LEASE_MS / 3;
+
+/** This process no longer holds the job's lease: another process took the job. */
+export class LeaseLostError extends Error {}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -82,11 +88,13 @@ export class JobStore {
     this.db.close();
   }
 
+  /** A new job, QUEUED, whose lease this process holds from the start: it stages the rows (renewing the lease), then runs it. */
   createJob(job: { id: string; kind: ItemKind; owner: string; upstream: string; format: ImportFormat; options: ImportOptions; source?: SourceInfo | null }): JobRecord {
-    this.db.prepare(`INSERT INTO jobs (id, kind, owner, upstream, state, format, options, source, created_at)
-      VALUES (?, ?, ?, ?, 'QUEUED', ?, ?, ?, ?)`).run(
-      job.id, job.kind, job.owner.toLowerCase(), job.upstream, job.format, JSON.stringify(job.options),
-      job.source ? JSON.stringify(job.source) : null, Date.now());
+    const now = Date.now();
+    this.db.prepare(`INSERT INTO jobs (id, kind, owner, upstream, state, format, options, source, created_at, lease, lease_until)
+      VALUES (?, ?, ?, ?, 'QUEUED', ?, ?, ?, ?, ?, ?)`).run(
+      job.id, job.kind, ownerName(job.owner), job.upstream, job.format, JSON.stringify(job.options),
+      job.source ? JSON.stringify(job.source) : null, now, LEASE_HOLDER, now + LEASE_MS);
     return this.job(job.id)!;
   }
 
@@ -97,7 +105,7 @@ export class JobStore {
 
   jobs(owner?: string): JobRecord[] {
     const rows = owner
-      ? this.db.prepare('SELECT * FROM jobs WHERE owner = ? ORDER BY created_at DESC').all(owner.toLowerCase())
+      ? this.db.prepare('SELECT * FROM jobs WHERE owner = ? ORDER BY created_at DESC').all(ownerName(owner))
       : this.db.prepare('SELECT * FROM jobs ORDER BY created_at').all();
     return (rows as JobRow[]).map(toRecord);
   }
@@ -150,13 +158,31 @@ export class JobStore {
     this.db.prepare('UPDATE jobs SET lease = NULL, lease_until = NULL WHERE id = ? AND lease = ?').run(id, LEASE_HOLDER);
   }
 
-  /** Stages records (JSON text each) in transactions of {@link STAGE_CHUNK}; returns how many. Memory holds one chunk. */
+  /**
+   * Stages records (JSON text each) in transactions of {@link STAGE_CHUNK};
+   * returns how many. Memory holds one chunk. This process holds the job's
+   * lease throughout: renewed while records are awaited (a slow upload may
+   * outlast one), and by each transaction first, which writes nothing unless
+   * this process still holds it ({@link LeaseLostError}).
+   */
   async stage(id: string, records: AsyncIterable<string>): Promise<number> {
+    const renew = setInterval(() => this.renewLease(id), RENEW_MS);
+    renew.unref();
+    try {
+      return await this.stageHeld(id, records);
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  private async stageHeld(id: string, records: AsyncIterable<string>): Promise<number> {
     const insert = this.db.prepare('INSERT INTO rows (job_id, row_no, data) VALUES (?, ?, ?)');
-    const flush = this.db.transaction((chunk: string[], first: number) => {
-      chunk.forEach((data, i) => insert.run(id, first + i, data));
-    });
-    this.db.prepare('DELETE FROM rows WHERE job_id = ?').run(id);
+    const held = (write: () => void) => this.db.transaction(() => {
+      if (!this.renewLease(id)) throw new LeaseLostError(`Another process took import job ${id} while its file was read`);
+      write();
+    }).immediate();
+    const flush = (chunk: string[], first: number) => held(() => chunk.forEach((data, i) => insert.run(id, first + i, data)));
+    held(() => this.db.prepare('DELETE FROM rows WHERE job_id = ?').run(id));
     let count = 0;
     let chunk: string[] = [];
     for await (const data of records) {
@@ -169,7 +195,7 @@ export class JobStore {
     }
     flush(chunk, count + 1);
     count += chunk.length;
-    this.db.prepare('UPDATE jobs SET staged = 1, total = ? WHERE id = ?').run(count, id);
+    held(() => this.db.prepare('UPDATE jobs SET staged = 1, total = ? WHERE id = ?').run(count, id));
     return count;
   }
 

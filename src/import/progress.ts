@@ -8,7 +8,6 @@
 import type { BudgetSnapshot } from '../budget/index.js';
 import { ColumnPlan } from './columns.js';
 import type { JobRecord, JobView } from './types.js';
-import { kindFields } from '../../resolvers/write-fields.js';
 
 const RATE_WINDOW_MS = 10_000;
 
@@ -62,7 +61,7 @@ export function jobView(job: JobRecord, meter: RateMeter | undefined, budget: Bu
   const rate = running ? meter?.rate() ?? null : null;
   let eta: number | null = null;
   if (running && job.staged) {
-    const plan = new ColumnPlan(kindFields(job.kind), job.options.mapping);
+    const plan = ColumnPlan.forKind(job.kind, job.options.mapping);
     const refColumns = Object.keys(job.options.mapping ?? {}).filter((c) => plan.target(c)?.type === 'refKey').length;
     eta = etaSeconds({
       remainingRows: job.total - done,

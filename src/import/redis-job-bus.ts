@@ -2,20 +2,21 @@
  * The job bus through Redis (REDIS_URL). A job's home stores its latest
  * state under `upsales-graphql:job:<id>` (7 days) and indexes it by owner
  * under a hash of the username, so no username is in a key and none is in
- * a value either: a stored job names its owner by that hash. States,
- * commands and replies travel as messages over graphql-yoga's Redis event
- * target; commands and replies are published again until a subscriber has
- * received them. Each process renews a heartbeat key, so a command for a
+ * a value either: a stored job, a command and a reply name the owner by
+ * that hash ({@link ownerTag}). States, commands and replies travel as
+ * messages over graphql-yoga's Redis event target; commands and replies are
+ * published again until a subscriber has received them. Each process renews a heartbeat key, so a command for a
  * job whose home is not running fails at once. Followers in this process
  * hear a state directly too, so they go on while Redis is away; what Redis
  * misses then, followers elsewhere read at their next poll.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import type { Redis } from 'ioredis';
 import { JobCommandError, type JobBus, type JobCommand, type SharedJob } from './job-bus.js';
+import { ownerName, ownerTag } from './owner.js';
 import type { JobView } from './types.js';
 
 const PREFIX = 'upsales-graphql';
@@ -27,9 +28,6 @@ const DELIVERY_RETRY_MS = 100;
 const DELIVERY_TRIES = 20;
 /** Most jobs `list` reads of one owner. */
 const LIST_MAX = 200;
-
-/** How an owner is named in Redis: a hash of the lower-cased username. */
-export const ownerTag = (owner: string): string => createHash('sha256').update(`owner\n${owner.trim().toLowerCase()}`).digest('hex').slice(0, 32);
 
 const jobKey = (id: string) => `${PREFIX}:job:${id}`;
 const ownerKey = (owner: string) => `${PREFIX}:jobs-of:${ownerTag(owner)}`;
@@ -44,7 +42,7 @@ interface Reply { requestId: string; view?: JobView; error?: { message: string; 
 /** The view as Redis keeps it: the owner as its hash, no local file path. */
 const stored = (view: JobView): JobView => ({ ...view, owner: ownerTag(view.owner), source: null });
 const owned = (view: JobView, owner: string): JobView | undefined =>
-  (view.owner === ownerTag(owner) ? { ...view, owner: owner.trim().toLowerCase() } : undefined);
+  (view.owner === ownerTag(owner) ? { ...view, owner: ownerName(owner) } : undefined);
 
 /**
  * `redis` with the given methods' failures swallowed: the event target
@@ -88,7 +86,7 @@ export function createRedisJobBus({ redis, subscriber, commandTimeoutMs }: Redis
     return false;
   };
   const local = new EventEmitter().setMaxListeners(0);
-  const pending = new Map<string, { resolve(view: JobView): void; reject(error: Error): void; timer: NodeJS.Timeout; owner: string }>();
+  const pending = new Map<string, { resolve(view: JobView): void; reject(error: Error): void; timer: NodeJS.Timeout }>();
   let handler: ((command: JobCommand) => Promise<JobView>) | undefined;
 
   const beat = () => void redis.set(processKey(self), '1', 'PX', ALIVE_MS).catch(() => undefined);
@@ -102,7 +100,7 @@ export function createRedisJobBus({ redis, subscriber, commandTimeoutMs }: Redis
     pending.delete(requestId);
     clearTimeout(waiting.timer);
     if (error) waiting.reject(new JobCommandError(error.message, error.kind));
-    else waiting.resolve({ ...view!, owner: waiting.owner.trim().toLowerCase() });
+    else waiting.resolve(view!);
   };
   const onCommand = async (event: Event) => {
     const { requestId, replyTo, command } = (event as CustomEvent<{ requestId: string; replyTo: string; command: JobCommand }>).detail;
@@ -187,7 +185,7 @@ export function createRedisJobBus({ redis, subscriber, commandTimeoutMs }: Redis
           pending.delete(requestId);
           reject(new JobCommandError(`The process running import job ${command.id} did not answer within ${Math.round(commandTimeoutMs / 1000)} s`, 'unreachable'));
         }, commandTimeoutMs);
-        pending.set(requestId, { resolve, reject, timer, owner: command.owner });
+        pending.set(requestId, { resolve, reject, timer });
       });
       if (!await deliver(commandTopic(home), { requestId, replyTo: self, command })) {
         const waiting = pending.get(requestId);

@@ -89,8 +89,7 @@ export class JobRunner {
 
   constructor(readonly job: JobRecord, private readonly deps: RunnerDeps) {
     this.kind = job.kind;
-    const fields = kindFields(job.kind);
-    this.drafter = new RowDrafter(new ColumnPlan(fields, job.options.mapping));
+    this.drafter = new RowDrafter(ColumnPlan.forKind(job.kind, job.options.mapping));
     if (job.options.matchBy) {
       const key = keyField(job.kind, job.options.matchBy)!;
       this.matchWire = key.wire;

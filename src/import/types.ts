@@ -29,7 +29,7 @@ export interface SourceInfo {
 export interface JobRecord {
   id: string;
   kind: ItemKind;
-  /** Upsales username of who started it, lower-cased. Credentials are never stored. */
+  /** Upsales username of who started it, trimmed and lower-cased (owner.ts). Credentials are never stored. */
   owner: string;
   upstream: string;
   state: JobState;

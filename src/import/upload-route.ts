@@ -7,7 +7,7 @@
  * account's one call budget. Bad parameters are 400 with the parameter named.
  */
 import { ITEM_KINDS, KINDS, type ItemKind } from '../contract/kinds.js';
-import { ImportInputError } from './import-service.js';
+import { ImportInputError, ImportStoppingError } from './import-service.js';
 import { errorAnswer as error, json, refusalAnswer } from './route-answers.js';
 import { authenticate, isRefusal, type ImportRouteDeps } from './route-auth.js';
 import type { ImportFormat, ImportOptions, JobView } from './types.js';
@@ -115,6 +115,7 @@ export async function uploadResponse(deps: ImportRouteDeps, request: Request, ur
     return json(R, 201, uploadAnswer(job), { location: `/imports/${job.id}` });
   } catch (e) {
     if (!(e instanceof ImportInputError)) throw e;
+    if (e instanceof ImportStoppingError) return error(R, 503, 'UNAVAILABLE', e.message, undefined, { 'retry-after': '10' });
     const parameter = e.parameter === 'file' ? 'body' : e.parameter;
     const message = parameter && !e.message.startsWith(`${parameter}`) ? `${parameter}: ${e.message}` : e.message;
     return e.tooLarge ? error(R, 413, 'PAYLOAD_TOO_LARGE', message, parameter) : error(R, 400, 'BAD_PARAMETER', message, parameter);

@@ -2,7 +2,8 @@
  * Import jobs on any replica: two gateway replicas (own DATA_DIR, own Redis
  * connections) share one Redis. A job started on A is listed, followed over
  * SSE, paused, resumed and cancelled through B; another user sees nothing
- * of it; Redis holds no username. When A stops, B says the job waits for
+ * of it; no username is in Redis, nor in any command Redis is sent (the
+ * messages between replicas included). When A stops, B says the job waits for
  * it; when A comes back, the job goes on there, once. And a query on B
  * during an import on A waits for the budget no longer than a query in the
  * import's own process: never for a window (the interactive reserve).
@@ -10,6 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOME_STOPPED } from '../../src/import/import-service.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
@@ -34,6 +36,9 @@ let sim: RunningSimulator;
 let redis: TestRedis;
 let a: Replica;
 let b: Replica;
+/** Redis' MONITOR: every command any process sent it, PUBLISHed messages included. */
+let monitor: Redis;
+const heard: string[] = [];
 const homeDir = mkdtempSync(join(tmpdir(), 'replica-home-'));
 const config = {
   ...CLOCK.budget, interactiveReserve: 4, fallbackCalls: 4, batchSize: 10,
@@ -45,10 +50,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, ...CLOCK.sim });
   redis = await startTestRedis();
+  monitor = await new Redis(redis.url).monitor();
+  monitor.on('monitor', (_time: string, args: string[]) => heard.push(args.join(' ')));
   a = await startReplica({ upstreamUrl: sim.url, redisUrl: redis.url, config, dataDir: homeDir });
   b = await startReplica({ upstreamUrl: sim.url, redisUrl: redis.url, config });
 });
 afterAll(async () => {
+  monitor.disconnect();
   await b.close();
   await a.close();
   const throttled = ((await (await fetch(`${new URL(sim.url).origin}/__sim/stats`)).json()) as { throttled: unknown }).throttled;
@@ -131,21 +139,32 @@ describe('a job started on replica A, through replica B', () => {
     expect(new Set(names).size).toBe(150);
   });
 
-  it('is nobody else\'s: another user gets NOT_FOUND, and Redis holds no username', async () => {
-    const started = await startOn(a, 'OWN-B', 30);
+  it('is nobody else\'s: another user gets NOT_FOUND; no username is in Redis, nor in the commands between replicas', async () => {
+    const started = await startOn(a, 'OWN-B', 150);
     const peek = await jobVia(b, started.id, 'sales');
     expect(peek.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const cancel = await b.query(CONTROL('cancelImport'), { id: started.id }, 'sales');
     expect(cancel.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect((await b.query<{ importJobs: Job[] }>('{ importJobs { id } }', undefined, 'sales')).data!.importJobs.map((job) => job.id)).not.toContain(started.id);
+    // The owner's commands through B travel to A as messages (published again until A has heard them).
+    await until(b, started.id, (job) => job.done >= 10);
+    const sent = heard.length;
+    expect((await b.query<{ pauseImport: Job }>(CONTROL('pauseImport'), { id: started.id })).data!.pauseImport.state).toBe('PAUSED');
+    expect((await b.query<{ resumeImport: Job }>(CONTROL('resumeImport'), { id: started.id })).data!.resumeImport.state).toBe('RUNNING');
     await until(b, started.id, (job) => job.state === 'COMPLETED');
+    const other = await startOn(a, 'OWN-C', 200);
+    await until(b, other.id, (job) => job.state === 'RUNNING');
+    expect((await b.query<{ cancelImport: Job }>(CONTROL('cancelImport'), { id: other.id })).data!.cancelImport.state).toBe('CANCELLED');
+    const commands = heard.slice(sent).filter((line) => /^publish \S+:job-command:/i.test(line));
+    expect(commands.length).toBeGreaterThanOrEqual(3);
     const raw = connectRedis(redis.url, 'commands');
     await whenReady(raw, 5000);
     const keys = await raw.keys('*');
     const values = await Promise.all(keys.map(async (key) => ((await raw.type(key)) === 'string' ? await raw.get(key) : (await raw.zrange(key, 0, -1)).join(' '))));
     raw.disconnect();
     expect(keys.length).toBeGreaterThan(0);
-    for (const text of [...keys, ...values]) expect(text).not.toMatch(/demo\.test|demo-admin|demo-sales/);
+    expect(heard.length).toBeGreaterThan(sent);
+    for (const text of [...keys, ...values, ...heard]) expect(text).not.toMatch(/demo\.test|demo-admin|demo-sales/);
   });
 });
 

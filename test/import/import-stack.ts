@@ -97,4 +97,16 @@ export async function startImportStack(options: { sim?: SimulatorOptions; config
   return stack;
 }
 
+/** A CSV file of one `name` column read slowly: the header and the first `first` names, then the rest once `more()` is called. */
+export function slowCsv(names: string[], first: number): { source: AsyncIterable<string>; more(): void } {
+  let more!: () => void;
+  const gate = new Promise<void>((resolve) => { more = resolve; });
+  async function* read() {
+    yield `name\n${names.slice(0, first).join('\n')}\n`;
+    await gate;
+    yield `${names.slice(first).join('\n')}\n`;
+  }
+  return { source: read(), more };
+}
+
 export const JOB_FIELDS = 'id kind state reason format matchBy total done created updated failed rate etaSeconds resultsUrl';

@@ -27,7 +27,12 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const newJob = () => store.createJob({ id: randomUUID(), kind: 'client', owner: 'admin@demo.test', upstream: 'http://sim', format: 'CSV', options: {} }).id;
+/** A job no process holds (a new job is its creator's: this one lets it go). */
+function newJob(): string {
+  const { id } = store.createJob({ id: randomUUID(), kind: 'client', owner: 'admin@demo.test', upstream: 'http://sim', format: 'CSV', options: {} });
+  store.releaseLease(id);
+  return id;
+}
 const leaseOf = (id: string) => (store.db.prepare('SELECT lease FROM jobs WHERE id = ?').get(id) as { lease: string | null }).lease;
 const setLease = (id: string, holder: string) => store.db.prepare('UPDATE jobs SET lease = ?, lease_until = ? WHERE id = ?').run(holder, Date.now() + 60_000, id);
 const procState = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[0];
