@@ -4,7 +4,7 @@
  * job store and wherever owners are compared; outside this process (Redis)
  * only by a hash of that name.
  */
-import { createHash } from 'node:crypto';
+import { accountTag } from '../account-tag.js';
 
 /** The owner as the job store keeps it and compares it. */
 export const ownerName = (username: string): string => username.trim().toLowerCase();
@@ -12,5 +12,5 @@ export const ownerName = (username: string): string => username.trim().toLowerCa
 /** Whether two usernames name the same owner. */
 export const sameOwner = (a: string, b: string): boolean => ownerName(a) === ownerName(b);
 
-/** How an owner is named in Redis keys, values and messages: a hash of {@link ownerName}, never the username. */
-export const ownerTag = (username: string): string => createHash('sha256').update(`owner\n${ownerName(username)}`).digest('hex').slice(0, 32);
+/** How an owner is named in Redis keys, values and messages: the one account hash (keyed by ACCOUNT_HASH_KEY when set) of {@link ownerName}, never the username. */
+export const ownerTag = (username: string): string => accountTag(`owner\n${ownerName(username)}`).slice(0, 32);
