@@ -21,7 +21,7 @@ import {
 } from 'graphql';
 import { ITEM_KINDS, KINDS, type ItemKind } from '../src/contract/kinds.js';
 import { MAX_LIMIT } from '../src/contract/wire.js';
-import { ID_BATCH } from '../resolvers/loaders.js';
+import { ID_BATCH } from '../src/paged-reads.js';
 import { decodeCursor, NESTED_PAGE, ROOT_PAGE } from '../resolvers/paging.js';
 
 /** What a field costs. */

@@ -3,12 +3,11 @@
  * the kinds table: every scalar field, every related id and every custom
  * field can be filtered.
  */
-import { decodeGlobalID } from '@pothos/plugin-relay';
 import { KINDS, type FieldSpec, type ItemKind } from '../src/contract/kinds.js';
 import type { Criterion, SortSpec } from '../src/contract/types.js';
 import type { CriteriaOperator } from '../src/contract/wire.js';
 import { BadUserInputError } from '../src/errors.js';
-import { preview } from '../src/input-text.js';
+import { upstreamId } from '../src/global-id.js';
 
 /** How a filterable field's values are typed in GraphQL. */
 export type FilterValueType = 'ID' | 'String' | 'Int' | 'Float' | 'Boolean' | 'Date' | 'DateTime';
@@ -77,21 +76,6 @@ export function filterableFields(kind: ItemKind): FilterableField[] {
     cache.set(kind, fields);
   }
   return fields;
-}
-
-/** A GraphQL global id (or a plain Upsales id) as the upstream id. */
-export function upstreamId(value: string, typeName: string, what: string): number {
-  if (/^\d+$/.test(value)) return Number(value);
-  let decoded: { typename: string; id: string };
-  try {
-    decoded = decodeGlobalID(value);
-  } catch {
-    throw new BadUserInputError(`${what}: ${preview(value)} is not a valid id`);
-  }
-  if (decoded.typename !== typeName || !/^\d+$/.test(decoded.id)) {
-    throw new BadUserInputError(`${what}: ${preview(value)} is not the id of a ${typeName}`);
-  }
-  return Number(decoded.id);
 }
 
 function wireValue(field: FilterableField, value: unknown, what: string): string {

@@ -7,45 +7,13 @@
  * here outlives the request.
  */
 import DataLoader from 'dataloader';
-import { KINDS, type ItemKind } from '../src/contract/kinds.js';
+import type { ItemKind } from '../src/contract/kinds.js';
 import type { Criterion, CustomFieldDefinition, Item, Metadata, SortSpec } from '../src/contract/types.js';
-import { DEFAULT_LIMIT, MAX_LIMIT } from '../src/contract/wire.js';
-import { BadUserInputError, NotFoundError, toGraphQLError } from '../src/errors.js';
+import { MAX_LIMIT } from '../src/contract/wire.js';
+import { BadUserInputError, toGraphQLError } from '../src/errors.js';
+import { loadByIds } from '../src/paged-reads.js';
 import type { UpstreamClient } from '../src/upstream/types.js';
 import { idsAt, type Relation } from './relations.js';
-
-/** Ids per `id in [...]` lookup: one upstream page. */
-export const ID_BATCH = DEFAULT_LIMIT;
-
-/**
- * Items of `kind` by id, in key order; a missing id is its own NOT_FOUND error,
- * a failed call an error in every slot (the DataLoader contract).
- */
-export async function loadByIds(upstream: UpstreamClient, kind: ItemKind, ids: readonly number[]): Promise<(Item | Error)[]> {
-  try {
-    const unique = [...new Set(ids)];
-    const chunks = Array.from({ length: Math.ceil(unique.length / ID_BATCH) }, (_, i) => unique.slice(i * ID_BATCH, (i + 1) * ID_BATCH));
-    const pages = await Promise.all(chunks.map((chunk) => upstream.getByCriteria(kind, {
-      criteria: [{ field: 'id', operator: 'in', values: chunk.map(String) }],
-      limit: chunk.length,
-    })));
-    const byId = new Map<number | undefined, Item>(pages.flatMap((page) => page.items.map((item) => [item.id, item] as const)));
-    return ids.map((id) => byId.get(id) ?? new NotFoundError(`${KINDS[kind].typeName} ${id}`));
-  } catch (error) {
-    const mapped = toGraphQLError(error);
-    return ids.map(() => mapped as Error);
-  }
-}
-
-/** Every item matching `criteria`, paging through the upstream's limit. */
-export async function fetchAll(upstream: UpstreamClient, kind: ItemKind, criteria: Criterion[], sort: SortSpec[]): Promise<Item[]> {
-  const items: Item[] = [];
-  for (;;) {
-    const page = await upstream.getByCriteria(kind, { criteria, sort, limit: MAX_LIMIT, offset: items.length });
-    items.push(...page.items);
-    if (page.items.length === 0 || items.length >= page.total) return items;
-  }
-}
 
 /** The related items of one parent (at least its first `perParent`), and how many there are. */
 export interface RelationGroup {

@@ -6,18 +6,18 @@
  * 2. the good ones go upstream in chunks of UPSALES_BATCH_SIZE, through the
  *    account's budget; Upsales answers per item, so one bad item never
  *    hides or undoes the others;
- * 3. a call without a (readable) answer is not repeated: see write-recovery;
+ * 3. a call without a (readable) answer is not repeated: see src/write/recovery.ts;
  * 4. what was written replaces what the request had cached.
  */
 import { KINDS, type ItemKind } from '../src/contract/kinds.js';
 import type { DeleteResult, Item, ItemError, ItemResult } from '../src/contract/types.js';
 import type { GatewayContext } from '../src/context.js';
-import { loadByIds } from './loaders.js';
-import { upstreamId } from './criteria.js';
-import { fromCallError, fromItemError, InputProblem, mayHaveHappened, type UserError } from './write-errors.js';
-import { inputPath, kindFields } from './write-fields.js';
-import { confirmDeletes, confirmUpdates, findCreated } from './write-recovery.js';
-import { convertFields, needsDefinitions, type ConvertEnv, type Input, type RowsUpdateInput, type WireItem } from './write-inputs.js';
+import { loadByIds } from '../src/paged-reads.js';
+import { upstreamId } from '../src/global-id.js';
+import { fromCallError, fromItemError, InputProblem, mayHaveHappened, type UserError } from '../src/write/user-errors.js';
+import { inputPath, kindFields } from '../src/write/fields.js';
+import { confirmDeletes, confirmUpdates, findCreated } from '../src/write/recovery.js';
+import { convertFields, needsDefinitions, type ConvertEnv, type Input, type RowsUpdateInput, type WireItem } from '../src/write/inputs.js';
 import { mergeRows } from './write-rows.js';
 
 /**

@@ -4,9 +4,9 @@
  * change and remove are merged into the item's current rows.
  */
 import { STRUCTS } from '../src/contract/kinds.js';
-import { mergeCustomValues, type WireCustomValue } from './write-custom-fields.js';
-import { InputProblem } from './write-errors.js';
-import { convertFields, type ConvertEnv, type RowsUpdateInput, type WireItem } from './write-inputs.js';
+import { mergeCustomValues, type WireCustomValue } from '../src/write/custom-fields.js';
+import { InputProblem } from '../src/write/user-errors.js';
+import { convertFields, type ConvertEnv, type RowsUpdateInput, type WireItem } from '../src/write/inputs.js';
 
 type Row = WireItem & { id?: number; customfield?: { fieldId: number; value: string }[] };
 

@@ -6,8 +6,8 @@
  */
 import { KINDS, STRUCTS, type ItemKind } from '../src/contract/kinds.js';
 import { isItemKind } from '../resolvers/relations.js';
-import { writableFields, type WriteField } from '../resolvers/write-fields.js';
-import type { WriteMode } from '../resolvers/write-inputs.js';
+import { writableFields, type WriteField } from '../src/write/fields.js';
+import type { WriteMode } from '../src/write/inputs.js';
 import { builder, type AnyFieldBuilder } from './builder.js';
 
 const SCALARS: Record<string, string> = {

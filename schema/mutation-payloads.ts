@@ -14,7 +14,7 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { KINDS, type ItemKind } from '../src/contract/kinds.js';
 import type { WriteOutcome } from '../resolvers/write-batch.js';
-import { USER_ERROR_CODES, type UserError } from '../resolvers/write-errors.js';
+import { USER_ERROR_CODES, type UserError } from '../src/write/user-errors.js';
 import { builder, type AnyFieldBuilder } from './builder.js';
 import { nodeRef } from './node-refs.js';
 

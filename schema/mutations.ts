@@ -10,7 +10,7 @@ import type { Item } from '../src/contract/types.js';
 import type { GatewayContext } from '../src/context.js';
 import { CHECKED_PER_ITEM } from '../src/input-text.js';
 import { createItems, deleteItems, updateItems, type NodeCache, type UpdateEntry, type WriteTarget } from '../resolvers/write-batch.js';
-import type { Input } from '../resolvers/write-inputs.js';
+import type { Input } from '../src/write/inputs.js';
 import { builder, type AnyFieldBuilder } from './builder.js';
 import { writeInputs } from './mutation-inputs.js';
 import { writePayloads } from './mutation-payloads.js';

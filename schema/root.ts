@@ -2,7 +2,7 @@
 import { KINDS, type ItemKind } from '../src/contract/kinds.js';
 import type { GatewayContext } from '../src/context.js';
 import { BadUserInputError } from '../src/errors.js';
-import { upstreamId } from '../resolvers/criteria.js';
+import { upstreamId } from '../src/global-id.js';
 import { builder } from './builder.js';
 import { connectionArgs, connectionRef, rootConnection, type ConnectionArgs } from './connections.js';
 import type { AnyFieldBuilder } from './builder.js';

@@ -6,7 +6,7 @@
  * (`-`). An explicit mapping names the path of a column: `Org nr=client.orgNo`.
  */
 import { KINDS, type FieldSpec, type ItemKind } from '../contract/kinds.js';
-import { kindFields, writableFields, type WriteField } from '../../resolvers/write-fields.js';
+import { kindFields, writableFields, type WriteField } from '../write/fields.js';
 
 export type ColumnTarget =
   | { type: 'ignore' }

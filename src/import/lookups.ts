@@ -7,7 +7,7 @@ import { KINDS, type ItemKind } from '../contract/kinds.js';
 import type { Criterion, Item } from '../contract/types.js';
 import { MAX_LIMIT } from '../contract/wire.js';
 import type { UpstreamClient } from '../upstream/types.js';
-import { fetchAll } from '../../resolvers/loaders.js';
+import { fetchAll } from '../paged-reads.js';
 import { RefPlaceholder, type RefKey } from './row-draft.js';
 
 /** Values per `in` criterion. */

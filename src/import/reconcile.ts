@@ -14,8 +14,8 @@
 import { KINDS, type FieldSpec, type ItemKind } from '../contract/kinds.js';
 import type { Criterion, Item, Ref } from '../contract/types.js';
 import type { UpstreamClient } from '../upstream/types.js';
-import { fetchAll } from '../../resolvers/loaders.js';
-import { CLOCK_SKEW_MS, confirmUpdates } from '../../resolvers/write-recovery.js';
+import { fetchAll } from '../paged-reads.js';
+import { CLOCK_SKEW_MS, confirmUpdates } from '../write/recovery.js';
 import type { InflightBatch, JobStore, RowResult } from './job-store.js';
 
 export interface ReconcileContext {

@@ -1,6 +1,6 @@
 /**
  * A staged record as a write input (GraphQL field names, typed values), the
- * shape resolvers/write-inputs.ts converts and checks. Text from CSV becomes
+ * shape src/write/inputs.ts converts and checks. Text from CSV becomes
  * numbers, booleans and dates by the field's type; a value of the wrong type
  * fails the row. References given by a key stay {@link RefPlaceholder}s until
  * the batch's lookups fill them in. Empty cells are left out (on an update:

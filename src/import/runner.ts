@@ -20,9 +20,9 @@ import { KINDS, STRUCTS, type FieldSpec, type ItemKind } from '../contract/kinds
 import type { CustomFieldDefinition, Item, ItemResult } from '../contract/types.js';
 import { UpstreamError } from '../upstream/errors.js';
 import type { UpstreamClient } from '../upstream/types.js';
-import { fromItemError, mayHaveHappened } from '../../resolvers/write-errors.js';
-import { kindFields, writableFields } from '../../resolvers/write-fields.js';
-import { convertFields, type ConvertEnv, type WireItem } from '../../resolvers/write-inputs.js';
+import { fromItemError, mayHaveHappened } from '../write/user-errors.js';
+import { kindFields, writableFields } from '../write/fields.js';
+import { convertFields, type ConvertEnv, type WireItem } from '../write/inputs.js';
 import { ColumnPlan, keyField } from './columns.js';
 import type { InflightBatch, JobStore, RowResult } from './job-store.js';
 import { findByValues, keyString, RefResolver } from './lookups.js';

@@ -22,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { startEmbeddedService, type EmbeddedService } from '../../src/embedded-service.js';
 import { createUpstream } from '../../src/upstream/index.js';
-import { fetchAll } from '../../resolvers/loaders.js';
+import { fetchAll } from '../../src/paged-reads.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { clientBurst, runImportCli, startReplicaProcess, theoreticalMinimumMs, type ReplicaProcess } from '../helpers/replicas.js';
 import { DEMO_USERS, type SimStats } from '../helpers/stack.js';

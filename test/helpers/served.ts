@@ -16,7 +16,7 @@ import type { Logger } from '../../src/logger.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
-import { fetchAll } from '../../resolvers/loaders.js';
+import { fetchAll } from '../../src/paged-reads.js';
 import type { ItemKind } from '../../src/contract/kinds.js';
 import type { Criterion, Item } from '../../src/contract/types.js';
 import { DEMO_USERS, type SimStats } from './stack.js';

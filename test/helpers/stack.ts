@@ -8,7 +8,7 @@ import { configFromEnv, type GatewayConfig } from '../../src/config.js';
 import { createGateway } from '../../src/server.js';
 import type { ItemKind } from '../../src/contract/kinds.js';
 import type { Criterion, Item, SortSpec } from '../../src/contract/types.js';
-import { fetchAll } from '../../resolvers/loaders.js';
+import { fetchAll } from '../../src/paged-reads.js';
 import { createUpstream, type Upstream, type UpstreamClient } from '../../src/upstream/index.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 

@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
-import { fetchAll } from '../../resolvers/loaders.js';
+import { fetchAll } from '../../src/paged-reads.js';
 import { DEMO_USERS, SHORT_CLOCK } from './import-stack.js';
 
 const ROWS = 300;

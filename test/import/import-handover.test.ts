@@ -15,7 +15,7 @@ import { JobStore } from '../../src/import/job-store.js';
 import { startGateway, type RunningGateway } from '../../src/server.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
 import { createUpstream, type Upstream } from '../../src/upstream/index.js';
-import { fetchAll } from '../../resolvers/loaders.js';
+import { fetchAll } from '../../src/paged-reads.js';
 import type { SimStats } from '../helpers/stack.js';
 import { basic, DEMO_USERS, SHORT_CLOCK } from './import-stack.js';
 

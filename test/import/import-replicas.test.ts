@@ -17,7 +17,7 @@ import { HOME_STOPPED } from '../../src/import/import-service.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
 import { connectRedis, whenReady } from '../../src/shared-state/redis-connection.js';
 import { createUpstream } from '../../src/upstream/index.js';
-import { fetchAll } from '../../resolvers/loaders.js';
+import { fetchAll } from '../../src/paged-reads.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { startReplica, type Replica } from '../helpers/replicas.js';
 import { sseEvents } from '../helpers/sse.js';

@@ -14,7 +14,7 @@ import { JobStore } from '../../src/import/job-store.js';
 import { createGateway } from '../../src/server.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { createUpstream, type Credentials, type Upstream } from '../../src/upstream/index.js';
-import { fetchAll } from '../../resolvers/loaders.js';
+import { fetchAll } from '../../src/paged-reads.js';
 import { basic, DEMO_USERS, type DemoUser, type GraphQLResponse, type SimStats } from '../helpers/stack.js';
 
 export { basic, DEMO_USERS };

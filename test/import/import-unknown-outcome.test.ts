@@ -16,7 +16,7 @@ import { ImportService } from '../../src/import/import-service.js';
 import { JobStore } from '../../src/import/job-store.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
-import { fetchAll } from '../../resolvers/loaders.js';
+import { fetchAll } from '../../src/paged-reads.js';
 import { DEMO_USERS, SHORT_CLOCK } from './import-stack.js';
 
 const TIMEOUT_MS = 300;

@@ -4,8 +4,8 @@
  * (`["inputs", "3", "client"]`).
  */
 import { GraphQLError } from 'graphql';
-import type { ItemError } from '../src/contract/types.js';
-import { toGraphQLError } from '../src/errors.js';
+import type { ItemError } from '../contract/types.js';
+import { toGraphQLError } from '../errors.js';
 
 export const USER_ERROR_CODES = ['BAD_USER_INPUT', 'FORBIDDEN', 'NOT_FOUND', 'THROTTLED', 'UPSTREAM_ERROR', 'UPSTREAM_UNCERTAIN'] as const;
 /**

@@ -3,7 +3,7 @@
  * read-only nor the id, under its GraphQL name. The input types and the
  * input conversion both walk these.
  */
-import { KINDS, STRUCTS, type FieldSpec, type ItemKind } from '../src/contract/kinds.js';
+import { KINDS, STRUCTS, type FieldSpec, type ItemKind } from '../contract/kinds.js';
 
 export interface WriteField {
   /** Wire name (`orderRow`, `customfield`, `users`). */

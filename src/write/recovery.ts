@@ -10,12 +10,12 @@
  *   to confirm what is stored; unconfirmed ones are uncertain, and safe to
  *   send again.
  */
-import { KINDS, type FieldSpec, type ItemKind } from '../src/contract/kinds.js';
-import type { Criterion, Item, Ref } from '../src/contract/types.js';
-import { MAX_LIMIT } from '../src/contract/wire.js';
-import type { UpstreamClient } from '../src/upstream/types.js';
-import { loadByIds } from './loaders.js';
-import type { WireItem } from './write-inputs.js';
+import { KINDS, type FieldSpec, type ItemKind } from '../contract/kinds.js';
+import type { Criterion, Item, Ref } from '../contract/types.js';
+import { MAX_LIMIT } from '../contract/wire.js';
+import type { UpstreamClient } from '../upstream/types.js';
+import { loadByIds } from '../paged-reads.js';
+import type { WireItem } from './inputs.js';
 
 /** Fields that identify a new item well enough to find it again. */
 export const NATURAL_KEYS: Partial<Record<ItemKind, readonly string[]>> = {

@@ -4,14 +4,14 @@
  * and order rows as structures, custom fields checked against their
  * definitions. Every problem is found here, before any upstream call.
  */
-import { BadUserInputError } from '../src/errors.js';
-import { KINDS, STRUCTS, type FieldSpec, type ItemKind } from '../src/contract/kinds.js';
-import type { CustomFieldDefinition } from '../src/contract/types.js';
-import { isEmptyText, MAX_LENGTH, textProblem } from '../src/input-text.js';
-import { upstreamId } from './criteria.js';
-import { customFieldsToWire, type CustomFieldInput } from './write-custom-fields.js';
-import { InputProblem } from './write-errors.js';
-import { writableFields } from './write-fields.js';
+import { BadUserInputError } from '../errors.js';
+import { KINDS, STRUCTS, type FieldSpec, type ItemKind } from '../contract/kinds.js';
+import type { CustomFieldDefinition } from '../contract/types.js';
+import { isEmptyText, MAX_LENGTH, textProblem } from '../input-text.js';
+import { upstreamId } from '../global-id.js';
+import { customFieldsToWire, type CustomFieldInput } from './custom-fields.js';
+import { InputProblem } from './user-errors.js';
+import { writableFields } from './fields.js';
 
 export type WriteMode = 'create' | 'update';
 export type Input = Record<string, unknown>;

@@ -3,9 +3,9 @@
  * against the definition's datatype before any upstream call. Values travel
  * as strings (see CustomFieldValue in src/contract/types.ts); `null` clears.
  */
-import type { CustomFieldDefinition } from '../src/contract/types.js';
-import { isLongerThan, MAX_LENGTH, preview, textProblem } from '../src/input-text.js';
-import { InputProblem } from './write-errors.js';
+import type { CustomFieldDefinition } from '../contract/types.js';
+import { isLongerThan, MAX_LENGTH, preview, textProblem } from '../input-text.js';
+import { InputProblem } from './user-errors.js';
 
 export interface CustomFieldInput {
   /** The custom field's id or alias. */
