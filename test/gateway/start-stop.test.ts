@@ -119,7 +119,7 @@ it('PORT in use: one log line naming it, a non-zero exit within 10 s, no process
 
 it('SIM_PORT in use: one line naming it, and the service answering there is never used', async () => {
   let requests = 0;
-  const other = http.createServer((req, res) => {
+  const other = http.createServer((_req, res) => {
     requests++;
     res.end('an Upsales service, says another program');
   });
