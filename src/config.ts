@@ -115,9 +115,15 @@ function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
   throw new Error(`${name} must be true or false, got "${raw}"`);
 }
 
-/** Reads a non-negative integer variable (0 allowed), failing loudly with the variable's name. */
-function nonNegativeInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  return env[name] === '0' ? 0 : positiveInt(env, name, fallback);
+/** Reads a whole number of milliseconds (0 allowed), failing loudly with the variable's name. */
+export function wholeMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) {
+    throw new Error(`${name} must be a whole number of milliseconds (0 or more), got "${raw}"`);
+  }
+  return value;
 }
 
 /** `CORS_ORIGINS` as exact origins; anything that is not an origin fails loudly. */
@@ -212,7 +218,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     timeoutMs: positiveInt(env, 'UPSALES_TIMEOUT_MS', 30_000),
     maxQueryCalls: positiveInt(env, 'MAX_QUERY_CALLS', 45),
     batchSize: positiveInt(env, 'UPSALES_BATCH_SIZE', 100),
-    cacheTtlMs: nonNegativeInt(env, 'UPSALES_CACHE_TTL_MS', 30_000),
+    cacheTtlMs: wholeMs(env, 'UPSALES_CACHE_TTL_MS', 30_000),
     host: env.HOST || undefined,
     corsOrigins: originsOf(env.CORS_ORIGINS),
     metricsToken: tokenOf(env.METRICS_TOKEN),

@@ -16,7 +16,7 @@ import { mkdirSync, createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { configFromEnv } from '../config.js';
+import { configFromEnv, wholeMs } from '../config.js';
 import { ITEM_KINDS, type ItemKind } from '../contract/kinds.js';
 import { dataDirFromEnv } from '../import/data-dir.js';
 import { fileInfo, readFile, restageFromFile, sameFile } from '../import/file-source.js';
@@ -103,7 +103,7 @@ function importRequest(values: Args): { kind: ItemKind; format: ImportFormat; op
 }
 
 /** The job runs in the gateway at `base`; this process streams the file, shows progress and fetches the results. */
-async function handOver(base: string, values: Args): Promise<void> {
+async function handOver(base: string, values: Args, progressMs: number): Promise<void> {
   const client = new GatewayClient(base, configFromEnv().defaultCredentials);
   if (values.list) {
     for (const job of await client.jobs()) console.log(`${job.id}  ${job.kind.toLowerCase().padEnd(11)} ${job.state.padEnd(9)} ${job.done}/${job.total}`);
@@ -132,7 +132,7 @@ async function handOver(base: string, values: Args): Promise<void> {
     const job = FINAL_STATES.includes(found.state) ? found : await client.resume(id);
     console.log(`Following import job ${id} in the gateway: ${job.done} of ${job.total} rows done`);
   }
-  const last = await showProgress(client.follow(id, controller.signal));
+  const last = await showProgress(client.follow(id, controller.signal), progressMs);
   const job = last && !isActive(last) ? last : await client.job(id);
   console.log(`${job.state}: ${job.created} created, ${job.updated} updated, ${job.failed} failed of ${job.total} rows${job.reason ? ` (${job.reason})` : ''}`);
   const dir = join(dataDirFromEnv(), 'results');
@@ -148,7 +148,7 @@ async function handOver(base: string, values: Args): Promise<void> {
 }
 
 /** The job runs here, on the account's call budget: this process's own, or shared through Redis (REDIS_URL). */
-async function inProcess(values: Args): Promise<void> {
+async function inProcess(values: Args, progressMs: number): Promise<void> {
   const config = configFromEnv();
   const upstreamUrl = config.upstreamUrl ?? `http://127.0.0.1:${process.env.SIM_PORT ?? 4010}/wsapi`;
   const credentials = config.defaultCredentials ?? (config.upstreamUrl ? undefined : EMBEDDED_ADMIN);
@@ -160,14 +160,14 @@ async function inProcess(values: Args): Promise<void> {
   const store = new JobStore(dataDirFromEnv());
   const service = new ImportService({ store, upstream, batchSize: config.batchSize, account: credentials, log: say, bus: shared.jobs });
   try {
-    await runHere(values, service, credentials);
+    await runHere(values, service, credentials, progressMs);
   } finally {
     // Redis' connections would keep the process alive.
     await shared.close();
   }
 }
 
-async function runHere(values: Args, service: ImportService, credentials: Credentials): Promise<void> {
+async function runHere(values: Args, service: ImportService, credentials: Credentials, progressMs: number): Promise<void> {
   const { store } = service;
   const dataDir = dataDirFromEnv();
   if (values.cancel) {
@@ -224,7 +224,7 @@ async function runHere(values: Args, service: ImportService, credentials: Creden
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  await showProgress(service.watch(credentials.username, id));
+  await showProgress(service.watch(credentials.username, id), progressMs);
   const job = await service.settled(id);
   const results = await writeResults(store, dataDir, id);
   console.log(`${job.state}: ${job.created} created, ${job.updated} updated, ${job.failed} failed of ${job.total} rows${job.reason ? ` (${job.reason})` : ''}`);
@@ -236,14 +236,15 @@ async function runHere(values: Args, service: ImportService, credentials: Creden
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: ARGS });
   if (values.help) return console.log(USAGE);
+  const progressMs = wholeMs(process.env, 'IMPORT_PROGRESS_MS', 5000);
   const base = gatewayBase(values.gateway ?? process.env.GATEWAY_URL ?? DEFAULT_GATEWAY_URL);
-  if (!values['in-process'] && await gatewayAnswers(base)) return handOver(base, values);
+  if (!values['in-process'] && await gatewayAnswers(base)) return handOver(base, values, progressMs);
   const why = values['in-process'] ? 'With --in-process' : `No gateway answers at ${base}`;
   const redis = configFromEnv().redisUrl;
   console.log(redis
     ? `${why}: the import runs in this process, on the account's call budget shared through Redis at ${redisLabel(redis)}.`
     : `${why}: the import runs in this process, on its own call budget; do not run it alongside a gateway on the same Upsales account.`);
-  return inProcess(values);
+  return inProcess(values, progressMs);
 }
 
 main().catch((error: unknown) => fail(error instanceof Error ? error.message : String(error)));

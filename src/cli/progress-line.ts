@@ -15,17 +15,16 @@ export function progressLine(job: JobProgress, width = 30): string {
 
 export const isActive = (job: Pick<JobProgress, 'state'>) => job.state === 'RUNNING' || job.state === 'QUEUED';
 
-/** Draws each state of the job until it stops running; returns the last one seen. */
-export async function showProgress<J extends JobProgress>(jobs: AsyncIterable<J>): Promise<J | undefined> {
+/** Draws each state of the job until it stops running (off a terminal, a line every `everyMs`); returns the last one seen. */
+export async function showProgress<J extends JobProgress>(jobs: AsyncIterable<J>, everyMs: number): Promise<J | undefined> {
   const tty = process.stdout.isTTY;
-  const every = Number(process.env.IMPORT_PROGRESS_MS ?? 5000);
   let last = 0;
   let latest: J | undefined;
   for await (const job of jobs) {
     latest = job;
     const now = Date.now();
     if (tty) process.stdout.write(`\r${progressLine(job)}\x1b[K`);
-    else if (now - last >= every || !isActive(job)) {
+    else if (now - last >= everyMs || !isActive(job)) {
       console.log(progressLine(job));
       last = now;
     }
