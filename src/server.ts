@@ -21,13 +21,15 @@ import { loadPersistedOperations, type PersistedOperations } from './persisted-o
 import type { ImportService } from './import/import-service.js';
 import { attachImports } from './import/request-imports.js';
 import { useImportRoutes } from './import/import-routes.js';
+import { RESULTS_ROUTE } from './import/results-route.js';
 import { UPLOAD_ROUTE } from './import/upload-route.js';
 import { useRequestParser } from './plugins/use-request-parser.js';
+import { useRoutes } from './plugins/use-routes.js';
 import { corsFor } from './plugins/cors.js';
 import { useCsrf } from './plugins/use-csrf.js';
 import { useDocumentLimits } from './plugins/use-document-limits.js';
 import { useInputGuard } from './plugins/use-input-guard.js';
-import { useMetrics } from './plugins/use-metrics.js';
+import { METRICS_ENDPOINT, useMetrics } from './plugins/use-metrics.js';
 import type { GatewayMetrics } from './metrics/metrics.js';
 import { usePersistedOperations } from './plugins/use-persisted-operations.js';
 import { useRequestLog } from './plugins/use-request-log.js';
@@ -83,6 +85,7 @@ export function createGateway({
     plugins: [
       useRequestLog(logger),
       ...(metrics ? useMetrics(metrics, config.metricsToken) : []),
+      useRoutes([GRAPHQL_ENDPOINT, ...(metrics ? [METRICS_ENDPOINT] : []), ...(imports ? [UPLOAD_ROUTE, RESULTS_ROUTE] : [])]),
       useDeferStream(),
       ...useCsrf([UPLOAD_ROUTE]),
       useShortErrors(),

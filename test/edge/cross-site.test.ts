@@ -18,7 +18,7 @@ const MUTATION = 'mutation { createClient(input: { name: "CSRF victim" }) { stat
 let served: ServedStack;
 beforeAll(async () => {
   // Anonymous requests act as the demo admin, as under `npm start`.
-  served = await startServedStack({ config: { defaultCredentials: DEMO_USERS.admin, corsOrigins: [APP] } });
+  served = await startServedStack({ imports: true, config: { defaultCredentials: DEMO_USERS.admin, corsOrigins: [APP] } });
 });
 afterAll(() => served.close());
 
