@@ -6,11 +6,14 @@
  * JSON is a 400 that names what is wrong and echoes nothing (yoga's own
  * parsers echo a JSON body's error, and a GET's bad `variables` is a 500),
  * and JSON nested deeper than {@link MAX_BODY_DEPTH} never reaches a
- * recursive walk.
+ * recursive walk. Multipart requests (the GraphQL multipart request spec:
+ * `operations`, `map`, files) are read here too, for the same reasons, with
+ * their JSON fields held to `MAX_BODY_BYTES` and each file to
+ * `MAX_UPLOAD_BYTES`.
  */
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { RequestLimits } from '../config.js';
-import { MAX_JSON_DEPTH } from '../input-text.js';
+import { MAX_JSON_DEPTH, preview } from '../input-text.js';
 
 /** How deep a JSON body may nest: a JSON value's own depth, plus the envelope (variables, argument, list). */
 export const MAX_BODY_DEPTH = 2 * MAX_JSON_DEPTH;
@@ -96,6 +99,71 @@ function searchParameters(params: URLSearchParams): Record<string, unknown> {
   };
 }
 
+/** Files of one multipart request (each an import file; a few allowed). */
+export const MAX_UPLOAD_FILES = 4;
+
+type FormDataWithLimits = (options: { formDataLimits: Record<string, number> }) => Promise<FormData>;
+
+/** A multipart reader's refusal (busboy's words) as a clear error naming the limit. */
+function multipartError(error: unknown, limits: BodyLimits): Error {
+  const message = error instanceof Error ? error.message : '';
+  const over = (what: string, variable: string, limit: number) =>
+    createGraphQLError(`${what} is larger than ${variable} (${limit} bytes)`, { extensions: { code: 'PAYLOAD_TOO_LARGE', limit: variable, http: { status: 413 } } });
+  if (message.startsWith('Field value size')) return over('A multipart field', 'MAX_BODY_BYTES', limits.bodyBytes);
+  if (message.startsWith('File size')) return over('A file', 'MAX_UPLOAD_BYTES', limits.uploadBytes);
+  if (/^(Fields|Files|Parts) limit/.test(message)) {
+    return badRequest(`A multipart request holds the fields "operations" and "map" and at most ${MAX_UPLOAD_FILES} files`);
+  }
+  return badRequest('The multipart body could not be read');
+}
+
+/** Puts a file where `map` says: a path under `variables` (`variables.file`), no prototype keys. */
+function placeFile(operation: Record<string, unknown>, path: string, file: unknown): void {
+  const keys = path.split('.');
+  if (keys[0] !== 'variables' || keys.length < 2 || keys.some((key) => !key || key === '__proto__' || key === 'constructor' || key === 'prototype')) {
+    throw badRequest(`The "map" field puts a file at ${preview(path)}: give a path under "variables" (variables.file)`);
+  }
+  let at: Record<string, unknown> = operation;
+  for (const key of keys.slice(0, -1)) {
+    const next = Object.hasOwn(at, key) ? at[key] : undefined;
+    if (next === null || typeof next !== 'object') at[key] = {};
+    at = at[key] as Record<string, unknown>;
+  }
+  at[keys[keys.length - 1]] = file;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** A multipart request (the GraphQL multipart request spec) as GraphQL parameters, with its files in place. */
+async function parseMultipart(request: Request, limits: BodyLimits): Promise<Record<string, unknown>> {
+  let form: FormData;
+  try {
+    form = await (request.formData as unknown as FormDataWithLimits).call(request, {
+      formDataLimits: { fieldSize: limits.bodyBytes, fileSize: limits.uploadBytes, fields: 2, files: MAX_UPLOAD_FILES, parts: 2 + MAX_UPLOAD_FILES },
+    });
+  } catch (error) {
+    throw multipartError(error, limits);
+  }
+  const operations = form.get('operations');
+  if (typeof operations !== 'string') throw badRequest('A multipart request needs the field "operations": the request as JSON');
+  const operation = parseJson(operations, 'The "operations" field');
+  if (!isPlainObject(operation)) {
+    throw badRequest('The "operations" field must be a JSON object with "query" (and "variables", "operationName", "extensions")');
+  }
+  const mapText = form.get('map');
+  if (mapText === null) return operation;
+  if (typeof mapText !== 'string') throw badRequest('The "map" field must be JSON');
+  const map = parseJson(mapText, 'The "map" field');
+  if (!isPlainObject(map)) throw badRequest('The "map" field must be a JSON object of file fields to lists of paths');
+  for (const [name, paths] of Object.entries(map)) {
+    const file = form.get(name);
+    if (file === null || typeof file === 'string') throw badRequest(`The "map" field names the file ${preview(name)}, which the request does not hold`);
+    if (!Array.isArray(paths) || paths.some((path) => typeof path !== 'string')) throw badRequest(`The "map" field's entry for ${preview(name)} must be a list of paths`);
+    for (const path of paths as string[]) placeFile(operation, path, file);
+  }
+  return operation;
+}
+
 const isForm = (request: Request) => /^application\/x-www-form-urlencoded\b/i.test(request.headers.get('content-type') ?? '');
 const isJson = (request: Request) => /^application\/(json|graphql\+json)\b/i.test(request.headers.get('content-type') ?? '');
 const isMultipart = (request: Request) => /^multipart\/form-data/i.test(request.headers.get('content-type') ?? '');
@@ -119,6 +187,7 @@ export function useRequestParser(endpoint: string, limits: BodyLimits): Plugin {
       if (request.method === 'GET') setRequestParser(() => searchParameters(url.searchParams));
       else if (request.method === 'POST' && isJson(request)) setRequestParser(parseJsonBody);
       else if (request.method === 'POST' && isForm(request)) setRequestParser(async () => searchParameters(new URLSearchParams(await request.text())));
+      else if (request.method === 'POST' && isMultipart(request)) setRequestParser(() => parseMultipart(request, limits));
     },
   };
 }
