@@ -16,8 +16,8 @@
 import {
   GraphQLError, getArgumentValues, getDirectiveValues, getNamedType, getOperationAST, getVariableValues, GraphQLIncludeDirective,
   GraphQLSkipDirective, isInputObjectType, isInterfaceType, isListType, isNonNullType, isObjectType, isScalarType, Kind,
-  type ExecutionArgs, type ExecutionResult, type FieldNode, type FragmentDefinitionNode, type GraphQLField,
-  type GraphQLInputType, type GraphQLNamedType, type SelectionSetNode,
+  type ExecutionArgs, type ExecutionResult, type FieldNode, type FragmentDefinitionNode, type FragmentSpreadNode, type GraphQLField,
+  type GraphQLInputType, type GraphQLNamedType, type InlineFragmentNode, type SelectionSetNode,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { BadUserInputError } from '../errors.js';
@@ -64,7 +64,8 @@ class ArgumentWalk {
   selections(parent: GraphQLNamedType | null | undefined, set: SelectionSetNode, path: Path): Found | null {
     for (const selection of set.selections) {
       if (this.skipped(selection)) continue;
-      let found: Found | null = null;
+      let found = this.directives(selection, path);
+      if (found) return found;
       if (selection.kind === Kind.FIELD) found = this.field(parent, selection, path);
       else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? this.args.schema.getType(selection.typeCondition.name.value) : parent;
@@ -82,6 +83,35 @@ class ArgumentWalk {
   private skipped(node: Parameters<typeof getDirectiveValues>[1]): boolean {
     return getDirectiveValues(GraphQLSkipDirective, node, this.variables)?.if === true
       || getDirectiveValues(GraphQLIncludeDirective, node, this.variables)?.if === false;
+  }
+
+  /**
+   * The arguments of the directives on a selection (`@defer(label:)`,
+   * `@stream(initialCount:, label:)`) as those of a field; `@stream`'s
+   * `initialCount` must also be a whole number from 0 (the executor would
+   * fail the field with an internal error, after its SOAP call).
+   */
+  private directives(node: FieldNode | InlineFragmentNode | FragmentSpreadNode, path: Path): Found | null {
+    for (const use of node.directives ?? []) {
+      const def = this.args.schema.getDirective(use.name.value);
+      let values: Record<string, unknown> | null | undefined;
+      try {
+        values = def && getDirectiveValues(def, node, this.variables);
+      } catch {
+        continue; // Not a valid value for its type: validation or execution reports that.
+      }
+      if (!def || !values) continue;
+      const at = [...path, node.kind === Kind.FIELD ? node.alias?.value ?? node.name.value : '...', `@${def.name}`];
+      for (const arg of def.args) {
+        const found = inputProblem(arg.type, values[arg.name], [...at, arg.name]);
+        if (found) return found;
+      }
+      const count = values.initialCount;
+      if (def.name === 'stream' && values.if !== false && !(Number.isSafeInteger(count) && (count as number) >= 0)) {
+        return { path: [...at, 'initialCount'], problem: 'must be a whole number from 0' };
+      }
+    }
+    return null;
   }
 
   private field(parent: GraphQLNamedType | null | undefined, node: FieldNode, path: Path): Found | null {
