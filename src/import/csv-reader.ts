@@ -3,6 +3,9 @@
  * breaks inside quotes, CRLF or LF, a UTF-8 byte order mark). It keeps one
  * record in memory at a time, whatever the file's size, and no more than
  * `maxRecordChars` of it: a longer record is read to its end but not kept.
+ * A quoted field still open at the end of the file makes the last record an
+ * {@link UnclosedQuote}: the lines after its quote were read into it, so it
+ * cannot be taken as written.
  */
 
 /** A record longer than the reader keeps, in its place. */
@@ -10,8 +13,11 @@ export class TooLongRecord {
   constructor(readonly maxChars: number) {}
 }
 
-/** Records of a CSV text stream, as arrays of fields (or {@link TooLongRecord}). */
-export async function* csvRecords(chunks: AsyncIterable<string>, maxRecordChars = Infinity): AsyncGenerator<string[] | TooLongRecord> {
+/** The last record, whose quoted field is never closed. */
+export class UnclosedQuote {}
+
+/** Records of a CSV text stream, as arrays of fields (or {@link TooLongRecord}, {@link UnclosedQuote}). */
+export async function* csvRecords(chunks: AsyncIterable<string>, maxRecordChars = Infinity): AsyncGenerator<string[] | TooLongRecord | UnclosedQuote> {
   let field = '';
   let record: string[] = [];
   /** Characters of the record so far; once over the limit, it is dropped as it is read. */
@@ -90,7 +96,8 @@ export async function* csvRecords(chunks: AsyncIterable<string>, maxRecordChars 
     yield* out;
   }
   keep();
-  if (size > maxRecordChars) yield new TooLongRecord(maxRecordChars);
+  if (quoted && !quoteSeen) yield new UnclosedQuote();
+  else if (size > maxRecordChars) yield new TooLongRecord(maxRecordChars);
   else if (any || field !== '' || record.length) {
     record.push(field);
     yield record;

@@ -6,7 +6,7 @@
  * row limit, or with too many columns, is refused as a whole.
  */
 import { configFromEnv } from '../config.js';
-import { csvRecords, TooLongRecord } from './csv-reader.js';
+import { csvRecords, TooLongRecord, UnclosedQuote } from './csv-reader.js';
 import { lines } from './jsonl-reader.js';
 import type { ImportFormat } from './types.js';
 
@@ -56,6 +56,7 @@ function rowCounter(max: number): () => void {
 }
 
 const tooLong = `is longer than ${MAX_RECORD_CHARS} characters`;
+const unclosed = 'opens a quoted field ("...) that is never closed: the rest of the file was read into it';
 /** U+FFFD is what the decoder puts for bytes that are not UTF-8: the row would be stored garbled. */
 const NOT_UTF8 = 'has bytes that are not UTF-8 (save the file as UTF-8)';
 const garbled = (text: string) => text.includes('\uFFFD');
@@ -64,10 +65,11 @@ async function* csvRows(chunks: AsyncIterable<string>, maxRows: number): AsyncGe
   let header: string[] | undefined;
   const count = rowCounter(maxRows);
   for await (const record of csvRecords(chunks, MAX_RECORD_CHARS)) {
-    if (record instanceof TooLongRecord) {
-      if (!header) throw new SourceError(`The CSV header ${tooLong}`);
+    if (record instanceof TooLongRecord || record instanceof UnclosedQuote) {
+      const reason = record instanceof TooLongRecord ? tooLong : unclosed;
+      if (!header) throw new SourceError(`The CSV header ${reason}`);
       count();
-      yield JSON.stringify({ [INVALID]: tooLong });
+      yield JSON.stringify({ [INVALID]: reason });
       continue;
     }
     if (!header) {
@@ -88,9 +90,8 @@ async function* csvRows(chunks: AsyncIterable<string>, maxRows: number): AsyncGe
       yield JSON.stringify({ [INVALID]: `has ${record.length} fields; the header has ${header.length}` });
       continue;
     }
-    const row: Record<string, string> = {};
-    header.forEach((name, i) => { row[name] = record[i]; });
-    yield JSON.stringify(row);
+    // Defined, not assigned: a column named __proto__ stays a column (and fails its row as unknown).
+    yield JSON.stringify(Object.fromEntries(header.map((name, i) => [name, record[i]])));
   }
   if (!header) throw new SourceError('The CSV file is empty: it needs a header row');
 }
