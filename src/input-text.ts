@@ -140,3 +140,16 @@ export function preview(value: unknown): string {
   const shown = characters.slice(0, PREVIEW_LENGTH).map(escaped).join('') + (characters.length > PREVIEW_LENGTH ? '…' : '');
   return typeof value === 'string' ? `"${shown}"` : shown;
 }
+
+/** Longest error message the gateway sends, on any route. */
+export const MAX_ERROR_MESSAGE = 300;
+
+/**
+ * An error message no longer than {@link MAX_ERROR_MESSAGE}: quoted values in
+ * it are cut to a preview first, so that the message's own words survive.
+ */
+export function shortMessage(message: string): string {
+  if (message.length <= MAX_ERROR_MESSAGE) return message;
+  const cut = message.replace(/"((?:[^"\\]|\\.){41,})"/g, (_all, quoted: string) => preview(quoted));
+  return cut.length <= MAX_ERROR_MESSAGE ? cut : `${cut.slice(0, MAX_ERROR_MESSAGE - 1)}…`;
+}

@@ -6,6 +6,7 @@
  * (`-`). An explicit mapping names the path of a column: `Org nr=client.orgNo`.
  */
 import { KINDS, type FieldSpec, type ItemKind } from '../contract/kinds.js';
+import { preview } from '../input-text.js';
 import { kindFields, writableFields, type WriteField } from '../write/fields.js';
 
 export type ColumnTarget =
@@ -55,7 +56,7 @@ export function resolvePath(fields: Record<string, FieldSpec>, path: string): Co
   if (!(spec.target in KINDS)) return undefined;
   const target = spec.target as ItemKind;
   const key = keyField(target, rest);
-  if (!key) throw new MappingError(`"${path}": ${KINDS[target].typeName} has no field "${rest}" to look it up by`);
+  if (!key) throw new MappingError(`${preview(path)}: ${KINDS[target].typeName} has no field ${preview(rest)} to look it up by`);
   return { type: 'refKey', field, target, key: key.wire };
 }
 
@@ -73,7 +74,7 @@ export class ColumnPlan {
 
   constructor(readonly fields: Record<string, FieldSpec>, private readonly mapping: Record<string, string> = {}) {
     for (const [column, path] of Object.entries(mapping)) {
-      if (this.target(column) === undefined) throw new MappingError(`The mapping "${column}=${path}" names no writable field`);
+      if (this.target(column) === undefined) throw new MappingError(`The mapping ${preview(`${column}=${path}`)} names no writable field`);
     }
   }
 

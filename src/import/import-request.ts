@@ -4,6 +4,7 @@
  * for its owner shows.
  */
 import { ITEM_KINDS, KINDS, type ItemKind } from '../contract/kinds.js';
+import { preview } from '../input-text.js';
 import { ColumnPlan, MappingError, keyField } from './columns.js';
 import type { ImportFormat, ImportOptions, SourceInfo } from './types.js';
 
@@ -39,10 +40,10 @@ export interface StartRequest {
 
 /** Checks a request before anything is stored; throws {@link ImportInputError}. `maxBatchSize`: UPSALES_BATCH_SIZE. */
 export function checkRequest(request: StartRequest, maxBatchSize: number): ImportOptions {
-  if (!ITEM_KINDS.includes(request.kind)) throw new ImportInputError(`"${request.kind}" is not a kind: one of ${ITEM_KINDS.join(', ')}`, 'kind');
+  if (!ITEM_KINDS.includes(request.kind)) throw new ImportInputError(`${preview(request.kind)} is not a kind: one of ${ITEM_KINDS.join(', ')}`, 'kind');
   const options: ImportOptions = { ...request.options };
   if (options.matchBy !== undefined && !keyField(request.kind, options.matchBy)) {
-    throw new ImportInputError(`matchBy: ${KINDS[request.kind].typeName} has no field "${options.matchBy}" to match by`, 'matchBy');
+    throw new ImportInputError(`matchBy: ${KINDS[request.kind].typeName} has no field ${preview(options.matchBy)} to match by`, 'matchBy');
   }
   if (options.batchSize !== undefined && !(Number.isInteger(options.batchSize) && options.batchSize >= 1 && options.batchSize <= maxBatchSize)) {
     throw new ImportInputError(`batchSize must be between 1 and ${maxBatchSize} (UPSALES_BATCH_SIZE)`, 'batchSize');

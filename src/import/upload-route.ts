@@ -7,6 +7,7 @@
  * account's one call budget. Bad parameters are 400 with the parameter named.
  */
 import { ITEM_KINDS, KINDS, type ItemKind } from '../contract/kinds.js';
+import { preview } from '../input-text.js';
 import { ImportInputError, ImportStoppingError } from './import-service.js';
 import { errorAnswer as error, json, refusalAnswer } from './route-answers.js';
 import { authenticate, isRefusal, type ImportRouteDeps } from './route-auth.js';
@@ -24,14 +25,14 @@ class BadParameter extends Error {
 function kindOf(value: string | null): ItemKind {
   if (!value) throw new BadParameter('kind', `say what to import: one of ${ITEM_KINDS.join(', ')}`);
   const kind = ITEM_KINDS.find((k) => k.toLowerCase() === value.toLowerCase() || KINDS[k].typeName.toLowerCase() === value.toLowerCase());
-  if (!kind) throw new BadParameter('kind', `"${value}" is not a kind: one of ${ITEM_KINDS.join(', ')}`);
+  if (!kind) throw new BadParameter('kind', `${preview(value)} is not a kind: one of ${ITEM_KINDS.join(', ')}`);
   return kind;
 }
 
 function formatOf(value: string | null, contentType: string | null): ImportFormat {
   const given = value ?? (/csv/i.test(contentType ?? '') ? 'csv' : /ndjson|jsonl/i.test(contentType ?? '') ? 'jsonl' : null);
   if (!given) throw new BadParameter('format', 'say csv or jsonl');
-  if (!/^(csv|jsonl)$/i.test(given)) throw new BadParameter('format', `"${given}" is not csv or jsonl`);
+  if (!/^(csv|jsonl)$/i.test(given)) throw new BadParameter('format', `${preview(given)} is not csv or jsonl`);
   return given.toUpperCase() as ImportFormat;
 }
 
@@ -40,7 +41,7 @@ function mappingOf(values: string[]): Record<string, string> | undefined {
   if (pairs.length === 0) return undefined;
   return Object.fromEntries(pairs.map((pair) => {
     const at = pair.lastIndexOf('=');
-    if (at <= 0 || at === pair.length - 1) throw new BadParameter('mapping', `"${pair}" is not column=field`);
+    if (at <= 0 || at === pair.length - 1) throw new BadParameter('mapping', `${preview(pair)} is not column=field`);
     return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
   }));
 }
@@ -48,11 +49,11 @@ function mappingOf(values: string[]): Record<string, string> | undefined {
 function optionsOf(params: URLSearchParams): ImportOptions {
   const known = new Set(['kind', 'format', 'matchBy', 'mapping', 'batchSize']);
   const unknown = [...params.keys()].find((key) => !known.has(key));
-  if (unknown) throw new BadParameter(unknown, `unknown parameter; use ${[...known].join(', ')}`);
+  if (unknown) throw new BadParameter(/^[\w.-]{1,40}$/.test(unknown) ? unknown : preview(unknown), `unknown parameter; use ${[...known].join(', ')}`);
   const matchBy = params.get('matchBy');
   const mapping = mappingOf(params.getAll('mapping'));
   const batchSize = params.get('batchSize');
-  if (batchSize !== null && !/^\d+$/.test(batchSize)) throw new BadParameter('batchSize', `"${batchSize}" is not a whole number`);
+  if (batchSize !== null && !/^\d+$/.test(batchSize)) throw new BadParameter('batchSize', `${preview(batchSize)} is not a whole number`);
   return {
     ...(matchBy ? { matchBy } : {}),
     ...(mapping ? { mapping } : {}),

@@ -7,16 +7,11 @@
  */
 import { GraphQLError } from 'graphql';
 import { isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
-import { preview } from '../input-text.js';
-
-/** Longest error message sent. */
-export const MAX_ERROR_MESSAGE = 300;
+import { MAX_ERROR_MESSAGE, shortMessage } from '../input-text.js';
 
 function shortened(error: GraphQLError): GraphQLError {
   if (error.message.length <= MAX_ERROR_MESSAGE) return error;
-  // Quoted values are cut to a preview first, so that the message's own words survive.
-  const message = error.message.replace(/"((?:[^"\\]|\\.){41,})"/g, (_all, quoted: string) => preview(quoted));
-  return new GraphQLError(message.length <= MAX_ERROR_MESSAGE ? message : `${message.slice(0, MAX_ERROR_MESSAGE - 1)}…`, {
+  return new GraphQLError(shortMessage(error.message), {
     nodes: error.nodes, source: error.source, positions: error.positions, path: error.path,
     originalError: error.originalError, extensions: error.extensions,
   });
