@@ -8,6 +8,8 @@ import type { Criterion, SortSpec } from '../src/contract/types.js';
 import type { CriteriaOperator } from '../src/contract/wire.js';
 import { BadUserInputError } from '../src/errors.js';
 import { upstreamId } from '../src/global-id.js';
+import { preview } from '../src/input-text.js';
+import { ID_BATCH } from '../src/paged-reads.js';
 
 /** How a filterable field's values are typed in GraphQL. */
 export type FilterValueType = 'ID' | 'String' | 'Int' | 'Float' | 'Boolean' | 'Date' | 'DateTime';
@@ -87,13 +89,22 @@ export type OperatorInput = Partial<Record<CriteriaOperator, unknown>>;
 export interface CustomFieldFilterInput extends OperatorInput { field: string }
 export type FilterInput = Record<string, OperatorInput | CustomFieldFilterInput[] | null | undefined>;
 
-/** Operator inputs as criteria on one upstream field. */
-function operatorCriteria(wire: string, ops: OperatorInput, encode: (value: unknown, op: string) => string): Criterion[] {
+/** Values of one `in` filter: at least one (Upsales refuses an empty list), at most one id lookup's worth. */
+export const MAX_IN_VALUES = ID_BATCH;
+
+/** Operator inputs as criteria on one upstream field; `what` names the filter in errors. */
+function operatorCriteria(wire: string, ops: OperatorInput, what: string, encode: (value: unknown, op: string) => string): Criterion[] {
   const criteria: Criterion[] = [];
   for (const [operator, value] of Object.entries(ops) as [CriteriaOperator, unknown][]) {
     if (value === undefined || value === null) continue;
     if (operator === 'isNull') criteria.push({ field: wire, operator, values: [String(Boolean(value))] });
-    else if (operator === 'in') criteria.push({ field: wire, operator, values: (value as unknown[]).map((v) => encode(v, operator)) });
+    else if (operator === 'in') {
+      const values = value as unknown[];
+      if (values.length === 0 || values.length > MAX_IN_VALUES) {
+        throw new BadUserInputError(`${what}.in has ${values.length} values: give 1 to ${MAX_IN_VALUES}`);
+      }
+      criteria.push({ field: wire, operator, values: values.map((v) => encode(v, operator)) });
+    }
     else criteria.push({ field: wire, operator, values: [encode(value, operator)] });
   }
   return criteria;
@@ -112,11 +123,11 @@ export function filterToCriteria(
   const criteria: Criterion[] = [];
   for (const field of filterableFields(kind)) {
     const ops = filter[field.name] as OperatorInput | null | undefined;
-    if (ops) criteria.push(...operatorCriteria(field.wire, ops, (value) => wireValue(field, value, `filter.${field.name}`)));
+    if (ops) criteria.push(...operatorCriteria(field.wire, ops, `filter.${field.name}`, (value) => wireValue(field, value, `filter.${field.name}`)));
   }
   for (const custom of (filter.customFields as CustomFieldFilterInput[] | null | undefined) ?? []) {
     const { field, ...ops } = custom;
-    criteria.push(...operatorCriteria(`custom.${resolveCustomField(field)}`, ops, (value) => String(value)));
+    criteria.push(...operatorCriteria(`custom.${resolveCustomField(field)}`, ops, `filter.customFields(${preview(field)})`, (value) => String(value)));
   }
   return criteria;
 }
