@@ -62,6 +62,8 @@ export function usePersistedOperations({ operations, allowArbitraryOperations }:
       onParams({ params }) {
         const bytes = params.extensions ? Buffer.byteLength(JSON.stringify(params.extensions)) : 0;
         if (bytes > MAX_EXTENSIONS_BYTES) throw badRequest(`extensions is ${bytes} bytes of JSON, more than ${MAX_EXTENSIONS_BYTES}`);
+        // Malformed is refused with a query too (yoga's plugin reads the hash only without one).
+        persistedHash(params);
       },
     },
     {
