@@ -97,7 +97,8 @@ export async function runGateway(config: GatewayConfig & { upstreamUrl: string }
     throw error;
   }
   stopOnSignals(gateway, imports, store, shared, running);
-  log.info(`GraphQL gateway: ${gateway.url} (GraphiQL in a browser), health: ${gateway.url.replace('/graphql', '/healthz')}`);
+  const graphiql = config.allowArbitraryOperations ? 'GraphiQL in a browser' : 'trusted documents only: no GraphiQL';
+  log.info(`GraphQL gateway: ${gateway.url} (${graphiql}), health: ${gateway.url.replace('/graphql', '/healthz')}`);
   log.info(`Call budgets, kept reads and import jobs are shared ${shared.where}`);
   if (config.defaultCredentials) {
     const reach = gateway.server.address() as { address: string };
