@@ -87,6 +87,14 @@ export function useDocumentLimits(limits: DocumentLimits): Plugin[] {
     {
       onValidate({ addValidationRule }) {
         for (const rule of rules) addValidationRule(rule);
+        // graphql-js gives up comparing fields past a budget of its own and says only "Validation aborted.".
+        return ({ result, setResult }) => {
+          if (!result.some((error) => error.message === 'Validation aborted.')) return;
+          setResult([new BadUserInputError(
+            'The document repeats fields more than GraphQL validation compares (graphql-js stops at a budget of its own): ask for each field once',
+            { limit: 'graphql-js validation' },
+          )]);
+        };
       },
     },
   ];
