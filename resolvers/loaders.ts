@@ -13,19 +13,13 @@ import { MAX_LIMIT } from '../src/contract/wire.js';
 import { BadUserInputError, toGraphQLError } from '../src/errors.js';
 import { loadByIds } from '../src/paged-reads.js';
 import type { UpstreamClient } from '../src/upstream/types.js';
+import { RelationLoader, type RelationGroup } from './relation-loader.js';
 import { idsAt, type Relation } from './relations.js';
 
-/** The related items of one parent (at least its first `perParent`), and how many there are. */
-export interface RelationGroup {
-  items: Item[];
-  total: number;
-}
-
+/** What one relation loader fetches: the filter and order its loads share (their pages, first and after, may differ). */
 export interface RelationQuery {
   criteria: Criterion[];
   sort: SortSpec[];
-  /** Items needed per parent (offset + first): what one parent's own call asks for. */
-  perParent: number;
 }
 
 /** When a batch is sent: DataLoader's `batchScheduleFn`. */
@@ -51,7 +45,7 @@ declare module '../src/context.js' {
 
 /** The loaders and memos of one request, bound to the caller's upstream client. */
 export class RequestLoaders {
-  private readonly relationLoaders = new Map<string, DataLoader<number, RelationGroup>>();
+  private readonly relationLoaders = new Map<string, RelationLoader>();
   private readonly idLoaders = new Map<ItemKind, DataLoader<number, Item>>();
   private readonly metaMemo = new Map<string, Promise<unknown>>();
 
@@ -78,12 +72,15 @@ export class RequestLoaders {
     return loader;
   }
 
-  /** Children of many parents through one relation, with the same filter and order. */
-  relation(relation: Relation, query: RelationQuery): DataLoader<number, RelationGroup> {
-    const key = `${relation.parent}.${relation.name}:${JSON.stringify(query)}`;
+  /**
+   * Children of many parents through one relation, with the same filter and
+   * order, whatever page each load asks for: one fetch per wave serves them all.
+   */
+  relation(relation: Relation, query: RelationQuery): RelationLoader {
+    const key = `${relation.parent}.${relation.name}:${JSON.stringify([query.criteria, query.sort])}`;
     let loader = this.relationLoaders.get(key);
     if (!loader) {
-      loader = new DataLoader<number, RelationGroup>((parentIds) => this.loadGroups(relation, query, parentIds), { batchScheduleFn: this.schedule });
+      loader = new RelationLoader((parentIds, perParent) => this.loadGroups(relation, query, parentIds, perParent), this.schedule);
       this.relationLoaders.set(key, loader);
     }
     return loader;
@@ -92,20 +89,21 @@ export class RequestLoaders {
   /**
    * One criteria call by foreign key for all parents of the wave, grouped
    * back. When the children do not fit one page, the rest costs either the
-   * remaining pages or one call per parent (for its first `perParent` and
-   * its total), whichever is fewer, and only if the request can still afford it.
+   * remaining pages or one call per parent (for the most items its loads
+   * want, `perParent`, and its total), whichever is fewer, and only if the
+   * request can still afford it.
    */
-  private async loadGroups(relation: Relation, query: RelationQuery, parentIds: readonly number[]): Promise<RelationGroup[]> {
+  private async loadGroups(relation: Relation, query: RelationQuery, parentIds: readonly number[], perParent: readonly number[]): Promise<RelationGroup[]> {
     const criteria = [{ field: relation.foreignKey, operator: 'in' as const, values: parentIds.map(String) }, ...query.criteria];
     const page = await this.upstream.getByCriteria(relation.kind, { criteria, sort: query.sort, limit: MAX_LIMIT });
     if (page.items.length < page.total) {
       const pages = Math.ceil((page.total - page.items.length) / MAX_LIMIT);
       if (parentIds.length <= pages) {
         this.afford(parentIds.length, relation, page.total);
-        return Promise.all(parentIds.map(async (id) => {
+        return Promise.all(parentIds.map(async (id, index) => {
           const own = await this.upstream.getByCriteria(relation.kind, {
             criteria: [{ field: relation.foreignKey, operator: 'eq', values: [String(id)] }, ...query.criteria],
-            sort: query.sort, limit: Math.max(1, query.perParent),
+            sort: query.sort, limit: Math.max(1, perParent[index]),
           });
           return { items: own.items, total: own.total };
         }));

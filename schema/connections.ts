@@ -127,7 +127,7 @@ export async function relationConnection(ctx: GatewayContext, relation: Relation
   const { offset, limit } = pageWindow(args, NESTED_PAGE);
   const criteria = await criteriaFor(ctx, relation.kind, args.filter);
   const sort = orderToSort(relation.kind, args.orderBy);
-  const group = await ctx.loaders.relation(relation, { criteria, sort, perParent: offset + limit }).load(parentId);
+  const group = await ctx.loaders.relation(relation, { criteria, sort }).load(parentId, offset + limit);
   const items = group.items.slice(offset, offset + limit);
   primeNodes(ctx, relation.kind, items);
   return toPage(items, offset, group.total);

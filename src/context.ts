@@ -5,6 +5,7 @@
  * given by injection. Answers kept for the account are served only to a
  * password Upsales has accepted; nothing else is shared with another request.
  */
+import { randomUUID } from 'node:crypto';
 import { initContextCache } from '@pothos/core';
 import type { BudgetReading } from './budget/index.js';
 import type { GatewayConfig } from './config.js';
@@ -31,9 +32,10 @@ export interface GatewayContext extends RequestExtensions {
   /** The Upsales username the request acts as. */
   username: string;
   /**
-   * `fresh`: every read from now on goes upstream, neither kept answers nor
-   * reads in flight serve it (`Cache-Control: no-cache`; mutations, which
-   * build on what Upsales holds now).
+   * `fresh`: every read from now on goes upstream: neither kept answers nor
+   * reads in flight started by others (or by this request before) serve it,
+   * but its own identical reads in flight together are sent once
+   * (`Cache-Control: no-cache`; mutations, which build on what Upsales holds now).
    */
   reads: { fresh: boolean };
   /**
@@ -147,9 +149,10 @@ export function createContext(deps: ContextDeps, authorization: string | null, o
   const reads = { fresh: options.fresh ?? false };
   const verified = () => deps.verifiedAccounts.isVerified(credentials);
   const accepted = () => deps.verifiedAccounts.accept(credentials);
-  const reuse: ReadReuse = { kept: () => !reads.fresh && verified(), shared: () => !reads.fresh, accepted };
+  const ownFlights = randomUUID();
+  const reuse: ReadReuse = { kept: () => !reads.fresh && verified(), flightScope: () => (reads.fresh ? ownFlights : ''), accepted };
   // Counts only bound the estimate: kept ones serve a fresh request too.
-  const countReuse: ReadReuse = { kept: verified, shared: () => true, accepted };
+  const countReuse: ReadReuse = { kept: verified, flightScope: () => '', accepted };
   const ceiling = callCeiling(deps.config.maxQueryCalls);
   const counting = withGraphQLErrors(deps.clientFor(credentials, stats, { reuse: countReuse }));
   const scope = deps.requestScope(withGraphQLErrors(deps.clientFor(credentials, stats, { reuse, beforeSend: ceiling.beforeSend })), ceiling.callsLeft);

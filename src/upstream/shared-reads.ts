@@ -1,6 +1,7 @@
 /**
  * Reads shared across requests, per account. Identical reads of one username
- * and password in flight at once are sent once; answers are kept in the read
+ * and password in flight at once are sent once (a request reading fresh
+ * shares only its own); answers are kept in the read
  * cache (src/cache) for its TTL, under the account, and served only when the
  * request's rules allow it (ReadReuse: a password Upsales accepted, no fresh
  * read asked for). A write of a kind, from any request or import job, drops
@@ -95,23 +96,19 @@ export function createSharedReads(baseUrl: string, cache?: ReadCache, onSaved?: 
             return JSON.parse(found.value) as T;
           }
           const inFlight = flightsOf(inStore);
-          const flightKey = `${key}:${password}`;
-          const shared = reuse.shared();
-          const flight = shared ? inFlight.get(flightKey) : undefined;
+          const flightKey = `${key}:${password}:${reuse.flightScope()}`;
+          const flight = inFlight.get(flightKey);
           if (flight) {
             saved(group);
             return JSON.parse(await flight) as T;
           }
           const answer = sent(send);
-          if (!shared && !found) return answer;
           const text = answer.then((result) => JSON.stringify(result));
-          if (shared) {
-            inFlight.set(flightKey, text);
-            const leave = () => {
-              if (inFlight.get(flightKey) === text) inFlight.delete(flightKey);
-            };
-            text.then(leave, leave);
-          }
+          inFlight.set(flightKey, text);
+          const leave = () => {
+            if (inFlight.get(flightKey) === text) inFlight.delete(flightKey);
+          };
+          text.then(leave, leave);
           text.then((value) => found && cache!.store.keep(inStore, found.generation, key, value, ttlMs), () => undefined);
           return answer;
         },

@@ -46,8 +46,12 @@ export interface ClientOptions {
 export interface ReadReuse {
   /** Whether an answer kept for the account may be served now (the password accepted, no fresh read asked for). */
   kept(): boolean;
-  /** Whether a read may share an identical read in flight of the same username and password. */
-  shared(): boolean;
+  /**
+   * Which identical reads in flight of the same username and password a read
+   * may share: those of the same scope. `''` is every request's that may share
+   * any; a request reading fresh gives its own, so it shares only its own reads.
+   */
+  flightScope(): string;
   /** Upsales answered a call of these credentials: the password is right. */
   accepted(): void;
 }

@@ -88,6 +88,32 @@ describe('batching', () => {
     });
   }
 
+  // The relation loader was keyed by first/after as well: each alias below fetched the same rows again, 3 ContactService
+  // calls with Cache-Control: no-cache (and in mutations); otherwise 1, with 2 shared from the flight of the first.
+  for (const headers of [{}, { 'cache-control': 'no-cache' }] as Record<string, string>[]) {
+    it(`aliases of one relation with different first/after share one fetch, each page exact (${JSON.stringify(headers)})`, async () => {
+      type Page = { totalCount: number; nodes: { upsalesId: number }[] };
+      type Aliased = { clients: { nodes: { a: Page; b: Page; c: Page }[] } };
+      const page = 'totalCount nodes { upsalesId }';
+      await stack.resetStats();
+      const result = await stack.query<Aliased>(`{ clients(first: 50) { nodes {
+        a: contacts(first: 5) { ${page} } b: contacts(first: 10) { ${page} } c: contacts(first: 5, after: "b2Zmc2V0OjA") { ${page} }
+      } } }`, { headers });
+      expect(result.errors).toBeUndefined();
+      expect((await stack.stats()).calls.byOperation).toEqual({ 'ClientService.getByCriteria': 1, 'ContactService.getByCriteria': 1 });
+      expect(result.extensions!.upsales).toMatchObject({ soapCalls: 2, cachedCalls: 0 });
+
+      const alone = await stack.query<{ clients: { nodes: { b: Page }[] } }>(`{ clients(first: 50) { nodes { b: contacts(first: 10) { ${page} } } } }`);
+      const clients = result.data!.clients.nodes;
+      expect(clients.map(({ b }) => b)).toEqual(alone.data!.clients.nodes.map(({ b }) => b));
+      expect(clients.filter(({ b }) => b.nodes.length > 6).length).toBeGreaterThan(0);
+      for (const { a, b, c } of clients) {
+        expect(a).toEqual({ totalCount: b.totalCount, nodes: b.nodes.slice(0, 5) });
+        expect(c).toEqual({ totalCount: b.totalCount, nodes: b.nodes.slice(1, 6) });
+      }
+    });
+  }
+
   it('lookups of one kind from sibling branches of a level go out together, whichever branch answered first', async () => {
     await stack.resetStats();
     type Users = { nodes: { user: { name: string } | null }[] };

@@ -71,3 +71,53 @@ it('the remaining pages when they are fewer than the parents, grouped back exact
     expect(user.activities).toEqual(alone.data!.activities);
   }
 });
+
+// Each alias had its own relation loader: the per-parent calls were made once per alias (1 + 2 per type).
+it('aliases with different first/after share the per-parent calls, made for the largest page asked for', async () => {
+  type Page = { totalCount: number; nodes: { upsalesId: number }[] };
+  const page = 'orderBy: [{ field: date, direction: DESC }]) { totalCount nodes { upsalesId } }';
+  await stack.resetStats();
+  const result = await stack.query<{ activityTypes: { id: number; a: Page; b: Page }[] }>(
+    `{ activityTypes { id a: activities(first: 2, ${page} b: activities(first: 3, after: "b2Zmc2V0OjA", ${page} } }`,
+  );
+  expect(result.errors).toBeUndefined();
+  const types = result.data!.activityTypes;
+  expect((await stack.stats()).calls.byOperation).toEqual({
+    'MetadataService.getActivityTypes': 1,
+    'ActivityService.getByCriteria': 1 + types.length,
+  });
+  expect(result.extensions!.upsales).toMatchObject({ cachedCalls: 0 });
+  for (const type of types) {
+    const filter = 'filter: { activityType: { eq: $t } }, orderBy: [{ field: date, direction: DESC }]) { totalCount nodes { upsalesId } }';
+    const alone = await stack.query<{ a: Page; b: Page }>(
+      `query($t: Int!) { a: activities(first: 2, ${filter} b: activities(first: 3, after: "b2Zmc2V0OjA", ${filter} }`,
+      { variables: { t: type.id } },
+    );
+    expect({ a: type.a, b: type.b }).toEqual(alone.data);
+    expect(type.b.nodes).toHaveLength(3);
+  }
+});
+
+it('a deeper level that wants more of a group than a per-parent call fetched fetches it again, exact', async () => {
+  type Page = { totalCount: number; nodes: { upsalesId: number }[] };
+  const order = 'orderBy: [{ field: date, direction: DESC }]';
+  await stack.resetStats();
+  const result = await stack.query<{ activityTypes: { id: number; activities: { nodes: { activityType: { id: number; activities: Page } }[] } }[] }>(
+    `{ activityTypes { id activities(first: 2, ${order}) { nodes { activityType { id activities(first: 5, ${order}) { totalCount nodes { upsalesId } } } } } } }`,
+  );
+  expect(result.errors).toBeUndefined();
+  const types = result.data!.activityTypes;
+  // Each level: the first batched page, then one call per type (for 2 items, then for 5).
+  expect((await stack.stats()).calls.byOperation).toEqual({
+    'MetadataService.getActivityTypes': 1,
+    'ActivityService.getByCriteria': 2 * (1 + types.length),
+  });
+  for (const type of types) {
+    const alone = await stack.query<{ activities: Page }>(
+      `query($t: Int!) { activities(first: 5, filter: { activityType: { eq: $t } }, ${order}) { totalCount nodes { upsalesId } } }`,
+      { variables: { t: type.id } },
+    );
+    expect(alone.data!.activities.nodes).toHaveLength(5);
+    for (const { activityType } of type.activities.nodes) expect(activityType).toEqual({ id: type.id, activities: alone.data!.activities });
+  }
+});

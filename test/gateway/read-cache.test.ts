@@ -66,6 +66,38 @@ describe('identical reads at once', () => {
       await cold.close();
     }
   });
+
+  // A fresh read shared no flight at all, its own neither: the two aliases cost 2 ClientService calls.
+  it('within one Cache-Control: no-cache request, identical reads are sent once, and nothing kept serves the next one', async () => {
+    type Names = { nodes: { name: string }[] };
+    const query = '{ a: clients(first: 5, orderBy: [{ field: name }]) { nodes { name } } b: clients(first: 5, orderBy: [{ field: name }]) { nodes { name } } }';
+    await stack.query(query);
+    for (let i = 0; i < 2; i += 1) {
+      await stack.resetStats();
+      const fresh = await stack.query<{ a: Names; b: Names }>(query, { headers: { 'cache-control': 'no-cache' } });
+      expect(fresh.data!.a.nodes).toHaveLength(5);
+      expect(fresh.data!.b).toEqual(fresh.data!.a);
+      expect(upsales(fresh)).toMatchObject({ soapCalls: 1, cachedCalls: 1 });
+      expect((await stack.stats()).calls.byOperation).toEqual({ 'ClientService.getByCriteria': 1 });
+    }
+  });
+
+  it('a Cache-Control: no-cache request does not share a read in flight that started before it', async () => {
+    const slow = await startStack({ sim: { ...UNTHROTTLED.sim, latencyMs: 400 }, config: { ...UNTHROTTLED.config, cacheTtlMs: 60_000 } });
+    try {
+      const query = '{ clients(first: 5, orderBy: [{ field: name }]) { nodes { name } } }';
+      await slow.query('{ clients(first: 1) { totalCount } }', { as: 'sales' });
+      await slow.resetStats();
+      const earlier = slow.query(query, { as: 'sales' });
+      while (!(await slow.stats()).calls.total) await new Promise((resolve) => setTimeout(resolve, 20));
+      const fresh = await slow.query(query, { as: 'sales', headers: { 'cache-control': 'no-cache' } });
+      expect(upsales(await earlier)).toMatchObject({ soapCalls: 1, cachedCalls: 0 });
+      expect(upsales(fresh)).toMatchObject({ soapCalls: 1, cachedCalls: 0 });
+      expect((await slow.stats()).calls.byOperation).toEqual({ 'ClientService.getByCriteria': 2 });
+    } finally {
+      await slow.close();
+    }
+  });
 });
 
 describe('writes through the gateway', () => {

@@ -77,7 +77,7 @@ describe('keys an account leaves in Redis, with ACCOUNT_HASH_KEY set', () => {
     const budget = shared.budgets.budgetForAccount(BASE_URL, USERNAME);
     const reads = createSharedReads(BASE_URL, createReadCache(shared.redis!, 60_000));
     const gate = reads.forCaller({ username: USERNAME, password: 'secret' }, { calls: 0, queuedMs: 0, log: [] }, {
-      reuse: { kept: () => true, shared: () => true, accepted: () => undefined },
+      reuse: { kept: () => true, flightScope: () => '', accepted: () => undefined },
     });
     expect(await gate.read('client', { page: 1 }, () => budget.run(async () => ({ rows: [1] })))).toEqual({ rows: [1] });
     // the answer is kept after it is returned: wait for it to be in Redis
