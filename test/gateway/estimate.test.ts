@@ -126,3 +126,40 @@ describe('variables as the operation sees them', () => {
     expect((await stack.stats()).calls.total).toBe(0);
   });
 });
+
+/** The client detail page's selection on Client, spread through `copies` identical fragments. */
+function detailThrough(copies: number): string {
+  const page = QUERIES.find(({ name }) => name === 'client detail page')!.query;
+  const selection = page.slice(page.indexOf('{', page.indexOf('client(')) + 1, page.lastIndexOf('}', page.lastIndexOf('}') - 1));
+  const names = Array.from({ length: copies }, (_, i) => `Detail${i}`);
+  return `{ client(upsalesId: 7) { ${names.map((name) => `...${name}`).join(' ')} } } ${names.map((name) => `fragment ${name} on Client { ${selection} }`).join(' ')}`;
+}
+
+const ORDER_REFS = 'nodes { client { name } user { name } contact { name } project { name } rows { product { name } } }';
+const REFS = '{ nodes { user { name } client { name } contact { name } project { name } } }';
+
+describe('a field is counted once, and one call per (level, kind)', () => {
+  // Each: the calls it makes, and its estimate once the account's counts are kept.
+  const cases: [string, string, { soapCalls: number; estimatedCalls: number }][] = [
+    // The client; its users, contacts, orders, opportunities, activities, appointments; their products, users, contacts;
+    // custom field definitions and activity types. It makes 10: the users below are the account managers, already read.
+    ['the client detail page inline (was estimated 14)', detailThrough(1), { soapCalls: 10, estimatedCalls: 12 }],
+    ['through 2 identical fragments (was 25)', detailThrough(2), { soapCalls: 10, estimatedCalls: 12 }],
+    ['through 3 (was 36)', detailThrough(3), { soapCalls: 10, estimatedCalls: 12 }],
+    ['through 4 (was 47: refused)', detailThrough(4), { soapCalls: 10, estimatedCalls: 12 }],
+    ['10 fragments on orders(first: 100) (was 51: refused)', `{ orders(first: 100) { ${Array.from({ length: 10 }, (_, i) => `...Refs${i}`).join(' ')} } } ${
+      Array.from({ length: 10 }, (_, i) => `fragment Refs${i} on OrderConnection { ${ORDER_REFS} }`).join(' ')}`, { soapCalls: 6, estimatedCalls: 6 }],
+    ['a dashboard of three lists with the same references (was 15)', `{ a: orders(first: 100) ${REFS} b: opportunities(first: 100) ${REFS} c: agreements(first: 100) ${REFS} }`,
+      { soapCalls: 7, estimatedCalls: 7 }],
+    ['four lookups of clients, by Upsales id, global id and node (was 4)',
+      '{ a: client(upsalesId: 7) { name } b: client(upsalesId: 8) { name } c: client(id: "Q2xpZW50Ojk=") { name } d: node(id: "Q2xpZW50OjEx") { id } }',
+      { soapCalls: 1, estimatedCalls: 1 }],
+  ];
+
+  it.each(cases)('%s', async (_name, query, expected) => {
+    await stack.query(query);
+    const result = await stack.query(query, { headers: { 'cache-control': 'no-cache' } });
+    expect(result.errors).toBeUndefined();
+    expect(upsales(result)).toMatchObject(expected);
+  });
+});
