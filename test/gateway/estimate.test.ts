@@ -6,6 +6,7 @@
  * limit even so is refused after the count calls only, and what is over
  * whatever the counts, before any call.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUERIES } from '../../bench/queries.js';
 import { basic, DEMO_USERS, startStack, UNTHROTTLED, type GraphQLResponse, type Stack } from '../helpers/stack.js';
@@ -181,5 +182,24 @@ describe('the counts are asked for whenever they can lower the estimate', () => 
     } finally {
       await fresh.close();
     }
+  });
+});
+
+describe('the example frontend\'s pages (list, detail, board, nested list)', () => {
+  const operation = (name: string) => readFileSync(new URL(`../../examples/frontend/operations/${name}.graphql`, import.meta.url), 'utf8');
+  // The detail page's deferred part runs in the same waves as the rest: test/frontend/defer-stream.test.ts.
+  const pages: [string, string, Record<string, unknown>, number][] = [
+    ['client list', operation('client-list'), {}, 2],
+    ['client detail', operation('client-detail').replace(' @defer(label: "relations")', ''), { id: 'Q2xpZW50Ojc=' }, 4],
+    ['pipeline board', operation('pipeline-board'), {}, 4],
+    ['recent orders', operation('recent-orders'), {}, 4],
+    ['100 recent orders', operation('recent-orders'), { first: 100 }, 4],
+  ];
+
+  it.each(pages)('%s: estimated at the calls it makes, with no count call', async (_name, query, variables, calls) => {
+    // At most a page of each kind at each level: the first time costs no count call either.
+    const result = await stack.query(query, { variables, headers: { 'cache-control': 'no-cache' } });
+    expect(result.errors).toBeUndefined();
+    expect(upsales(result)).toMatchObject({ soapCalls: calls, estimatedCalls: calls });
   });
 });
