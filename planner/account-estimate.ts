@@ -3,10 +3,14 @@
  * estimate comes first; the account's counts (one cheap call per kind, kept
  * per account for 10 minutes and dropped by writes) are fetched only when
  * they can change the answer: when the plain estimate is over the limit, or
- * more than twice one call per level (what it would be if every kind had one
- * item), so that the estimate stays within twice the calls a query makes. A
- * query over the limit even if every kind it reaches were empty is refused
- * without any call.
+ * over one call per level and kind (what it would be if every kind had one
+ * item). A query that asks for no more than a page of each kind at each
+ * level costs no count call, and is estimated at that one call per level
+ * and kind; a wider one is capped by the counts. (Skipping the counts up to
+ * twice one call per level was not tight enough: a query makes fewer calls
+ * than that when a level is empty or already read, and 500 opportunities
+ * with their references were estimated at 16 for 7.) A query over the limit
+ * even if every kind it reaches were empty is refused without any call.
  */
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { ItemKind } from '../src/contract/kinds.js';
@@ -30,7 +34,7 @@ export async function estimateForAccount(
   if (plain.kinds.length === 0) return plain.calls;
   const atLeast = (count: number) => estimate(schema, document, variables, operationName, { batchSize, counts: () => count }).calls;
   if (atLeast(0) > maxCalls) return plain.calls;
-  if (plain.calls <= maxCalls && plain.calls <= 2 * atLeast(1)) return plain.calls;
+  if (plain.calls <= maxCalls && plain.calls <= atLeast(1)) return plain.calls;
   const counted = new Map(await Promise.all(plain.kinds.map(async (kind) => [kind, await countItems(kind)] as const)));
   return estimate(schema, document, variables, operationName, { batchSize, counts: (kind) => counted.get(kind) ?? Infinity }).calls;
 }

@@ -7,33 +7,44 @@
  * caps each level by how many items of its kind exist: a level cannot hold
  * more distinct products than the account has.
  *
- * The planner sends a level's loads together, so a relation costs
- * ceil(items / 2000) calls and a lookup by id ceil(distinct ids / 1000),
- * whatever the number of parents. A relation's items are counted as its
+ * It counts the way the planner sends. Fields are merged by response key as
+ * execution merges them (collect-fields.ts), so a field spread through
+ * several fragments is one field. A level's loads go out together: lookups
+ * by id of one kind share ceil(distinct ids / 1000) calls, and a relation's
+ * loads with the same arguments ceil(items / 2000), whatever the number of
+ * parents and of fields asking. A relation's items are counted as its
  * parents times the page they ask for; when the data is denser, the relation
  * loader spends the extra calls only while the request has them left under
  * MAX_QUERY_CALLS, and otherwise refuses that field before spending them.
  */
 import {
-  getNamedType, isAbstractType, isObjectType, Kind, valueFromASTUntyped,
+  getNamedType, isAbstractType, isObjectType, Kind,
   type DocumentNode, type FieldNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLNamedType,
-  type GraphQLSchema, type SelectionSetNode, type ValueNode,
+  type GraphQLObjectType, type GraphQLSchema, type SelectionSetNode,
 } from 'graphql';
 import { ITEM_KINDS, KINDS, type ItemKind } from '../src/contract/kinds.js';
 import { MAX_LIMIT } from '../src/contract/wire.js';
 import { ID_BATCH } from '../src/paged-reads.js';
-import { decodeCursor, NESTED_PAGE, ROOT_PAGE } from '../resolvers/paging.js';
+import { NESTED_PAGE, ROOT_PAGE } from '../resolvers/paging.js';
+import { collectFields } from './collect-fields.js';
+import { argumentsKey, filtersByAlias, intArg, listArgLength, listArgValues, offsetArg } from './field-args.js';
 
 /** What a field costs. */
 export type FieldCost =
   /** A root connection: one call for up to `first` items. */
   | { type: 'rootList' }
-  /** One call, whatever the parents (a root lookup, `me`). */
+  /** One call of its own (`me`, `rateLimit`). */
   | { type: 'single' }
+  /** Lookups of the global ids in argument `arg` (`node`, `nodes`), sent with the other lookups of their kinds at their level. */
+  | { type: 'lookup'; arg: string }
   /** A to-many relation: one call per page of its level's items. */
   | { type: 'relation' }
-  /** A to-one or to-many reference by id: one call per {@link ID_BATCH} distinct ids of its level. */
-  | { type: 'byId'; list: boolean }
+  /**
+   * A to-one or to-many reference by id: one call per {@link ID_BATCH}
+   * distinct ids of its kind at its level. `after`: a metadata list its
+   * resolver reads first, so that its load waits for it.
+   */
+  | { type: 'byId'; list: boolean; after?: string }
   /** A metadata list, fetched at most once per request. */
   | { type: 'meta'; list: string; many?: boolean }
   /** An embedded list (order rows, addresses): no call, but multiplies below it. */
@@ -69,84 +80,74 @@ const costOf = (field: GraphQLField<unknown, unknown>): FieldCost | undefined =>
 const KIND_OF_TYPE = new Map<string, ItemKind>(ITEM_KINDS.map((kind) => [KINDS[kind].typeName, kind]));
 /** The item kind a node or connection type holds. */
 const kindOf = (type: GraphQLNamedType): ItemKind | undefined => KIND_OF_TYPE.get(type.name.replace(/Connection$/, ''));
+/** The item kind a global id names, if any. */
+const kindOfId = (id: unknown): ItemKind | undefined =>
+  (typeof id === 'string' ? KIND_OF_TYPE.get(Buffer.from(id, 'base64').toString('utf8').split(':')[0]) : undefined);
 
-function intArg(node: FieldNode, name: string, variables: Record<string, unknown>): number | undefined {
-  const arg = node.arguments?.find((a) => a.name.value === name);
-  if (!arg) return undefined;
-  const value: ValueNode = arg.value;
-  if (value.kind === Kind.INT) return Number(value.value);
-  if (value.kind === Kind.VARIABLE) {
-    const v = variables[value.name.value];
-    return typeof v === 'number' ? v : undefined;
-  }
-  return undefined;
+/** Loads sent in the same calls: one loader's keys at one level, or the calls of one field of its own. */
+interface Batch {
+  /** The kind whose count caps `items`. */
+  kind?: ItemKind;
+  /** Items one call takes. */
+  per: number;
+  /** One call as soon as anything asks, even for no items (a relation's call by foreign key). */
+  once: boolean;
+  /** Parents or ids asking: no call without any. */
+  asks: number;
+  items: number;
 }
 
-/** Where `after` starts a page (0 without it, or when it is no cursor: execution will refuse it). */
-function offsetArg(node: FieldNode, variables: Record<string, unknown>): number {
-  const arg = node.arguments?.find((a) => a.name.value === 'after');
-  const cursor = !arg ? undefined
-    : arg.value.kind === Kind.STRING ? arg.value.value
-      : arg.value.kind === Kind.VARIABLE ? variables[arg.value.name.value] : undefined;
-  if (typeof cursor !== 'string') return 0;
-  try {
-    return decodeCursor(cursor) + 1;
-  } catch {
-    return 0;
-  }
-}
-
-function listArgLength(node: FieldNode, name: string, variables: Record<string, unknown>): number {
-  const arg = node.arguments?.find((a) => a.name.value === name);
-  if (!arg) return 1;
-  if (arg.value.kind === Kind.LIST) return arg.value.values.length;
-  if (arg.value.kind === Kind.VARIABLE) {
-    const v = variables[arg.value.name.value];
-    return Array.isArray(v) ? v.length : 1;
-  }
-  return 1;
-}
-
-/** The values of a list argument (a literal list or a variable), or undefined without one. */
-function listArgValues(node: FieldNode, name: string, variables: Record<string, unknown>): unknown[] | undefined {
-  const arg = node.arguments?.find((a) => a.name.value === name);
-  if (!arg) return undefined;
-  const value = valueFromASTUntyped(arg.value, variables);
-  return Array.isArray(value) ? value : [value];
-}
-
-/** Lookups of global ids: one per kind among them (the type name inside each id), ID_BATCH ids a call. */
-function lookupsOf(ids: unknown[]): number {
-  const perType = new Map<string, number>();
-  for (const id of ids) {
-    const type = typeof id === 'string' ? Buffer.from(id, 'base64').toString('utf8').split(':')[0] : '';
-    perType.set(type, (perType.get(type) ?? 0) + 1);
-  }
-  return [...perType.values()].reduce((calls, count) => calls + Math.ceil(count / ID_BATCH), 0);
-}
-
-/** Whether a connection's `filter` names a custom field by alias (the definitions are fetched to resolve it). */
-function filtersByAlias(node: FieldNode, variables: Record<string, unknown>): boolean {
-  const arg = node.arguments?.find((a) => a.name.value === 'filter');
-  const filter = arg ? valueFromASTUntyped(arg.value, variables) as { customFields?: { field?: unknown }[] } | null : null;
-  return (filter?.customFields ?? []).some((custom) => typeof custom?.field === 'string' && !/^\d+$/.test(custom.field));
-}
-
-/** Calls of part of an operation: its own, and the metadata lists it reads (each fetched once per request). */
+/** The loads of part of an operation, keyed by the calls they share, and the metadata lists it reads (each fetched once per request). */
 interface PartCost {
-  calls: number;
-  lists: ReadonlySet<string>;
+  batches: Map<string, Batch>;
+  lists: Set<string>;
 }
 
-const FREE: PartCost = { calls: 0, lists: new Set() };
+const emptyPart = (): PartCost => ({ batches: new Map(), lists: new Set() });
+const FREE: PartCost = emptyPart();
 
-function plus(a: PartCost, b: PartCost): PartCost {
-  if (b.lists.size === 0 || [...b.lists].every((list) => a.lists.has(list))) return { calls: a.calls + b.calls, lists: a.lists };
-  return { calls: a.calls + b.calls, lists: new Set([...a.lists, ...b.lists]) };
+/** `part`'s loads added to `total`'s: what both parts ask. */
+function addInto(total: PartCost, part: PartCost): PartCost {
+  for (const [key, batch] of part.batches) {
+    const same = total.batches.get(key);
+    if (same) {
+      same.asks += batch.asks;
+      same.items += batch.items;
+    } else {
+      total.batches.set(key, { ...batch });
+    }
+  }
+  for (const list of part.lists) total.lists.add(list);
+  return total;
 }
 
-const withCalls = (calls: number, part: PartCost = FREE): PartCost => ({ calls: calls + part.calls, lists: part.lists });
-const withList = (list: string, part: PartCost): PartCost => plus({ calls: 0, lists: new Set([list]) }, part);
+/** The larger of each load: what either of two types may ask, for parents of either. */
+function maxInto(total: PartCost, part: PartCost): void {
+  for (const [key, batch] of part.batches) {
+    const same = total.batches.get(key);
+    if (same) {
+      same.asks = Math.max(same.asks, batch.asks);
+      same.items = Math.max(same.items, batch.items);
+    } else {
+      total.batches.set(key, { ...batch });
+    }
+  }
+  for (const list of part.lists) total.lists.add(list);
+}
+
+/**
+ * Where a selection runs: on how many parent objects, in which wave of the
+ * planner its loads go out, and after what besides the level above
+ * (`scope`: a metadata list, a mutation field before it, a lookup that may
+ * answer from what the request has read). Loads of different scopes are
+ * never counted in one call: their waves may differ.
+ */
+interface At {
+  parents: number;
+  level: number;
+  scope: string;
+  atRoot: boolean;
+}
 
 /** The worst-case number of SOAP calls the chosen operation makes: {@link estimate}'s calls. */
 export const estimateCalls = (
@@ -155,9 +156,9 @@ export const estimateCalls = (
 
 /**
  * The worst-case number of SOAP calls the chosen operation makes, and the
- * kinds whose counts cap it. Takes time linear in the document: a fragment
- * is costed once for each number of parents it is reached with, however
- * often it is spread.
+ * kinds whose counts cap it. Takes time linear in the document: the fields
+ * of a set of selection sets are collected and costed once for each number
+ * of parents they are reached with, however often they are spread.
  */
 export function estimate(
   schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> = {}, operationName?: string | null,
@@ -170,7 +171,6 @@ export function estimate(
   if (!operation || operation.kind !== Kind.OPERATION_DEFINITION) return { calls: 0, kinds: [] };
   const root = operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
   if (!root) return { calls: 0, kinds: [] };
-  const fragmentCosts = new Map<string, PartCost>();
   const capped = new Set<ItemKind>();
   /** At most as many items of `kind` as the account has. */
   const cap = (kind: ItemKind | undefined, items: number): number => {
@@ -178,93 +178,115 @@ export function estimate(
     capped.add(kind);
     return counts ? Math.min(items, counts(kind)) : items;
   };
-
-  const spread = (name: string, parents: number, atRoot: boolean): PartCost => {
-    const fragment = fragments.get(name);
-    const on = fragment && schema.getType(fragment.typeCondition.name.value);
-    if (!fragment || !on) return FREE;
-    const key = `${name} ${parents} ${atRoot}`;
-    let cost = fragmentCosts.get(key);
-    if (!cost) {
-      cost = walk(fragment.selectionSet, on, parents, atRoot);
-      fragmentCosts.set(key, cost);
+  const nodeIds = new Map<object, number>();
+  const idOf = (node: object): number => {
+    let id = nodeIds.get(node);
+    if (id === undefined) {
+      id = nodeIds.size;
+      nodeIds.set(node, id);
     }
+    return id;
+  };
+  const memo = new Map<string, PartCost>();
+
+  const selections = (selectionSets: readonly SelectionSetNode[], type: GraphQLNamedType, at: At): PartCost => {
+    const key = `${selectionSets.map(idOf).join(',')} ${type.name} ${at.parents} ${at.level} ${at.scope} ${at.atRoot}`;
+    let cost = memo.get(key);
+    if (cost) return cost;
+    cost = emptyPart();
+    // On an abstract type, each load counts as much as the concrete type that asks the most of it.
+    const objects = isAbstractType(type) ? schema.getPossibleTypes(type) : isObjectType(type) ? [type] : [];
+    for (const object of objects) {
+      const { fields, deferred } = collectFields(schema, fragments, variables, object, selectionSets);
+      const part = emptyPart();
+      for (const [responseKey, nodes] of fields) {
+        const field = object.getFields()[nodes[0].name.value];
+        // Mutation fields run one after the other: the loads of one never go out with another's.
+        const fieldAt = at.atRoot && operation.operation === 'mutation' ? { ...at, scope: `${responseKey}/` } : at;
+        if (field) addInto(part, fieldCost(nodes, field, object, fieldAt));
+      }
+      for (const selectionSet of deferred) addInto(part, selections([selectionSet], object, at));
+      maxInto(cost, part);
+    }
+    memo.set(key, cost);
     return cost;
   };
 
-  const walk = (selectionSet: SelectionSetNode, type: GraphQLNamedType, parents: number, atRoot: boolean): PartCost => {
-    const types = isAbstractType(type) ? schema.getPossibleTypes(type) : isObjectType(type) ? [type] : [];
-    let total = FREE;
-    for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const on = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : type;
-        if (on) total = plus(total, walk(selection.selectionSet, on, parents, atRoot));
-        continue;
-      }
-      if (selection.kind === Kind.FRAGMENT_SPREAD) {
-        total = plus(total, spread(selection.name.value, parents, atRoot));
-        continue;
-      }
-      // On an abstract type, the most expensive concrete type counts.
-      let worst = FREE;
-      for (const object of types) {
-        const field = object.getFields()[selection.name.value];
-        if (!field) continue;
-        const cost = fieldCost(selection, field, parents, atRoot);
-        if (cost.calls > worst.calls) worst = { calls: cost.calls, lists: new Set([...worst.lists, ...cost.lists]) };
-        else worst = plus(worst, { calls: 0, lists: cost.lists });
-      }
-      total = plus(total, worst);
-    }
-    return total;
-  };
-
-  const fieldCost = (node: FieldNode, field: GraphQLField<unknown, unknown>, parents: number, atRoot: boolean): PartCost => {
+  const fieldCost = (nodes: FieldNode[], field: GraphQLField<unknown, unknown>, parent: GraphQLObjectType, at: At): PartCost => {
     const cost = costOf(field);
     const named = getNamedType(field.type);
-    const below = (count: number) => (node.selectionSet ? walk(node.selectionSet, named, count, false) : FREE);
-    if (!cost) return below(parents);
-    const own = ownCost(node, cost, kindOf(named), parents, atRoot, below);
-    // Custom field aliases in a filter are looked up in the definitions (one list per request).
-    return (cost.type === 'rootList' || cost.type === 'relation') && filtersByAlias(node, variables) ? withList('getCustomFields', own) : own;
-  };
-
-  const ownCost = (
-    node: FieldNode, cost: FieldCost, kind: ItemKind | undefined, parents: number, atRoot: boolean, below: (count: number) => PartCost,
-  ): PartCost => {
+    const subSelections = nodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
+    const below = (parents: number, level = at.level + 1, scope = at.scope): PartCost =>
+      (subSelections.length ? selections(subSelections, named, { parents, level, scope, atRoot: false }) : FREE);
+    if (!cost) return below(at.parents, at.level);
+    const node = nodes[0];
+    const kind = kindOf(named);
+    /** Loads that wait for the metadata list `list` (fetched in this wave, or before). */
+    const after = (list: string): string => `${at.scope}${list}@${at.level}/`;
+    const part = emptyPart();
+    const send = (key: string, batch: Batch) => addInto(part, { batches: new Map([[key, batch]]), lists: FREE.lists });
+    /** Calls of this field's own, not shared with any other field. */
+    const own = (calls: number) => send(`own ${idOf(node)}`, { per: 1, once: false, asks: calls, items: calls });
+    const times = at.atRoot ? 1 : at.parents;
     switch (cost.type) {
       case 'rootList': {
         const first = Math.min(intArg(node, 'first', variables) ?? ROOT_PAGE.defaultSize, ROOT_PAGE.maxSize);
-        return withCalls((atRoot ? 1 : parents) * Math.max(1, Math.ceil(first / MAX_LIMIT)), below(cap(kind, parents * first)));
+        const aliases = filtersByAlias(node, variables);
+        if (aliases) part.lists.add('getCustomFields');
+        own(times * Math.max(1, Math.ceil(first / MAX_LIMIT)));
+        return addInto(part, below(cap(kind, at.parents * first), at.level + 1, aliases ? after('getCustomFields') : at.scope));
       }
-      case 'single': {
-        const ids = listArgValues(node, 'ids', variables);
-        const times = atRoot ? 1 : parents;
-        // nodes(ids:): one lookup per kind among them, ID_BATCH ids a call.
-        return ids ? withCalls(times * lookupsOf(ids), below(times * ids.length)) : withCalls(times, below(times));
+      case 'single':
+        own(times);
+        return addInto(part, below(times));
+      case 'lookup': {
+        const ids = listArgValues(node, cost.arg, variables) ?? [];
+        let unknown = 0;
+        for (const id of ids) {
+          const of = kindOfId(id);
+          if (of) send(`${at.scope}${at.level} id ${of}`, { kind: of, per: ID_BATCH, once: false, asks: times, items: times });
+          else unknown += 1;
+        }
+        if (unknown) own(times * Math.ceil(unknown / ID_BATCH));
+        return addInto(part, below(times * ids.length, at.level + 1, `${at.scope}node@${at.level}/`));
       }
       case 'relation': {
         const first = Math.min(intArg(node, 'first', variables) ?? NESTED_PAGE.defaultSize, NESTED_PAGE.maxSize);
-        // All parents of the level in one call by foreign key, a page of 2000 children per call.
-        const items = cap(kind, parents * (offsetArg(node, variables) + first));
-        return withCalls(parents > 0 ? Math.max(1, Math.ceil(items / MAX_LIMIT)) : 0, below(cap(kind, parents * first)));
+        const aliases = filtersByAlias(node, variables);
+        if (aliases) part.lists.add('getCustomFields');
+        const scope = aliases ? after('getCustomFields') : at.scope;
+        // All parents of the level in one call by foreign key, a page of 2000 children per call, with every field that asks the same.
+        send(`${scope}${at.level} ${parent.name}.${field.name}${argumentsKey(node, variables)}`, {
+          kind, per: MAX_LIMIT, once: true, asks: at.parents, items: at.parents * (offsetArg(node, variables) + first),
+        });
+        return addInto(part, below(cap(kind, at.parents * first), at.level + 1, scope));
       }
       case 'byId': {
-        const distinct = cap(kind, parents * (cost.list ? LIST_SIZE_BOUND : 1));
-        return withCalls(Math.ceil(distinct / ID_BATCH), below(distinct));
+        const scope = cost.after ? after(cost.after) : at.scope;
+        if (cost.after) part.lists.add(cost.after);
+        const ids = at.parents * (cost.list ? LIST_SIZE_BOUND : 1);
+        send(`${scope}${at.level} id ${kind ?? named.name}`, { kind, per: ID_BATCH, once: false, asks: ids, items: ids });
+        // Items already read in this request answer at once, so what is below them may go out a wave early.
+        return addInto(part, below(cap(kind, ids), at.level + 1, `${scope}${kind ?? named.name}@${at.level}/`));
       }
       case 'meta':
-        return withList(cost.list, below(parents * (cost.many ? LIST_SIZE_BOUND : 1)));
+        part.lists.add(cost.list);
+        return addInto(part, below(at.parents * (cost.many ? LIST_SIZE_BOUND : 1), at.level + 1, after(cost.list)));
       case 'embeddedList':
-        return below(parents * LIST_SIZE_BOUND);
+        return below(at.parents * LIST_SIZE_BOUND, at.level);
       case 'write': {
         const n = cost.arg ? listArgLength(node, cost.arg, variables) : 1;
         const extra = cost.extraPerBatch ? cost.extraPerBatch * Math.ceil(n / ID_BATCH) : 0;
-        return withCalls(Math.ceil(n / batchSize) + extra + cost.fixed, below(n));
+        own(Math.ceil(n / batchSize) + extra + cost.fixed);
+        return addInto(part, below(n));
       }
     }
   };
 
-  const { calls, lists } = walk(operation.selectionSet, root, 1, true);
-  return { calls: calls + lists.size, kinds: [...capped] };
+  const { batches, lists } = selections([operation.selectionSet], root, { parents: 1, level: 0, scope: '', atRoot: true });
+  let calls = lists.size;
+  for (const { kind, per, once, asks, items } of batches.values()) {
+    if (asks > 0) calls += Math.max(once ? 1 : 0, Math.ceil(cap(kind, items) / per));
+  }
+  return { calls, kinds: [...capped] };
 }

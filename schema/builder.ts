@@ -30,9 +30,9 @@ export const builder = new SchemaBuilder<{
     clientMutationId: 'omit',
     cursorType: 'String',
     nodesOnConnection: true,
-    // At most one lookup per id (fewer when ids share a kind), for the call estimate.
-    nodeQueryOptions: { extensions: { cost: { type: 'single' } } },
-    nodesQueryOptions: { extensions: { cost: { type: 'single' } } },
+    // Lookups by id, sent with the other lookups of their kinds: for the call estimate.
+    nodeQueryOptions: { extensions: { cost: { type: 'lookup', arg: 'id' } } },
+    nodesQueryOptions: { extensions: { cost: { type: 'lookup', arg: 'ids' } } },
     // A malformed id is the caller's mistake: BAD_USER_INPUT, not an error without a code.
     decodeGlobalID: (globalID: string) => {
       let decoded: { typename: string; id: string };

@@ -41,7 +41,7 @@ const CustomFieldValueRef = builder.objectRef<Value>('CustomFieldValue').impleme
     time: t.field({ type: 'Time', extensions: definitionCost, description: 'Time', resolve: typed((d) => d === 'Time', (raw) => raw) }),
     list: t.stringList({ extensions: definitionCost, description: 'MultiSelect: the chosen options', resolve: typed((d) => d === 'MultiSelect', (raw) => raw.split(';').filter(Boolean)) }),
     user: t.field({
-      type: nodeRef('user'), extensions: { cost: { type: 'byId', list: false } }, description: 'User: the user it names',
+      type: nodeRef('user'), extensions: { cost: { type: 'byId', list: false, after: 'getCustomFields' } }, description: 'User: the user it names',
       resolve: async (value: Value, _a: unknown, ctx: GatewayContext) => ((await definitionOf(ctx, value))?.datatype === 'User' ? Number(value.value) : null),
     }),
   }),

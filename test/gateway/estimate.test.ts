@@ -6,6 +6,7 @@
  * limit even so is refused after the count calls only, and what is over
  * whatever the counts, before any call.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QUERIES } from '../../bench/queries.js';
 import { basic, DEMO_USERS, startStack, UNTHROTTLED, type GraphQLResponse, type Stack } from '../helpers/stack.js';
@@ -124,5 +125,81 @@ describe('variables as the operation sees them', () => {
     const refused = await stack.query(wide, { variables: { bad: 'x\u0001y' } });
     expect(refused.errors?.map((error) => error.extensions?.code)).toEqual(['BAD_USER_INPUT']);
     expect((await stack.stats()).calls.total).toBe(0);
+  });
+});
+
+/** The client detail page's selection on Client, spread through `copies` identical fragments. */
+function detailThrough(copies: number): string {
+  const page = QUERIES.find(({ name }) => name === 'client detail page')!.query;
+  const selection = page.slice(page.indexOf('{', page.indexOf('client(')) + 1, page.lastIndexOf('}', page.lastIndexOf('}') - 1));
+  const names = Array.from({ length: copies }, (_, i) => `Detail${i}`);
+  return `{ client(upsalesId: 7) { ${names.map((name) => `...${name}`).join(' ')} } } ${names.map((name) => `fragment ${name} on Client { ${selection} }`).join(' ')}`;
+}
+
+const ORDER_REFS = 'nodes { client { name } user { name } contact { name } project { name } rows { product { name } } }';
+const REFS = '{ nodes { user { name } client { name } contact { name } project { name } } }';
+
+describe('a field is counted once, and one call per (level, kind)', () => {
+  // Each: the calls it makes, and its estimate once the account's counts are kept.
+  const cases: [string, string, { soapCalls: number; estimatedCalls: number }][] = [
+    // The client; its users, contacts, orders, opportunities, activities, appointments; their products, users, contacts;
+    // custom field definitions and activity types. It makes 10: the users below are the account managers, already read.
+    ['the client detail page inline (was estimated 14)', detailThrough(1), { soapCalls: 10, estimatedCalls: 12 }],
+    ['through 2 identical fragments (was 25)', detailThrough(2), { soapCalls: 10, estimatedCalls: 12 }],
+    ['through 3 (was 36)', detailThrough(3), { soapCalls: 10, estimatedCalls: 12 }],
+    ['through 4 (was 47: refused)', detailThrough(4), { soapCalls: 10, estimatedCalls: 12 }],
+    ['10 fragments on orders(first: 100) (was 51: refused)', `{ orders(first: 100) { ${Array.from({ length: 10 }, (_, i) => `...Refs${i}`).join(' ')} } } ${
+      Array.from({ length: 10 }, (_, i) => `fragment Refs${i} on OrderConnection { ${ORDER_REFS} }`).join(' ')}`, { soapCalls: 6, estimatedCalls: 6 }],
+    ['a dashboard of three lists with the same references (was 15)', `{ a: orders(first: 100) ${REFS} b: opportunities(first: 100) ${REFS} c: agreements(first: 100) ${REFS} }`,
+      { soapCalls: 7, estimatedCalls: 7 }],
+    ['four lookups of clients, by Upsales id, global id and node (was 4)',
+      '{ a: client(upsalesId: 7) { name } b: client(upsalesId: 8) { name } c: client(id: "Q2xpZW50Ojk=") { name } d: node(id: "Q2xpZW50OjEx") { id } }',
+      { soapCalls: 1, estimatedCalls: 1 }],
+  ];
+
+  it.each(cases)('%s', async (_name, query, expected) => {
+    await stack.query(query);
+    const result = await stack.query(query, { headers: { 'cache-control': 'no-cache' } });
+    expect(result.errors).toBeUndefined();
+    expect(upsales(result)).toMatchObject(expected);
+  });
+});
+
+describe('the counts are asked for whenever they can lower the estimate', () => {
+  it('a board of 500 opportunities with their references: 16 plain, within twice 7 calls only with the counts', async () => {
+    const query = `{ opportunities(first: 500) { totalCount nodes { description client { name accountManagers { name } } user { name role { name } }
+      contact { name } stage { name } rows { product { name category { name } } } } } }`;
+    const fresh = await startStack(UNTHROTTLED);
+    try {
+      const first = await fresh.query(query);
+      expect(first.errors).toBeUndefined();
+      const again = await fresh.query(query);
+      // Plain, 5000 products and 5000 account managers were 5 calls each; one each for the account's. Was 16 for 7,
+      // as the plain estimate was within twice one call per level and kind (8), which the query undercuts.
+      expect(upsales(again)).toMatchObject({ soapCalls: 7, estimatedCalls: 8 });
+      // One count of each kind the estimate reaches (opportunities, clients, users, contacts, products), kept.
+      expect(upsales(first).soapCalls - upsales(again).soapCalls).toBe(5);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+describe('the example frontend\'s pages (list, detail, board, nested list)', () => {
+  const operation = (name: string) => readFileSync(new URL(`../../examples/frontend/operations/${name}.graphql`, import.meta.url), 'utf8');
+  // The detail page's deferred part runs in the same waves as the rest: test/frontend/defer-stream.test.ts.
+  const pages: [string, string, Record<string, unknown>, number][] = [
+    ['client list', operation('client-list'), {}, 2],
+    ['client detail', operation('client-detail').replace(' @defer(label: "relations")', ''), { id: 'Q2xpZW50Ojc=' }, 4],
+    ['pipeline board', operation('pipeline-board'), {}, 4],
+    ['recent orders', operation('recent-orders'), {}, 4],
+    ['100 recent orders', operation('recent-orders'), { first: 100 }, 4],
+  ];
+
+  it.each(pages)('%s: estimated at the calls it makes, with no count call', async (_name, query, variables, calls) => {
+    // At most a page of each kind at each level: the first time costs no count call either.
+    const result = await stack.query(query, { variables, headers: { 'cache-control': 'no-cache' } });
+    expect(result.errors).toBeUndefined();
+    expect(upsales(result)).toMatchObject({ soapCalls: calls, estimatedCalls: calls });
   });
 });
