@@ -89,6 +89,8 @@ export interface RequestLimits {
   queryAliases: number;
   /** `MAX_QUERY_DIRECTIVES`: directives in the operation, fragments included. @default 20 */
   queryDirectives: number;
+  /** `MAX_QUERY_FIELDS`: fields of the document with every fragment spread in place. @default 5000 */
+  queryFields: number;
   /** `MAX_IMPORT_BYTES`: an import file (POST /imports, an upload, the CLI's file). @default 1073741824 */
   importBytes: number;
   /** `MAX_IMPORT_ROWS`: rows of an import. @default 2000000 */
@@ -230,6 +232,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
       queryDepth: positiveInt(env, 'MAX_QUERY_DEPTH', 16),
       queryAliases: positiveInt(env, 'MAX_QUERY_ALIASES', 30),
       queryDirectives: positiveInt(env, 'MAX_QUERY_DIRECTIVES', 20),
+      queryFields: positiveInt(env, 'MAX_QUERY_FIELDS', 5_000),
       importBytes: positiveInt(env, 'MAX_IMPORT_BYTES', 1_073_741_824),
       importRows: positiveInt(env, 'MAX_IMPORT_ROWS', 2_000_000),
     },

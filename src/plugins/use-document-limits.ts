@@ -2,14 +2,15 @@
  * Limits of a GraphQL document, checked before any work that grows faster
  * than the document: its size (before parsing), its tokens (while parsing),
  * and its depth, aliases and directives (graphql-armor's validation rules,
- * which cost each fragment once). Every refusal is a BAD_USER_INPUT error
- * naming the limit's variable.
+ * which cost each fragment once), and its fields with every fragment spread
+ * in place (counted with each fragment's size once). Every refusal is a
+ * BAD_USER_INPUT error naming the limit's variable.
  */
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
-import { Lexer, Source, TokenKind, type GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
+import { Kind, Lexer, Source, TokenKind, type DocumentNode, type GraphQLError, type SelectionSetNode, type ValidationContext, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { RequestLimits } from '../config.js';
 import { BadUserInputError } from '../errors.js';
@@ -44,7 +45,31 @@ function checkNesting(document: string, maxTokens: number): void {
   }
 }
 
-type DocumentLimits = Pick<RequestLimits, 'queryBytes' | 'queryTokens' | 'queryDepth' | 'queryAliases' | 'queryDirectives'>;
+type DocumentLimits = Pick<RequestLimits, 'queryBytes' | 'queryTokens' | 'queryDepth' | 'queryAliases' | 'queryDirectives' | 'queryFields'>;
+
+/**
+ * Fields of a document's operations with every fragment spread in place: a
+ * few hundred bytes of fragments that each spread the one below twice hold
+ * 2^levels fields. Each fragment's size is counted once (a cycle counts
+ * nothing: validation refuses it).
+ */
+export function expandedFields(document: DocumentNode): number {
+  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+  const sizes = new Map<string, number>();
+  const fragmentSize = (name: string): number => {
+    if (!sizes.has(name)) {
+      sizes.set(name, 0);
+      const fragment = fragments.get(name);
+      sizes.set(name, fragment ? size(fragment.selectionSet) : 0);
+    }
+    return sizes.get(name)!;
+  };
+  const size = (set: SelectionSetNode): number => set.selections.reduce((sum, selection) => sum + (
+    selection.kind === Kind.FIELD ? 1 + (selection.selectionSet ? size(selection.selectionSet) : 0)
+      : selection.kind === Kind.INLINE_FRAGMENT ? size(selection.selectionSet)
+        : fragmentSize(selection.name.value)), 0);
+  return document.definitions.reduce((sum, d) => sum + (d.kind === Kind.OPERATION_DEFINITION ? size(d.selectionSet) : 0), 0);
+}
 
 /** Armor's rejection ("Syntax Error: Query depth limit of 16 exceeded, found 26.") as our coded error. */
 function refusal(variable: string) {
@@ -85,7 +110,16 @@ export function useDocumentLimits(limits: DocumentLimits): Plugin[] {
       errorMessage: `The document has more than ${limits.queryTokens} tokens (MAX_QUERY_TOKENS)`,
     }),
     {
-      onValidate({ addValidationRule }) {
+      onValidate({ params, addValidationRule, setResult }) {
+        const fields = expandedFields(params.documentAST);
+        if (fields > limits.queryFields) {
+          const shown = fields > Number.MAX_SAFE_INTEGER ? 'more fields than can be counted' : `${fields} fields`;
+          setResult([new BadUserInputError(
+            `The document has ${shown} with its fragments spread in place, more than MAX_QUERY_FIELDS (${limits.queryFields})`,
+            { limit: 'MAX_QUERY_FIELDS' },
+          )]);
+          return;
+        }
         for (const rule of rules) addValidationRule(rule);
         // graphql-js gives up comparing fields past a budget of its own and says only "Validation aborted.".
         return ({ result, setResult }) => {
