@@ -76,6 +76,7 @@ export class ImportService {
       cancel: (owner, id) => this.cancelHere(owner, id),
       heldCredentials: (id) => this.credentials.get(id),
       resume: (credentials, id) => this.resumeHere(credentials, id),
+      view: (job) => this.view(job),
     });
   }
 

@@ -54,6 +54,13 @@ export interface JobBus {
   send(home: string, command: JobCommand): Promise<JobView>;
   /** Carries out the commands other processes send here. */
   serve(handler: (command: JobCommand) => Promise<JobView>): void;
+  /**
+   * Where the bus reads the jobs whose home is this process, to publish them
+   * again where the shared state may have lost them (Redis restarted empty)
+   * and to keep open ones from expiring: the open jobs, and with
+   * `finishedSince` (epoch ms) those finished since then as well.
+   */
+  hold(jobs: (finishedSince?: number) => JobView[]): void;
   close(): Promise<void>;
 }
 
@@ -73,6 +80,7 @@ export function createMemoryJobBus(): JobBus {
     list: () => Promise.resolve([]),
     send: () => Promise.reject(new JobCommandError('Import jobs of other processes are reachable only through Redis (REDIS_URL)', 'unreachable')),
     serve: () => undefined,
+    hold: () => undefined,
     close: () => Promise.resolve(),
   };
 }

@@ -115,6 +115,11 @@ export class JobStore {
     return (this.db.prepare(`SELECT * FROM jobs WHERE state IN ('QUEUED', 'RUNNING', 'PAUSED') ORDER BY created_at`).all() as JobRow[]).map(toRecord);
   }
 
+  /** Jobs completed, failed or cancelled at `since` (epoch ms) or later. */
+  finishedSince(since: number): JobRecord[] {
+    return (this.db.prepare('SELECT * FROM jobs WHERE finished_at >= ? ORDER BY created_at').all(since) as JobRow[]).map(toRecord);
+  }
+
   setState(id: string, state: JobState, reason: string | null = null): void {
     const now = Date.now();
     this.db.prepare(`UPDATE jobs SET state = ?, reason = ?,

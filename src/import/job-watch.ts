@@ -2,9 +2,10 @@
  * Following one import job: its state now, then each change, until it is
  * completed, failed or cancelled, or the follower stops. Changes come as
  * published states (this process's or, through Redis, another's); a job
- * not run here is also read again every few seconds, since what Redis
- * missed while it was away is never published again. Stopping (`return()`,
- * or the signal) ends a pending wait at once and unsubscribes.
+ * not run here is also read again every few seconds, since a change
+ * Redis missed while it was away is stored again when it is back, but not
+ * published again. Stopping (`return()`, or the signal) ends a pending wait
+ * at once and unsubscribes.
  */
 import { FINAL_STATES, type JobView } from './types.js';
 

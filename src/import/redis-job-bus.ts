@@ -1,14 +1,19 @@
 /**
  * The job bus through Redis (REDIS_URL). A job's home stores its latest
- * state under `upsales-graphql:job:<id>` (7 days) and indexes it by owner
+ * state under `upsales-graphql:job:<id>` (for 7 days after it finished;
+ * while it is open, for as long as its home lives) and indexes it by owner
  * under a hash of the username, so no username is in a key and none is in
  * a value either: a stored job, a command and a reply name the owner by
  * that hash ({@link ownerTag}). States, commands and replies travel as
  * messages over graphql-yoga's Redis event target; commands and replies are
- * published again until a subscriber has received them. Each process renews a heartbeat key, so a command for a
- * job whose home is not running fails at once. Followers in this process
- * hear a state directly too, so they go on while Redis is away; what Redis
- * misses then, followers elsewhere read at their next poll.
+ * published again until a subscriber has received them. Each process
+ * renews a heartbeat key, so a command for a job whose home is not running
+ * fails at once. Redis needs nothing on disk: when it is back (or a
+ * heartbeat finds the process's key gone), each process puts its jobs back
+ * from its job store, so a Redis restarted empty loses none, and a state
+ * it missed while away reaches it then. Followers in this process hear a
+ * state directly too, so they go on while Redis is away; followers
+ * elsewhere read what Redis missed at their next poll once it is back.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -89,9 +94,52 @@ export function createRedisJobBus({ redis, subscriber, commandTimeoutMs }: Redis
   const pending = new Map<string, { resolve(view: JobView): void; reject(error: Error): void; timer: NodeJS.Timeout }>();
   let handler: ((command: JobCommand) => Promise<JobView>) | undefined;
 
-  const beat = () => void redis.set(processKey(self), '1', 'PX', ALIVE_MS).catch(() => undefined);
-  beat();
-  const heartbeat = setInterval(beat, HEARTBEAT_MS).unref();
+  let held: ((finishedSince?: number) => JobView[]) | undefined;
+  /** The jobs this process published since it started: their home, it writes them over when it puts them back. */
+  const published = new Set<string>();
+
+  /**
+   * Puts this process's jobs back into Redis, from its job store: the open
+   * ones, and with `all` those finished within JOB_TTL_S as well (each for
+   * the time it had left). With `all`, a job this process published since
+   * it started is written over (a state published while Redis was away never
+   * reached it); otherwise a job is written only where Redis has none, so
+   * that of two processes on one DATA_DIR the one that ran it stays its
+   * home. Open jobs get JOB_TTL_S again: a paused job does not expire while
+   * its home lives.
+   */
+  const putBack = async (all: boolean) => {
+    if (!held) return;
+    const now = Date.now();
+    const batch = redis.pipeline();
+    for (const view of held(all ? now - JOB_TTL_S * 1000 : undefined)) {
+      const ttl = view.finishedAt === null ? JOB_TTL_S : JOB_TTL_S - Math.floor((now - view.finishedAt) / 1000);
+      if (ttl <= 0) continue;
+      const record = JSON.stringify({ view: stored(view), home: self } satisfies Stored);
+      if (all && published.has(view.id)) batch.set(jobKey(view.id), record, 'EX', ttl);
+      else batch.set(jobKey(view.id), record, 'EX', ttl, 'NX').expire(jobKey(view.id), ttl);
+      batch.zadd(ownerKey(view.owner), view.createdAt, view.id).expire(ownerKey(view.owner), JOB_TTL_S);
+    }
+    if (batch.length) await batch.exec();
+  };
+  /**
+   * Renews this process's key, and puts its jobs back: all of them with
+   * `all` or when the key was gone (Redis lost it: restarted empty, or this
+   * process was away), else the open ones. Failures wait for the next beat.
+   */
+  const beat = async (all = false) => {
+    try {
+      const replies = await redis.multi().exists(processKey(self)).set(processKey(self), '1', 'PX', ALIVE_MS).exec();
+      await putBack(all || replies?.[0]?.[1] !== 1);
+    } catch {
+      // Redis is away (or the store closing): the next beat, or Redis' return, tries again.
+    }
+  };
+  void beat();
+  const heartbeat = setInterval(() => void beat(), HEARTBEAT_MS).unref();
+  /** Redis is back (or there at last): what it may have lost, or missed meanwhile, goes back at once. */
+  const onReady = () => void beat(true);
+  redis.on('ready', onReady);
 
   const onReply = (event: Event) => {
     const { requestId, view, error } = (event as CustomEvent<Reply>).detail;
@@ -138,6 +186,7 @@ export function createRedisJobBus({ redis, subscriber, commandTimeoutMs }: Redis
     shared: true,
     publish(view) {
       local.emit(view.id, view);
+      published.add(view.id);
       const record: Stored = { view: stored(view), home: self };
       void redis.multi()
         .set(jobKey(view.id), JSON.stringify(record), 'EX', JOB_TTL_S)
@@ -198,8 +247,14 @@ export function createRedisJobBus({ redis, subscriber, commandTimeoutMs }: Redis
     serve(serve) {
       handler = serve;
     },
+    hold(jobs) {
+      held = jobs;
+      void beat(true);
+    },
     async close() {
       clearInterval(heartbeat);
+      redis.off('ready', onReady);
+      held = undefined;
       target.removeEventListener(replyTopic(self), onReply);
       target.removeEventListener(commandTopic(self), onCommand);
       for (const [id, waiting] of pending) {

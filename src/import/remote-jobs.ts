@@ -14,7 +14,7 @@ import { watchJob } from './job-watch.js';
 import { ownerName, ownerTag, sameOwner } from './owner.js';
 import { FINAL_STATES, type JobRecord, type JobView } from './types.js';
 
-/** How often a follower reads again a job this process does not run (a state published while Redis was away is lost). */
+/** How often a follower reads again a job this process does not run (a state published while Redis was away reaches it only so, once the job's home has put it back). */
 const POLL_MS = 2_000;
 
 /** The reason shown for a job whose home process is not running. */
@@ -32,6 +32,8 @@ export interface HomeJobs {
   /** The owner's credentials this process holds for the job (it ran here since this process started). */
   heldCredentials(id: string): Credentials | undefined;
   resume(credentials: Credentials, id: string): JobView;
+  /** The job as this process shows it. */
+  view(job: JobRecord): JobView;
 }
 
 /** A job another process published, as this one shows it: a job whose home is not running says so. */
@@ -48,6 +50,21 @@ function fromCommandError(error: unknown): unknown {
 export class RemoteJobs {
   constructor(private readonly bus: JobBus, private readonly home: HomeJobs) {
     bus.serve((command) => this.carryOut(command));
+    bus.hold((finishedSince) => this.held(finishedSince));
+  }
+
+  /**
+   * The jobs whose home is this process, from its store: the open ones
+   * staged (a job is published once its file is read) that no other live
+   * process runs (on a shared DATA_DIR), and with `finishedSince` those
+   * finished since then. None once this process stops (its store is closing).
+   */
+  private held(finishedSince?: number): JobView[] {
+    const { store } = this.home;
+    if (this.home.stopping()) return [];
+    const open = store.openJobs().filter((job) => job.staged && (this.home.runs(job.id) || !store.heldElsewhere(job.id)));
+    const finished = finishedSince === undefined ? [] : store.finishedSince(finishedSince);
+    return [...open, ...finished].map((job) => this.home.view(job));
   }
 
   /**

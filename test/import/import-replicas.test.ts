@@ -4,9 +4,13 @@
  * SSE, paused, resumed and cancelled through B; another user sees nothing
  * of it; no username is in Redis, nor in any command Redis is sent (the
  * messages between replicas included). When A stops, B says the job waits for
- * it; when A comes back, the job goes on there, once. And a query on B
- * during an import on A waits for the budget no longer than a query in the
- * import's own process: never for a window (the interactive reserve).
+ * it; when A comes back, the job goes on there, once. When Redis restarts
+ * empty, A puts its jobs back (paused and finished ones too), and B reads,
+ * lists, follows, resumes and cancels them again; a paused job whose keys
+ * are gone comes back at A's next heartbeat, and a state Redis missed
+ * reaches it when A's connection is back. And a query on B during an
+ * import on A waits for the budget no longer than a query in the import's
+ * own process: never for a window (the interactive reserve).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +18,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOME_STOPPED } from '../../src/import/import-service.js';
+import { ownerTag } from '../../src/import/owner.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
 import { connectRedis, whenReady } from '../../src/shared-state/redis-connection.js';
 import { createUpstream } from '../../src/upstream/index.js';
@@ -78,6 +83,16 @@ async function until(replica: Replica, id: string, test: (job: Job) => boolean):
     const job = (await jobVia(replica, id)).data?.importJob;
     if (job && test(job)) return job;
     await sleep(25);
+  }
+}
+/** What `read` gives once it is not undefined; fails after `ms`. */
+async function within<T>(ms: number, read: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Nothing within ${ms} ms`);
+    await sleep(50);
   }
 }
 async function stored(prefix: string): Promise<string[]> {
@@ -219,5 +234,61 @@ describe('an interactive query during an import', () => {
       + `on another replica median ${median(otherReplica)} max ${Math.max(...otherReplica)} (window ${CLOCK.budget.budgetWindowMs} ms)`);
     // Without the reserve a query finds the window the import filled and waits for a slot to expire: up to a window.
     for (const waits of [sameProcess, otherReplica]) expect(Math.max(...waits)).toBeLessThan(CLOCK.budget.budgetWindowMs / 4);
+  });
+});
+
+describe('when Redis restarts empty', () => {
+  it('A puts its jobs back: B reads and lists them, follows, resumes and cancels; a paused job does not expire while A lives; a state Redis missed reaches it', async () => {
+    const finished = await startOn(a, 'BACK-DONE', 20);
+    await until(b, finished.id, (job) => job.state === 'COMPLETED');
+    const started = await startOn(a, 'BACK-PAUSED', 200);
+    await until(b, started.id, (job) => job.done >= 20);
+    const paused = (await b.query<{ pauseImport: Job }>(CONTROL('pauseImport'), { id: started.id })).data!.pauseImport;
+    expect(paused.state).toBe('PAUSED');
+
+    await redis.kill();
+    await redis.restart();
+    // No state of these jobs changes: nothing would publish them again but A's putting them back.
+    const readable = async () => (await jobVia(b, started.id)).data?.importJob ?? undefined;
+    expect(await within(8_000, readable)).toMatchObject({ state: 'PAUSED', done: paused.done });
+    const listed = (await b.query<{ importJobs: Job[] }>(`{ importJobs { ${JOB_FIELDS} } }`)).data!.importJobs;
+    expect(listed.find((job) => job.id === started.id)).toMatchObject({ state: 'PAUSED', done: paused.done });
+    expect(listed.find((job) => job.id === finished.id)).toMatchObject({ state: 'COMPLETED', created: 20 });
+    expect((await jobVia(b, finished.id)).data!.importJob).toMatchObject({ state: 'COMPLETED', created: 20 });
+
+    // Its keys gone, as after JOB_TTL_S (7 days) without a change: back at A's next heartbeat, for 7 days again.
+    const raw = connectRedis(redis.url, 'commands');
+    await whenReady(raw, 5000);
+    const jobKey = `upsales-graphql:job:${started.id}`;
+    const ownerKey = `upsales-graphql:jobs-of:${ownerTag(DEMO_USERS.admin.username)}`;
+    await raw.del(jobKey, ownerKey);
+    expect((await jobVia(b, started.id)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect(await within(8_000, readable)).toMatchObject({ state: 'PAUSED', done: paused.done });
+    for (const key of [jobKey, ownerKey]) expect(await raw.ttl(key)).toBeGreaterThan(6 * 24 * 3600);
+
+    const following = follow(b, started.id);
+    const resumed = await b.query<{ resumeImport: Job }>(CONTROL('resumeImport'), { id: started.id });
+    expect(resumed.errors).toBeUndefined();
+    expect(resumed.data!.resumeImport.state).toBe('RUNNING');
+    await until(b, started.id, (job) => job.done >= paused.done + 20);
+    const cancelled = await b.query<{ cancelImport: Job }>(CONTROL('cancelImport'), { id: started.id });
+    expect(cancelled.errors).toBeUndefined();
+    expect(cancelled.data!.cancelImport.state).toBe('CANCELLED');
+    expect((await following).at(-1)).toMatchObject({ state: 'CANCELLED', done: cancelled.data!.cancelImport.done });
+    expect(a.imports.store.job(started.id)).toMatchObject({ state: 'CANCELLED', created: cancelled.data!.cancelImport.created });
+    const names = await stored('BACK-PAUSED');
+    expect(names).toHaveLength(cancelled.data!.cancelImport.created);
+    expect(new Set(names).size).toBe(names.length);
+
+    // A state published while Redis was unreachable (here: Redis still shows the job paused) is put back when A's connection is back.
+    const record = JSON.parse((await raw.get(jobKey))!) as { view: Job };
+    await raw.set(jobKey, JSON.stringify({ ...record, view: { ...record.view, state: 'PAUSED' } }), 'KEEPTTL');
+    expect((await jobVia(b, started.id)).data!.importJob.state).toBe('PAUSED');
+    await raw.client('KILL', 'TYPE', 'normal');
+    expect(await within(8_000, async () => {
+      const job = (await jobVia(b, started.id)).data?.importJob;
+      return job?.state === 'CANCELLED' ? job : undefined;
+    })).toMatchObject({ done: cancelled.data!.cancelImport.done });
+    raw.disconnect();
   });
 });
