@@ -7,6 +7,7 @@
  * here outlives the request.
  */
 import DataLoader from 'dataloader';
+import type { CallCeiling } from '../src/call-ceiling.js';
 import type { ItemKind } from '../src/contract/kinds.js';
 import type { Criterion, CustomFieldDefinition, Item, Metadata, SortSpec } from '../src/contract/types.js';
 import { MAX_LIMIT } from '../src/contract/wire.js';
@@ -36,6 +37,8 @@ const META_CALLS: { [K in keyof MetaLists]: (upstream: UpstreamClient) => Promis
   currencies: (u) => u.getCurrencies(),
 };
 
+const UNLIMITED: CallCeiling = { left: () => Infinity, reserve: (_calls, step) => step() };
+
 declare module '../src/context.js' {
   interface RequestExtensions {
     /** This request's loaders and memos. */
@@ -50,12 +53,13 @@ export class RequestLoaders {
   private readonly metaMemo = new Map<string, Promise<unknown>>();
 
   /**
-   * `callsLeft`: SOAP calls this request may still make. `schedule`: when a
-   * batch is sent (DataLoader's default: at the end of its tick).
+   * `ceiling`: the SOAP calls this request may still make (none by default).
+   * `schedule`: when a batch is sent (DataLoader's default: at the end of its
+   * tick).
    */
   constructor(
     private readonly upstream: UpstreamClient,
-    private readonly callsLeft: () => number = () => Infinity,
+    private readonly ceiling: CallCeiling = UNLIMITED,
     private readonly schedule?: BatchSchedule,
   ) {}
 
@@ -99,21 +103,21 @@ export class RequestLoaders {
     if (page.items.length < page.total) {
       const pages = Math.ceil((page.total - page.items.length) / MAX_LIMIT);
       if (parentIds.length <= pages) {
-        this.afford(parentIds.length, relation, page.total);
-        return Promise.all(parentIds.map(async (id, index) => {
+        return this.afford(parentIds.length, relation, page.total, () => Promise.all(parentIds.map(async (id, index) => {
           const own = await this.upstream.getByCriteria(relation.kind, {
             criteria: [{ field: relation.foreignKey, operator: 'eq', values: [String(id)] }, ...query.criteria],
             sort: query.sort, limit: Math.max(1, perParent[index]),
           });
           return { items: own.items, total: own.total };
-        }));
+        })));
       }
-      this.afford(pages, relation, page.total);
-      for (let offset = page.items.length; offset < page.total; offset += MAX_LIMIT) {
-        const next = await this.upstream.getByCriteria(relation.kind, { criteria, sort: query.sort, limit: MAX_LIMIT, offset });
-        if (next.items.length === 0) break;
-        page.items.push(...next.items);
-      }
+      await this.afford(pages, relation, page.total, async () => {
+        for (let offset = page.items.length; offset < page.total; offset += MAX_LIMIT) {
+          const next = await this.upstream.getByCriteria(relation.kind, { criteria, sort: query.sort, limit: MAX_LIMIT, offset });
+          if (next.items.length === 0) break;
+          page.items.push(...next.items);
+        }
+      });
     }
     const groups = new Map<number, Item[]>(parentIds.map((id) => [id, []]));
     for (const item of page.items) {
@@ -122,14 +126,18 @@ export class RequestLoaders {
     return parentIds.map((id) => ({ items: groups.get(id)!, total: groups.get(id)!.length }));
   }
 
-  /** Refuses, before spending them, calls this request cannot make any more. */
-  private afford(calls: number, relation: Relation, total: number): void {
-    const left = this.callsLeft();
+  /**
+   * Runs `step` on `calls` set aside for it under the request's call ceiling;
+   * refuses it, before any of its calls, when the request has fewer left.
+   */
+  private afford<T>(calls: number, relation: Relation, total: number, step: () => Promise<T>): Promise<T> {
+    const left = this.ceiling.left();
     if (calls > left) {
       throw new BadUserInputError(
         `${relation.name}: these parents have ${total} related items, which need ${calls} more SOAP calls; this query has ${left} left of MAX_QUERY_CALLS. Narrow it with filter or ask for fewer parents`,
       );
     }
+    return this.ceiling.reserve(calls, step);
   }
 
   /** A metadata list, fetched at most once in this request. */

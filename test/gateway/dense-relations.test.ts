@@ -8,14 +8,17 @@ import { startStack, UNTHROTTLED, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
 let tight: Stack;
+let narrow: Stack;
 beforeAll(async () => {
   // 15,000 activities over a handful of activity types: thousands per type.
   stack = await startStack({ sim: { ...UNTHROTTLED.sim, scale: 5 }, config: UNTHROTTLED.config });
   tight = await startStack({ sim: { ...UNTHROTTLED.sim, scale: 5 }, config: { ...UNTHROTTLED.config, maxQueryCalls: 4 } });
+  narrow = await startStack({ sim: { ...UNTHROTTLED.sim, scale: 5 }, config: { ...UNTHROTTLED.config, maxQueryCalls: 15 } });
 });
 afterAll(async () => {
   await stack.close();
   await tight.close();
+  await narrow.close();
 });
 
 type Types = { activityTypes: { id: number; activities: { totalCount: number; nodes: { upsalesId: number }[] } }[] };
@@ -120,4 +123,27 @@ it('a deeper level that wants more of a group than a per-parent call fetched fet
     expect(alone.data!.activities.nodes).toHaveLength(5);
     for (const { activityType } of type.activities.nodes) expect(activityType).toEqual({ id: type.id, activities: alone.data!.activities });
   }
+});
+
+// Each loader had 11 calls left when it checked, so all three spent theirs until the ceiling stopped them midway (15 calls, 45 errors).
+it('loaders set aside the calls of their step: one gets them all, the others refuse before sending any', async () => {
+  // Three trees, so that a refused one does not take the others' nodes with it; the three reads of users are sent once.
+  const tree = (name: string, order: string) => `${name}: users(first: 15) { nodes { activities(first: 1${order}) { totalCount nodes { upsalesId } } } }`;
+  const query = `{ ${tree('a', '')} ${tree('b', ', orderBy: [{ field: date }]')} ${tree('c', ', orderBy: [{ field: date, direction: DESC }]')} }`;
+  const total = (await narrow.query<{ activities: { totalCount: number } }>('{ activities(first: 0) { totalCount } }')).data!.activities.totalCount;
+  const pages = Math.ceil((total - 2000) / 2000);
+  expect(pages).toBe(7);
+  await narrow.resetStats();
+  type Tree = { nodes: ({ activities: { totalCount: number } } | null)[] };
+  const result = await narrow.query<Record<'a' | 'b' | 'c', Tree>>(query);
+  // The users, each tree's first page, then the remaining pages of one tree: 4 + 7 of 15; the other two need 7 with 4 left.
+  expect((await narrow.stats()).calls.byOperation).toEqual({ 'UserService.getByCriteria': 1, 'ActivityService.getByCriteria': 3 + pages });
+  expect(result.errors).toHaveLength(2 * 15);
+  for (const error of result.errors!) {
+    expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(error.message).toMatch(/need 7 more SOAP calls; this query has 4 left of MAX_QUERY_CALLS/);
+  }
+  const served = (['a', 'b', 'c'] as const).filter((name) => result.data![name].nodes.every((user) => user !== null));
+  expect(served).toHaveLength(1);
+  expect(result.data![served[0]].nodes.reduce((sum, user) => sum + user!.activities.totalCount, 0)).toBe(total);
 });
