@@ -24,16 +24,17 @@ afterAll(async () => {
 type Types = { activityTypes: { id: number; activities: { totalCount: number; nodes: { upsalesId: number }[] } }[] };
 const QUERY = '{ activityTypes { id activities(first: 2, orderBy: [{ field: date, direction: DESC }]) { totalCount nodes { upsalesId } } } }';
 
+// An activity has one type: the first page's total, less the other types' totals, is the last type's.
 it('one call per parent when that is fewer than the remaining pages, with exact totals and pages', async () => {
   await stack.resetStats();
   const result = await stack.query<Types>(QUERY);
   expect(result.errors).toBeUndefined();
   const types = result.data!.activityTypes;
   const stats = await stack.stats();
-  // The metadata list, the first batched page, then one call per type.
+  // The metadata list, the first batched page, then one call per type but one.
   expect(stats.calls.byOperation).toEqual({
     'MetadataService.getActivityTypes': 1,
-    'ActivityService.getByCriteria': 1 + types.length,
+    'ActivityService.getByCriteria': 1 + (types.length - 1),
   });
   for (const type of types) {
     const alone = await stack.query<{ activities: { totalCount: number; nodes: { upsalesId: number }[] } }>(
@@ -87,7 +88,7 @@ it('aliases with different first/after share the per-parent calls, made for the 
   const types = result.data!.activityTypes;
   expect((await stack.stats()).calls.byOperation).toEqual({
     'MetadataService.getActivityTypes': 1,
-    'ActivityService.getByCriteria': 1 + types.length,
+    'ActivityService.getByCriteria': 1 + (types.length - 1),
   });
   expect(result.extensions!.upsales).toMatchObject({ cachedCalls: 0 });
   for (const type of types) {
@@ -110,10 +111,11 @@ it('a deeper level that wants more of a group than a per-parent call fetched fet
   );
   expect(result.errors).toBeUndefined();
   const types = result.data!.activityTypes;
-  // Each level: the first batched page, then one call per type (for 2 items, then for 5).
+  // Each level: the first batched page, then one call per type but one (for 2 items, then for 5). The type whose
+  // total the first level derived kept its items of the first page (hundreds): the second level asks for the others.
   expect((await stack.stats()).calls.byOperation).toEqual({
     'MetadataService.getActivityTypes': 1,
-    'ActivityService.getByCriteria': 2 * (1 + types.length),
+    'ActivityService.getByCriteria': (1 + (types.length - 1)) + (1 + (types.length - 2)),
   });
   for (const type of types) {
     const alone = await stack.query<{ activities: Page }>(
