@@ -1,7 +1,8 @@
 /**
  * Nested connections whose children do not fit one upstream page: the rest
- * costs the fewer of the remaining pages and one call per parent, and is
- * refused before any call the query cannot afford.
+ * costs the fewer of the remaining pages and one call per parent still short
+ * of what its loads want, and is refused before any call the query cannot
+ * afford.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startStack, UNTHROTTLED, type Stack } from '../helpers/stack.js';
@@ -107,7 +108,7 @@ it('a deeper level that wants more of a group than a per-parent call fetched fet
   const order = 'orderBy: [{ field: date, direction: DESC }]';
   await stack.resetStats();
   const result = await stack.query<{ activityTypes: { id: number; activities: { nodes: { activityType: { id: number; activities: Page } }[] } }[] }>(
-    `{ activityTypes { id activities(first: 2, ${order}) { nodes { activityType { id activities(first: 5, ${order}) { totalCount nodes { upsalesId } } } } } } }`,
+    `{ activityTypes { id activities(first: 2, ${order}) { totalCount nodes { activityType { id activities(first: 5, ${order}) { totalCount nodes { upsalesId } } } } } } }`,
   );
   expect(result.errors).toBeUndefined();
   const types = result.data!.activityTypes;
@@ -124,6 +125,33 @@ it('a deeper level that wants more of a group than a per-parent call fetched fet
     );
     expect(alone.data!.activities.nodes).toHaveLength(5);
     for (const { activityType } of type.activities.nodes) expect(activityType).toEqual({ id: type.id, activities: alone.data!.activities });
+  }
+});
+
+// Without totalCount, a parent whose first items the first page holds is done: 15 users with ~1,000 activities each cost 1 + 7 pages before.
+it('a page asked without its total costs only the parents the first page leaves short of it', async () => {
+  type Page = { nodes: { upsalesId: number }[]; pageInfo: { hasNextPage: boolean } };
+  const users = (await stack.query<{ users: { nodes: { upsalesId: number }[] } }>('{ users(first: 15) { nodes { upsalesId } } }')).data!.users.nodes;
+  const ids = users.map((user) => user.upsalesId);
+  const theirs = await stack.items('activity', [{ field: 'users.id', operator: 'in', values: ids.map(String) }]);
+  // The first batched page (2,000 by id): users with fewer than 2 activities in it (first: 1, and one more for hasNextPage) are short.
+  const inPage = theirs.slice(0, 2000).flatMap((activity) => (activity.users as { id: number }[]).map((user) => user.id));
+  const short = ids.filter((id) => inPage.filter((user) => user === id).length < 2);
+  const pages = Math.ceil((theirs.length - 2000) / 2000);
+  expect(short.length).toBeGreaterThan(0);
+  expect(short.length).toBeLessThan(pages);
+
+  await stack.resetStats();
+  const result = await stack.query<{ users: { nodes: { upsalesId: number; activities: Page }[] } }>(
+    '{ users(first: 15) { nodes { upsalesId activities(first: 1) { nodes { upsalesId } pageInfo { hasNextPage } } } } }',
+  );
+  expect(result.errors).toBeUndefined();
+  expect((await stack.stats()).calls.byOperation).toEqual({ 'UserService.getByCriteria': 1, 'ActivityService.getByCriteria': 1 + short.length });
+  for (const user of result.data!.users.nodes) {
+    const alone = await stack.query<{ activities: Page }>(
+      'query($u: ID!) { activities(first: 1, filter: { users: { eq: $u } }) { nodes { upsalesId } pageInfo { hasNextPage } } }', { variables: { u: String(user.upsalesId) } },
+    );
+    expect(user.activities).toEqual(alone.data!.activities);
   }
 });
 
