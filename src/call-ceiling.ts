@@ -21,20 +21,32 @@ export interface CallCeiling {
   reserve<T>(calls: number, step: () => Promise<T>): Promise<T>;
 }
 
-/** The ceiling of one request; `beforeSend` goes to the upstream client (ClientOptions.beforeSend). */
-export function callCeiling(limit: number): CallCeiling & { beforeSend(): void } {
+/**
+ * The ceiling of one request; `beforeSend` goes to the upstream client
+ * (ClientOptions.beforeSend). After `close()` every call is refused: the
+ * query's answer is out, and a field still resolving would spend calls for
+ * nothing (graphql-js answers once a failed non-null field nulls its parent,
+ * while the parent's other fields may still be loading).
+ */
+export function callCeiling(limit: number): CallCeiling & { beforeSend(): void; close(): void } {
   /** The calls the step running in this async context still has set aside. */
   const steps = new AsyncLocalStorage<{ unused: number }>();
   /** Sent, plus set aside and not sent yet. */
   let spent = 0;
-  const refusal = () => new BadUserInputError(
-    `This query needs more than MAX_QUERY_CALLS (${limit}) SOAP calls for the data it reached; narrow it with filter or first`,
-    { limit },
-  );
+  let closed = false;
+  const refusal = () => (closed
+    ? new Error('The query has been answered: no more SOAP calls for it')
+    : new BadUserInputError(
+      `This query needs more than MAX_QUERY_CALLS (${limit}) SOAP calls for the data it reached; narrow it with filter or first`,
+      { limit },
+    ));
   return {
-    left: () => Math.max(0, limit - spent),
+    left: () => (closed ? 0 : Math.max(0, limit - spent)),
+    close() {
+      closed = true;
+    },
     async reserve(calls, step) {
-      if (spent + calls > limit) throw refusal();
+      if (closed || spent + calls > limit) throw refusal();
       spent += calls;
       const reservation = { unused: calls };
       try {
@@ -45,6 +57,7 @@ export function callCeiling(limit: number): CallCeiling & { beforeSend(): void }
       }
     },
     beforeSend() {
+      if (closed) throw refusal();
       const reservation = steps.getStore();
       if (reservation && reservation.unused > 0) {
         reservation.unused -= 1;

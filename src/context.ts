@@ -46,6 +46,8 @@ export interface GatewayContext extends RequestExtensions {
   countItems(kind: ItemKind): Promise<number>;
   /** The shared call budget of the caller's account, now. */
   rateLimit(): Promise<RateLimitSnapshot>;
+  /** The answer is out: every SOAP call of the request from now on is refused. */
+  endCalls(): void;
   /**
    * Resolves once Upsales has accepted the caller's username and password
    * (one call, remembered for a while); throws UNAUTHENTICATED or FORBIDDEN.
@@ -146,6 +148,7 @@ export function createContext(deps: ContextDeps, authorization: string | null, o
     reads,
     countItems: (kind) => counting.count(kind),
     rateLimit: () => upstream.rateLimit(),
+    endCalls: () => ceiling.close(),
     verifyCredentials: () => deps.verifiedAccounts.verify(credentials, () => upstream.getByCriteria('user', {
       criteria: [{ field: 'email', operator: 'eq', values: [credentials.username] }], limit: 1,
     })),

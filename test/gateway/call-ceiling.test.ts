@@ -63,4 +63,23 @@ describe('callCeiling', () => {
     })).rejects.toThrow('upstream down');
     expect(ceiling.left()).toBe(4);
   });
+
+  it('refuses every call once closed (the query is answered), set aside or not', async () => {
+    const ceiling = callCeiling(5);
+    let draw: () => void = () => undefined;
+    const step = ceiling.reserve(2, async () => {
+      ceiling.beforeSend();
+      await new Promise<void>((resolve) => {
+        draw = resolve;
+      });
+      ceiling.beforeSend();
+    });
+    await turn();
+    ceiling.close();
+    expect(ceiling.left()).toBe(0);
+    expect(() => ceiling.beforeSend()).toThrow(/has been answered/);
+    await expect(ceiling.reserve(1, async () => undefined)).rejects.toThrow(/has been answered/);
+    draw();
+    await expect(step).rejects.toThrow(/has been answered/);
+  });
 });
