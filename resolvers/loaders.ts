@@ -79,7 +79,7 @@ export class RequestLoaders {
     let loader = this.relationLoaders.get(key);
     if (!loader) {
       const deps: GroupsDeps = { upstream: this.upstream, afford: (calls, total, step) => this.afford(relation, calls, total, step) };
-      loader = new RelationLoader((parentIds, perParent) => fetchGroups(deps, relation, query, parentIds, perParent), this.schedule);
+      loader = new RelationLoader((parentIds, wants) => fetchGroups(deps, relation, query, parentIds, wants), this.schedule);
       this.relationLoaders.set(key, loader);
     }
     return loader;
