@@ -10,7 +10,12 @@
  * (a macrotask and its microtasks) than the batch's first load: calls the
  * batch's siblings started in the same turn (a metadata list, a lookup of
  * custom fields) answer a deeper level, so the batch does not wait for them.
+ *
+ * Waves are sent in the scheduler's own async context, not in that of the
+ * call whose answer released them: a wave is no part of that call's step
+ * (whose calls were set aside under the request's call ceiling).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { BatchSchedule } from '../resolvers/loaders.js';
 
 export class LevelScheduler {
@@ -21,6 +26,8 @@ export class LevelScheduler {
   private readonly inFlight = new Map<symbol, number>();
   private pending: { dispatch: () => void; turn: number }[] = [];
   private checkQueued = false;
+  /** Runs a function in the async context the scheduler was made in. */
+  private readonly inOwnContext = AsyncLocalStorage.snapshot();
 
   /** Holds a DataLoader batch until the calls that may add to it have answered. */
   readonly schedule: BatchSchedule = (dispatch) => {
@@ -67,13 +74,13 @@ export class LevelScheduler {
   private queueCheck(): void {
     if (this.checkQueued || this.pending.length === 0) return;
     this.checkQueued = true;
-    setImmediate(() => {
+    setImmediate(() => this.inOwnContext(() => {
       this.checkQueued = false;
       const oldest = Math.min(...this.pending.map((batch) => batch.turn));
       for (const started of this.inFlight.values()) if (started < oldest) return;
       const wave = this.pending;
       this.pending = [];
       for (const { dispatch } of wave) dispatch();
-    });
+    }));
   }
 }

@@ -3,12 +3,13 @@
  * waves (level-scheduler.ts), over the request's upstream client, which
  * reports every call in flight to the scheduler.
  */
+import type { CallCeiling } from '../src/call-ceiling.js';
 import type { UpstreamClient } from '../src/upstream/types.js';
 import { RequestLoaders } from '../resolvers/loaders.js';
 import { LevelScheduler } from './level-scheduler.js';
 
 /** ContextDeps.requestScope: the request's loaders, sending each level's loads together. */
-export function requestScope(upstream: UpstreamClient, callsLeft: () => number): { upstream: UpstreamClient; loaders: RequestLoaders } {
+export function requestScope(upstream: UpstreamClient, ceiling: CallCeiling): { upstream: UpstreamClient; loaders: RequestLoaders } {
   const levels = new LevelScheduler();
   const tracked = new Proxy(upstream, {
     get(target, property, receiver) {
@@ -17,5 +18,5 @@ export function requestScope(upstream: UpstreamClient, callsLeft: () => number):
       return (...args: unknown[]) => levels.track(() => value.apply(target, args));
     },
   });
-  return { upstream: tracked, loaders: new RequestLoaders(tracked, callsLeft, levels.schedule) };
+  return { upstream: tracked, loaders: new RequestLoaders(tracked, ceiling, levels.schedule) };
 }

@@ -2,8 +2,9 @@
  * The planner's gate, an Envelop plugin: before an operation runs, its
  * estimate (bounded by the account's counts) against MAX_QUERY_CALLS, which
  * refuses it before any call of its own; after, what the request cost in
- * `extensions.upsales` (of every payload of an incremental answer). A mutation reads what Upsales holds now (current
- * order rows, recovery lookups), never kept answers.
+ * `extensions.upsales` (of every payload of an incremental answer). Once a
+ * query is answered, it sends no more calls. A mutation reads what Upsales
+ * holds now (current order rows, recovery lookups), never kept answers.
  */
 import { getOperationAST, getVariableValues, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
@@ -54,7 +55,11 @@ export function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: numb
         return;
       }
       const type = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
-      const done = () => observe?.(type, estimate ?? 0, ctx.stats.calls);
+      const done = () => {
+        // A query's fields still loading once it is answered are read for nobody. A mutation's writes are left to finish.
+        if (type === 'query') ctx.endCalls();
+        observe?.(type, estimate ?? 0, ctx.stats.calls);
+      };
       return {
         onExecuteDone({ result, setResult }) {
           // An incremental (@defer/@stream) answer: every payload carries the figures so far, the last one the totals.

@@ -7,20 +7,15 @@
  * here outlives the request.
  */
 import DataLoader from 'dataloader';
+import type { CallCeiling } from '../src/call-ceiling.js';
 import type { ItemKind } from '../src/contract/kinds.js';
-import type { Criterion, CustomFieldDefinition, Item, Metadata, SortSpec } from '../src/contract/types.js';
-import { MAX_LIMIT } from '../src/contract/wire.js';
+import type { CustomFieldDefinition, Item, Metadata } from '../src/contract/types.js';
 import { BadUserInputError, toGraphQLError } from '../src/errors.js';
 import { loadByIds } from '../src/paged-reads.js';
 import type { UpstreamClient } from '../src/upstream/types.js';
-import { RelationLoader, type RelationGroup } from './relation-loader.js';
-import { idsAt, type Relation } from './relations.js';
-
-/** What one relation loader fetches: the filter and order its loads share (their pages, first and after, may differ). */
-export interface RelationQuery {
-  criteria: Criterion[];
-  sort: SortSpec[];
-}
+import { fetchGroups, type GroupsDeps, type RelationQuery } from './relation-groups.js';
+import { RelationLoader } from './relation-loader.js';
+import type { Relation } from './relations.js';
 
 /** When a batch is sent: DataLoader's `batchScheduleFn`. */
 export type BatchSchedule = NonNullable<DataLoader.Options<number, unknown>['batchScheduleFn']>;
@@ -36,6 +31,8 @@ const META_CALLS: { [K in keyof MetaLists]: (upstream: UpstreamClient) => Promis
   currencies: (u) => u.getCurrencies(),
 };
 
+const UNLIMITED: CallCeiling = { left: () => Infinity, reserve: (_calls, step) => step() };
+
 declare module '../src/context.js' {
   interface RequestExtensions {
     /** This request's loaders and memos. */
@@ -50,12 +47,13 @@ export class RequestLoaders {
   private readonly metaMemo = new Map<string, Promise<unknown>>();
 
   /**
-   * `callsLeft`: SOAP calls this request may still make. `schedule`: when a
-   * batch is sent (DataLoader's default: at the end of its tick).
+   * `ceiling`: the SOAP calls this request may still make (none by default).
+   * `schedule`: when a batch is sent (DataLoader's default: at the end of its
+   * tick).
    */
   constructor(
     private readonly upstream: UpstreamClient,
-    private readonly callsLeft: () => number = () => Infinity,
+    private readonly ceiling: CallCeiling = UNLIMITED,
     private readonly schedule?: BatchSchedule,
   ) {}
 
@@ -80,56 +78,26 @@ export class RequestLoaders {
     const key = `${relation.parent}.${relation.name}:${JSON.stringify([query.criteria, query.sort])}`;
     let loader = this.relationLoaders.get(key);
     if (!loader) {
-      loader = new RelationLoader((parentIds, perParent) => this.loadGroups(relation, query, parentIds, perParent), this.schedule);
+      const deps: GroupsDeps = { upstream: this.upstream, afford: (calls, total, step) => this.afford(relation, calls, total, step) };
+      loader = new RelationLoader((parentIds, wants) => fetchGroups(deps, relation, query, parentIds, wants), this.schedule);
       this.relationLoaders.set(key, loader);
     }
     return loader;
   }
 
   /**
-   * One criteria call by foreign key for all parents of the wave, grouped
-   * back. When the children do not fit one page, the rest costs either the
-   * remaining pages or one call per parent (for the most items its loads
-   * want, `perParent`, and its total), whichever is fewer, and only if the
-   * request can still afford it.
+   * Runs `step` on `calls` set aside for it under the request's call ceiling;
+   * refuses it, before any of its calls, when the request has fewer left
+   * (`total`: the related items of `relation` that need them).
    */
-  private async loadGroups(relation: Relation, query: RelationQuery, parentIds: readonly number[], perParent: readonly number[]): Promise<RelationGroup[]> {
-    const criteria = [{ field: relation.foreignKey, operator: 'in' as const, values: parentIds.map(String) }, ...query.criteria];
-    const page = await this.upstream.getByCriteria(relation.kind, { criteria, sort: query.sort, limit: MAX_LIMIT });
-    if (page.items.length < page.total) {
-      const pages = Math.ceil((page.total - page.items.length) / MAX_LIMIT);
-      if (parentIds.length <= pages) {
-        this.afford(parentIds.length, relation, page.total);
-        return Promise.all(parentIds.map(async (id, index) => {
-          const own = await this.upstream.getByCriteria(relation.kind, {
-            criteria: [{ field: relation.foreignKey, operator: 'eq', values: [String(id)] }, ...query.criteria],
-            sort: query.sort, limit: Math.max(1, perParent[index]),
-          });
-          return { items: own.items, total: own.total };
-        }));
-      }
-      this.afford(pages, relation, page.total);
-      for (let offset = page.items.length; offset < page.total; offset += MAX_LIMIT) {
-        const next = await this.upstream.getByCriteria(relation.kind, { criteria, sort: query.sort, limit: MAX_LIMIT, offset });
-        if (next.items.length === 0) break;
-        page.items.push(...next.items);
-      }
-    }
-    const groups = new Map<number, Item[]>(parentIds.map((id) => [id, []]));
-    for (const item of page.items) {
-      for (const id of new Set(idsAt(item, relation.foreignKey))) groups.get(id)?.push(item);
-    }
-    return parentIds.map((id) => ({ items: groups.get(id)!, total: groups.get(id)!.length }));
-  }
-
-  /** Refuses, before spending them, calls this request cannot make any more. */
-  private afford(calls: number, relation: Relation, total: number): void {
-    const left = this.callsLeft();
+  private afford<T>(relation: Relation, calls: number, total: number, step: () => Promise<T>): Promise<T> {
+    const left = this.ceiling.left();
     if (calls > left) {
       throw new BadUserInputError(
         `${relation.name}: these parents have ${total} related items, which need ${calls} more SOAP calls; this query has ${left} left of MAX_QUERY_CALLS. Narrow it with filter or ask for fewer parents`,
       );
     }
+    return this.ceiling.reserve(calls, step);
   }
 
   /** A metadata list, fetched at most once in this request. */

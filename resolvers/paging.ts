@@ -17,7 +17,8 @@ export interface PageArgs {
 export interface Page<T> {
   edges: { cursor: string; node: T }[];
   nodes: T[];
-  totalCount: number;
+  /** Undefined when the field's selection does not read it (it was not counted). */
+  totalCount: number | undefined;
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
@@ -43,15 +44,18 @@ export function pageWindow(args: PageArgs, sizes: { defaultSize: number; maxSize
   return { offset, limit: first };
 }
 
-/** A page of `items`, which start at `offset` in a list of `totalCount`. */
-export function toPage<T>(items: T[], offset: number, totalCount: number): Page<T> {
+/**
+ * A page of `items`, which start at `offset` in a list of `totalCount`; when
+ * that is not known (not asked for), `hasNextPage` says whether items follow.
+ */
+export function toPage<T>(items: T[], offset: number, totalCount: number | undefined, hasNextPage = offset + items.length < (totalCount ?? 0)): Page<T> {
   const edges = items.map((node, index) => ({ cursor: encodeCursor(offset + index), node }));
   return {
     edges,
     nodes: items,
     totalCount,
     pageInfo: {
-      hasNextPage: offset + items.length < totalCount,
+      hasNextPage,
       hasPreviousPage: offset > 0,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,

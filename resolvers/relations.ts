@@ -14,6 +14,8 @@ export interface Relation {
   kind: ItemKind;
   /** Upstream criteria field holding the parent's id (`client.id`, `users.id`). */
   foreignKey: string;
+  /** Each related item has at most one parent through it (`client.id`), not several (`users.id`, a product on many rows). */
+  single: boolean;
   doc: string;
 }
 
@@ -33,15 +35,18 @@ function derive(): Relation[] {
         parent,
         kind,
         foreignKey: `${wire}.id`,
+        single: spec.type === 'ref',
         doc: `${KINDS[kind].typeName} items whose ${spec.gql ?? wire} ${spec.type === 'refs' ? 'include' : 'is'} this one`,
       });
     }
     // The order stage and order rows are structures that refer to metadata and products.
     if ('stage' in KINDS[kind].fields) {
-      relations.push({ name: KINDS[kind].plural, parent: 'orderStage', kind, foreignKey: 'stage.id', doc: `${KINDS[kind].typeName} items in this stage` });
+      relations.push({ name: KINDS[kind].plural, parent: 'orderStage', kind, foreignKey: 'stage.id', single: true, doc: `${KINDS[kind].typeName} items in this stage` });
     }
     if ('orderRow' in KINDS[kind].fields) {
-      relations.push({ name: KINDS[kind].plural, parent: 'product', kind, foreignKey: 'orderRow.product.id', doc: `${KINDS[kind].typeName} items with a row of this product` });
+      relations.push({
+        name: KINDS[kind].plural, parent: 'product', kind, foreignKey: 'orderRow.product.id', single: false, doc: `${KINDS[kind].typeName} items with a row of this product`,
+      });
     }
   }
   return relations;

@@ -13,7 +13,8 @@ import {
   filterableFields, filterToCriteria, OPERATORS_OF, orderToSort,
   type FilterInput, type FilterValueType, type OrderByInput,
 } from '../resolvers/criteria.js';
-import { NESTED_PAGE, pageWindow, ROOT_PAGE, toPage, type PageArgs } from '../resolvers/paging.js';
+import type { PageSelection } from '../resolvers/page-selection.js';
+import { NESTED_PAGE, pageWindow, ROOT_PAGE, toPage, type Page, type PageArgs } from '../resolvers/paging.js';
 import type { Relation } from '../resolvers/relations.js';
 import { builder, type AnyFieldBuilder } from './builder.js';
 import { nodeRef } from './node-refs.js';
@@ -65,7 +66,14 @@ function defineKindInputs(kind: ItemKind) {
     type: nodeRef(kind),
     name: `${typeName}Connection`,
     fields: (t: AnyFieldBuilder) => ({
-      totalCount: t.int({ nullable: false, description: 'Items matching the filter (that the caller may see)', resolve: (page: { totalCount: number }) => page.totalCount }),
+      totalCount: t.int({
+        nullable: false,
+        description: 'Items matching the filter (that the caller may see)',
+        resolve: (page: Page<unknown>) => {
+          if (page.totalCount === undefined) throw new Error('totalCount was read though the selection seemed not to ask for it');
+          return page.totalCount;
+        },
+      }),
     }),
   }, { name: `${typeName}Edge` });
   return { filter, orderBy, connection };
@@ -122,14 +130,19 @@ export async function rootConnection(ctx: GatewayContext, kind: ItemKind, args: 
   return toPage(items, offset, result.total);
 }
 
-/** A nested connection: the parent's group from one batched call for all parents. */
-export async function relationConnection(ctx: GatewayContext, relation: Relation, parentId: number, args: ConnectionArgs) {
+/**
+ * A nested connection: the parent's group from one batched call for all
+ * parents. Its total is counted only when the selection reads it; for
+ * `hasNextPage` alone, one item past the page tells.
+ */
+export async function relationConnection(ctx: GatewayContext, relation: Relation, parentId: number, args: ConnectionArgs, selection: PageSelection) {
   const { offset, limit } = pageWindow(args, NESTED_PAGE);
   const criteria = await criteriaFor(ctx, relation.kind, args.filter);
   const sort = orderToSort(relation.kind, args.orderBy);
-  const group = await ctx.loaders.relation(relation, { criteria, sort }).load(parentId, offset + limit);
+  const oneMore = selection.hasNextPage && !selection.totalCount ? 1 : 0;
+  const group = await ctx.loaders.relation(relation, { criteria, sort }).load(parentId, { items: offset + limit + oneMore, total: selection.totalCount });
   const items = group.items.slice(offset, offset + limit);
   primeNodes(ctx, relation.kind, items);
-  return toPage(items, offset, group.total);
+  return toPage(items, offset, group.total, group.total === undefined ? group.items.length > offset + limit : undefined);
 }
 

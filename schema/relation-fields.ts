@@ -1,6 +1,8 @@
 /** The to-many relation connections of a parent type, from the derived relation table. */
+import type { GraphQLResolveInfo } from 'graphql';
 import type { ItemKind, MetaKind } from '../src/contract/kinds.js';
 import type { GatewayContext } from '../src/context.js';
+import { pageSelection } from '../resolvers/page-selection.js';
 import { relationsOf } from '../resolvers/relations.js';
 import { connectionArgs, connectionRef, relationConnection, type ConnectionArgs } from './connections.js';
 import type { AnyFieldBuilder } from './builder.js';
@@ -13,6 +15,7 @@ export function relationFields(t: AnyFieldBuilder, parent: ItemKind | MetaKind):
     description: relation.doc,
     args: connectionArgs(t, relation.kind, NESTED_PAGE),
     extensions: { cost: { type: 'relation' } },
-    resolve: (parentItem: { id: number }, args: ConnectionArgs, ctx: GatewayContext) => relationConnection(ctx, relation, parentItem.id, args),
+    resolve: (parentItem: { id: number }, args: ConnectionArgs, ctx: GatewayContext, info: GraphQLResolveInfo) =>
+      relationConnection(ctx, relation, parentItem.id, args, pageSelection(info)),
   })]));
 }

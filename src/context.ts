@@ -8,9 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import { initContextCache } from '@pothos/core';
 import type { BudgetReading } from './budget/index.js';
+import { callCeiling, type CallCeiling } from './call-ceiling.js';
 import type { GatewayConfig } from './config.js';
 import type { ItemKind } from './contract/kinds.js';
-import { BadUserInputError, toGraphQLError, UnauthenticatedError } from './errors.js';
+import { toGraphQLError, UnauthenticatedError } from './errors.js';
 import { isLongerThan, MAX_LENGTH, refusedCharacter } from './input-text.js';
 import type { CallStats, ClientOptions, Credentials, ReadReuse, UpstreamClient } from './upstream/types.js';
 import type { VerifiedAccounts } from './verified-accounts.js';
@@ -45,6 +46,8 @@ export interface GatewayContext extends RequestExtensions {
   countItems(kind: ItemKind): Promise<number>;
   /** The shared call budget of the caller's account, now. */
   rateLimit(): Promise<RateLimitSnapshot>;
+  /** The answer is out: every SOAP call of the request from now on is refused. */
+  endCalls(): void;
   /**
    * Resolves once Upsales has accepted the caller's username and password
    * (one call, remembered for a while); throws UNAUTHENTICATED or FORBIDDEN.
@@ -104,37 +107,17 @@ function withGraphQLErrors(client: UpstreamClient): UpstreamClient {
   });
 }
 
-/**
- * The request's call ceiling: a query may never send more SOAP calls than
- * MAX_QUERY_CALLS, whatever the data turns out to be. Reads answered without
- * a call do not count.
- */
-function callCeiling(limit: number): { beforeSend(): void; callsLeft(): number } {
-  let started = 0;
-  return {
-    callsLeft: () => Math.max(0, limit - started),
-    beforeSend() {
-      started += 1;
-      if (started > limit) {
-        throw new BadUserInputError(
-          `This query needs more than MAX_QUERY_CALLS (${limit}) SOAP calls for the data it reached; narrow it with filter or first`,
-          { limit },
-        );
-      }
-    },
-  };
-}
-
 export interface ContextDeps {
   config: GatewayConfig;
   clientFor(credentials: Credentials, stats: CallStats, options: ClientOptions): UpstreamClient;
   verifiedAccounts: VerifiedAccounts;
   /**
-   * Builds the request's extensions over its upstream client (which has the
-   * request's call ceiling; `callsLeft` tells how many calls it has left). It
-   * may wrap the client: the returned one is the request's.
+   * Builds the request's extensions over its upstream client, whose calls
+   * count against `ceiling` (which tells how many are left, and sets a
+   * step's calls aside). It may wrap the client: the returned one is the
+   * request's.
    */
-  requestScope(upstream: UpstreamClient, callsLeft: () => number): { upstream: UpstreamClient } & RequestExtensions;
+  requestScope(upstream: UpstreamClient, ceiling: CallCeiling): { upstream: UpstreamClient } & RequestExtensions;
 }
 
 export interface ContextOptions {
@@ -155,7 +138,7 @@ export function createContext(deps: ContextDeps, authorization: string | null, o
   const countReuse: ReadReuse = { kept: verified, flightScope: () => '', accepted };
   const ceiling = callCeiling(deps.config.maxQueryCalls);
   const counting = withGraphQLErrors(deps.clientFor(credentials, stats, { reuse: countReuse }));
-  const scope = deps.requestScope(withGraphQLErrors(deps.clientFor(credentials, stats, { reuse, beforeSend: ceiling.beforeSend })), ceiling.callsLeft);
+  const scope = deps.requestScope(withGraphQLErrors(deps.clientFor(credentials, stats, { reuse, beforeSend: ceiling.beforeSend })), ceiling);
   const { upstream } = scope;
   return {
     ...initContextCache(),
@@ -165,6 +148,7 @@ export function createContext(deps: ContextDeps, authorization: string | null, o
     reads,
     countItems: (kind) => counting.count(kind),
     rateLimit: () => upstream.rateLimit(),
+    endCalls: () => ceiling.close(),
     verifyCredentials: () => deps.verifiedAccounts.verify(credentials, () => upstream.getByCriteria('user', {
       criteria: [{ field: 'email', operator: 'eq', values: [credentials.username] }], limit: 1,
     })),
