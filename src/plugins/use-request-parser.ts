@@ -77,13 +77,16 @@ function parseJson(text: string, what: string): unknown {
   return value;
 }
 
-async function parseJsonBody(request: Request): Promise<Record<string, unknown>> {
-  const body = parseJson(await request.text(), 'The request body');
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw badRequest('The request body must be a JSON object with "query" (and "variables", "operationName", "extensions")');
-  }
-  return body as Record<string, unknown>;
+const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** `text` (a JSON body, a multipart `operations` field: `what`) as GraphQL parameters. */
+function parseParameters(text: string, what: string): Record<string, unknown> {
+  const parameters = parseJson(text, what);
+  if (!isPlainObject(parameters)) throw badRequest(`${what} must be a JSON object with "query" (and "variables", "operationName", "extensions")`);
+  return parameters;
 }
+
+const parseJsonBody = async (request: Request) => parseParameters(await request.text(), 'The request body');
 
 /** GraphQL parameters of a GET's query string or a form body. */
 function searchParameters(params: URLSearchParams): Record<string, unknown> {
@@ -132,8 +135,6 @@ function placeFile(operation: Record<string, unknown>, path: string, file: unkno
   at[keys[keys.length - 1]] = file;
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
-
 /** A multipart request (the GraphQL multipart request spec) as GraphQL parameters, with its files in place. */
 async function parseMultipart(request: Request, limits: BodyLimits): Promise<Record<string, unknown>> {
   let form: FormData;
@@ -146,10 +147,7 @@ async function parseMultipart(request: Request, limits: BodyLimits): Promise<Rec
   }
   const operations = form.get('operations');
   if (typeof operations !== 'string') throw badRequest('A multipart request needs the field "operations": the request as JSON');
-  const operation = parseJson(operations, 'The "operations" field');
-  if (!isPlainObject(operation)) {
-    throw badRequest('The "operations" field must be a JSON object with "query" (and "variables", "operationName", "extensions")');
-  }
+  const operation = parseParameters(operations, 'The "operations" field');
   const mapText = form.get('map');
   if (mapText === null) return operation;
   if (typeof mapText !== 'string') throw badRequest('The "map" field must be JSON');
