@@ -4,7 +4,7 @@
  * neither is served from the first items of its parent, without counting
  * them all.
  */
-import { Kind, type FragmentDefinitionNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { Kind, type FieldNode, type FragmentDefinitionNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 
 export interface PageSelection {
   /** `totalCount` is read. */
@@ -22,8 +22,13 @@ function* fieldsOf(selectionSet: SelectionSetNode | undefined, fragments: Record
   }
 }
 
-/** What the connection field being resolved reads of its page. */
+/** Per field (graphql-js shares a field's nodes among all its parents' resolves), what it reads. */
+const known = new WeakMap<readonly FieldNode[], PageSelection>();
+
+/** What the connection field being resolved reads of its page (worked out once per field, not per parent). */
 export function pageSelection(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fragments'>): PageSelection {
+  const found = known.get(info.fieldNodes);
+  if (found) return found;
   const read: PageSelection = { totalCount: false, hasNextPage: false };
   for (const node of info.fieldNodes) {
     for (const [name, below] of fieldsOf(node.selectionSet, info.fragments)) {
@@ -33,5 +38,6 @@ export function pageSelection(info: Pick<GraphQLResolveInfo, 'fieldNodes' | 'fra
       }
     }
   }
+  known.set(info.fieldNodes, read);
   return read;
 }
