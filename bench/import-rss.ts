@@ -7,9 +7,9 @@ import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImportService } from '../src/import/import-service.js';
-import { JobStore } from '../src/import/job-store.js';
-import { readFile } from '../src/import/file-source.js';
+import { ImportService } from '../src/import/jobs/import-service.js';
+import { JobStore } from '../src/import/store/job-store.js';
+import { readFile } from '../src/import/readers/file-source.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { createUpstream } from '../src/upstream/index.js';
 

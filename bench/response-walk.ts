@@ -8,7 +8,7 @@ import {
   type DocumentNode, type FragmentDefinitionNode, type GraphQLField, type GraphQLNamedType, type GraphQLObjectType,
   type GraphQLSchema, type SelectionSetNode,
 } from 'graphql';
-import type { FieldCost } from '../planner/estimate.js';
+import type { FieldCost } from '../cost/estimate.js';
 
 type Json = Record<string, unknown>;
 

@@ -17,7 +17,7 @@ import { createReadCache } from '../src/cache/index.js';
 import { replicaOf, startStack, UNTHROTTLED, type GraphQLResponse, type Stack } from '../test/helpers/stack.js';
 import { importBench } from './import.js';
 import { replicasBench } from './replicas.js';
-import { QUERIES } from './queries.js';
+import { QUERIES } from '../test/helpers/typical-queries.js';
 import { lowerBound, naiveCalls } from './response-walk.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);

@@ -6,10 +6,10 @@
 import { KINDS, type FieldSpec, type ItemKind } from '../src/contract/kinds.js';
 import type { Criterion, SortSpec } from '../src/contract/types.js';
 import type { CriteriaOperator } from '../src/contract/wire.js';
-import { BadUserInputError } from '../src/errors.js';
-import { upstreamId } from '../src/global-id.js';
-import { preview } from '../src/input-text.js';
-import { ID_BATCH } from '../src/paged-reads.js';
+import { BadUserInputError } from '../src/request/errors.js';
+import { upstreamId } from '../src/request/global-id.js';
+import { preview } from '../src/request/input-text.js';
+import { ID_BATCH } from '../src/upstream/paged-reads.js';
 
 /** How a filterable field's values are typed in GraphQL. */
 export type FilterValueType = 'ID' | 'String' | 'Int' | 'Float' | 'Boolean' | 'Date' | 'DateTime';

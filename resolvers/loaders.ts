@@ -7,11 +7,11 @@
  * here outlives the request.
  */
 import DataLoader from 'dataloader';
-import type { CallCeiling } from '../src/call-ceiling.js';
+import type { CallCeiling } from '../src/request/call-ceiling.js';
 import type { ItemKind } from '../src/contract/kinds.js';
 import type { CustomFieldDefinition, Item, Metadata } from '../src/contract/types.js';
-import { BadUserInputError, toGraphQLError } from '../src/errors.js';
-import { loadByIds } from '../src/paged-reads.js';
+import { BadUserInputError, toGraphQLError } from '../src/request/errors.js';
+import { loadByIds } from '../src/upstream/paged-reads.js';
 import type { UpstreamClient } from '../src/upstream/types.js';
 import { fetchGroups, type GroupsDeps, type RelationQuery } from './relation-groups.js';
 import { RelationLoader } from './relation-loader.js';
@@ -33,7 +33,7 @@ const META_CALLS: { [K in keyof MetaLists]: (upstream: UpstreamClient) => Promis
 
 const UNLIMITED: CallCeiling = { left: () => Infinity, reserve: (_calls, step) => step() };
 
-declare module '../src/context.js' {
+declare module '../src/request/request-state.js' {
   interface RequestExtensions {
     /** This request's loaders and memos. */
     loaders: RequestLoaders;

@@ -3,7 +3,7 @@
  * and pages cut from upstream `limit`/`offset` results or from an in-memory
  * group.
  */
-import { BadUserInputError } from '../src/errors.js';
+import { BadUserInputError } from '../src/request/errors.js';
 
 /** Page sizes of connections. */
 export const ROOT_PAGE = { defaultSize: 20, maxSize: 1000 } as const;

@@ -11,9 +11,9 @@
  */
 import { KINDS, type ItemKind } from '../src/contract/kinds.js';
 import type { DeleteResult, Item, ItemError, ItemResult } from '../src/contract/types.js';
-import type { GatewayContext } from '../src/context.js';
-import { loadByIds } from '../src/paged-reads.js';
-import { upstreamId } from '../src/global-id.js';
+import type { GatewayContext } from '../src/request/request-state.js';
+import { loadByIds } from '../src/upstream/paged-reads.js';
+import { upstreamId } from '../src/request/global-id.js';
 import { fromCallError, fromItemError, InputProblem, mayHaveHappened, type UserError } from '../src/write/user-errors.js';
 import { inputPath, kindFields } from '../src/write/fields.js';
 import { confirmDeletes, confirmUpdates, findCreated } from '../src/write/recovery.js';

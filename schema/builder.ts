@@ -6,9 +6,9 @@ import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import { KINDS } from '../src/contract/kinds.js';
-import type { GatewayContext } from '../src/context.js';
-import { BadUserInputError } from '../src/errors.js';
-import { preview } from '../src/input-text.js';
+import type { GatewayContext } from '../src/request/request-state.js';
+import { BadUserInputError } from '../src/request/errors.js';
+import { preview } from '../src/request/input-text.js';
 
 const NODE_TYPES = new Set<string>(Object.values(KINDS).map((kind) => kind.typeName));
 

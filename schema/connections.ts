@@ -6,9 +6,9 @@
 import { KINDS, type ItemKind } from '../src/contract/kinds.js';
 import type { Criterion, Item } from '../src/contract/types.js';
 import { CRITERIA_OPERATORS } from '../src/contract/wire.js';
-import type { GatewayContext } from '../src/context.js';
-import { BadUserInputError } from '../src/errors.js';
-import { preview } from '../src/input-text.js';
+import type { GatewayContext } from '../src/request/request-state.js';
+import { BadUserInputError } from '../src/request/errors.js';
+import { preview } from '../src/request/input-text.js';
 import {
   filterableFields, filterToCriteria, OPERATORS_OF, orderToSort,
   type FilterInput, type FilterValueType, type OrderByInput,

@@ -1,8 +1,8 @@
 /** Types of the mass import API: jobs, their states and options, the File and JSON scalars. */
 import { GraphQLError, valueFromASTUntyped } from 'graphql';
 import { ITEM_KINDS, KINDS, type ItemKind } from '../src/contract/kinds.js';
-import { JOB_STATES, type JobView, type RowOutcome } from '../src/import/types.js';
-import { importsOf } from '../src/import/request-imports.js';
+import { JOB_STATES, type JobView, type RowOutcome } from '../src/import/store/types.js';
+import { importsOf } from '../src/import/jobs/caller-imports.js';
 import { builder } from './builder.js';
 
 builder.scalarType('File', {

@@ -5,13 +5,13 @@
  * its owner's only.
  */
 import type { ItemKind } from '../src/contract/kinds.js';
-import type { GatewayContext } from '../src/context.js';
-import { BadUserInputError, NotFoundError } from '../src/errors.js';
-import { CHECKED_PER_ITEM } from '../src/input-text.js';
-import { ImportInputError, ImportNotFoundError } from '../src/import/import-service.js';
-import { formatOf } from '../src/import/read-records.js';
-import { importsOf, type RequestImports } from '../src/import/request-imports.js';
-import type { ImportFormat, ImportOptions } from '../src/import/types.js';
+import type { GatewayContext } from '../src/request/request-state.js';
+import { BadUserInputError, NotFoundError } from '../src/request/errors.js';
+import { CHECKED_PER_ITEM } from '../src/request/input-text.js';
+import { ImportInputError, ImportNotFoundError } from '../src/import/jobs/import-service.js';
+import { formatOf } from '../src/import/readers/read-records.js';
+import { importsOf, type RequestImports } from '../src/import/jobs/caller-imports.js';
+import type { ImportFormat, ImportOptions } from '../src/import/store/types.js';
 import { builder } from './builder.js';
 import { ImportJob, ImportKind, ImportOptionsInput } from './import-types.js';
 

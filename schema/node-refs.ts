@@ -6,7 +6,7 @@
  */
 import { KINDS, type ItemKind } from '../src/contract/kinds.js';
 import type { Item } from '../src/contract/types.js';
-import { BadUserInputError } from '../src/errors.js';
+import { BadUserInputError } from '../src/request/errors.js';
 import { builder } from './builder.js';
 
 function parseId(typeName: string) {

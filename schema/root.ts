@@ -1,8 +1,8 @@
 /** Per kind: a lookup by id and a root connection, from the kinds table. */
 import { KINDS, type ItemKind } from '../src/contract/kinds.js';
-import type { GatewayContext } from '../src/context.js';
-import { BadUserInputError } from '../src/errors.js';
-import { upstreamId } from '../src/global-id.js';
+import type { GatewayContext } from '../src/request/request-state.js';
+import { BadUserInputError } from '../src/request/errors.js';
+import { upstreamId } from '../src/request/global-id.js';
 import { builder } from './builder.js';
 import { connectionArgs, connectionRef, rootConnection, type ConnectionArgs } from './connections.js';
 import type { AnyFieldBuilder } from './builder.js';

@@ -1,7 +1,7 @@
 /** Date and time scalars, as Upsales sends them. */
 import { builder } from './builder.js';
-import { BadUserInputError } from '../src/errors.js';
-import { preview } from '../src/input-text.js';
+import { BadUserInputError } from '../src/request/errors.js';
+import { preview } from '../src/request/input-text.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;

@@ -1,6 +1,6 @@
 /** The caller: `me`, and the call budget of the caller's Upsales account. */
-import type { GatewayContext, RateLimitSnapshot } from '../src/context.js';
-import { NotFoundError } from '../src/errors.js';
+import type { GatewayContext, RateLimitSnapshot } from '../src/request/request-state.js';
+import { NotFoundError } from '../src/request/errors.js';
 import { primeNodes } from './connections.js';
 import { builder } from './builder.js';
 import { nodeRef } from './node-refs.js';

@@ -7,7 +7,7 @@
  * test fails when it is stale.
  */
 import type { CodegenConfig } from '@graphql-codegen/cli';
-import { servedDirectivesSdl } from '../../src/served-directives.js';
+import { servedDirectivesSdl } from '../../schema/served-directives.js';
 
 const config: CodegenConfig = {
   schema: ['schema.graphql', servedDirectivesSdl()],

@@ -6,11 +6,11 @@
 import type { Redis } from 'ioredis';
 import { MemoryReadStore } from './memory-store.js';
 import type { ReadCache } from './read-store.js';
-import { RedisReadStore } from './redis-store.js';
+import { RedisReadStore } from '../shared-state/redis/read-store.js';
 
 export { READ_STORE_CHARS, type Lookup, type ReadCache, type ReadStore } from './read-store.js';
 export { MemoryReadStore } from './memory-store.js';
-export { RedisReadStore } from './redis-store.js';
+export { RedisReadStore } from '../shared-state/redis/read-store.js';
 
 /**
  * The read cache of this process: `redis` is the process's ioredis

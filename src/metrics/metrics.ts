@@ -9,7 +9,7 @@
  * caller chooses freely.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { accountTag } from '../account-tag.js';
+import { accountTag } from '../account/account-tag.js';
 import type { BudgetRegistry } from '../budget/index.js';
 
 /** What the budget of one account shows now. */

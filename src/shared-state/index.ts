@@ -6,15 +6,15 @@
  * process needs. Callers never know which.
  */
 import type { Redis } from 'ioredis';
-import { checkAccountHashKey } from '../account-tag.js';
+import { checkAccountHashKey } from '../account/account-tag.js';
 import { createBudgetRegistry, type BudgetRegistry, type CallBudgetOptions } from '../budget/index.js';
-import { createSharedWindows } from '../budget/shared-window-store.js';
-import type { GatewayConfig } from '../config.js';
-import { createMemoryJobBus, type JobBus } from '../import/job-bus.js';
-import { createRedisJobBus } from '../import/redis-job-bus.js';
-import { connectRedis, redisLabel, whenReady } from './redis-connection.js';
+import { createSharedWindows } from './redis/shared-window-store.js';
+import type { GatewayConfig } from '../config/config.js';
+import { createMemoryJobBus, type JobBus } from '../import/bus/job-bus.js';
+import { createRedisJobBus } from './redis/job-bus.js';
+import { connectRedis, redisLabel, whenReady } from './redis/connection.js';
 
-export { redisLabel } from './redis-connection.js';
+export { redisLabel } from './redis/connection.js';
 
 /** How long start-up waits for Redis before going on alone (it joins when Redis answers). */
 const CONNECT_WAIT_MS = 3_000;

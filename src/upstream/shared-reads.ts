@@ -8,7 +8,7 @@
  * every account's kept answers that it may change.
  */
 import { createHash } from 'node:crypto';
-import { accountTag } from '../account-tag.js';
+import { accountTag } from '../account/account-tag.js';
 import { accountKey } from '../budget/index.js';
 import type { ReadCache } from '../cache/index.js';
 import { ITEM_KINDS, KINDS, type ItemKind } from '../contract/kinds.js';

@@ -4,7 +4,7 @@
  * as strings (see CustomFieldValue in src/contract/types.ts); `null` clears.
  */
 import type { CustomFieldDefinition } from '../contract/types.js';
-import { isLongerThan, MAX_LENGTH, preview, textProblem } from '../input-text.js';
+import { isLongerThan, MAX_LENGTH, preview, textProblem } from '../request/input-text.js';
 import { InputProblem } from './user-errors.js';
 
 export interface CustomFieldInput {

@@ -4,11 +4,11 @@
  * and order rows as structures, custom fields checked against their
  * definitions. Every problem is found here, before any upstream call.
  */
-import { BadUserInputError } from '../errors.js';
+import { BadUserInputError } from '../request/errors.js';
 import { KINDS, STRUCTS, type FieldSpec, type ItemKind } from '../contract/kinds.js';
 import type { CustomFieldDefinition } from '../contract/types.js';
-import { isEmptyText, MAX_LENGTH, textProblem } from '../input-text.js';
-import { upstreamId } from '../global-id.js';
+import { isEmptyText, MAX_LENGTH, textProblem } from '../request/input-text.js';
+import { upstreamId } from '../request/global-id.js';
 import { customFieldsToWire, type CustomFieldInput } from './custom-fields.js';
 import { InputProblem } from './user-errors.js';
 import { writableFields } from './fields.js';

@@ -14,7 +14,7 @@ import { KINDS, type FieldSpec, type ItemKind } from '../contract/kinds.js';
 import type { Criterion, Item, Ref } from '../contract/types.js';
 import { MAX_LIMIT } from '../contract/wire.js';
 import type { UpstreamClient } from '../upstream/types.js';
-import { loadByIds } from '../paged-reads.js';
+import { loadByIds } from '../upstream/paged-reads.js';
 import type { WireItem } from './inputs.js';
 
 /** Fields that identify a new item well enough to find it again. */

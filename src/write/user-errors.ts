@@ -5,7 +5,7 @@
  */
 import { GraphQLError } from 'graphql';
 import type { ItemError } from '../contract/types.js';
-import { toGraphQLError } from '../errors.js';
+import { toGraphQLError } from '../request/errors.js';
 
 export const USER_ERROR_CODES = ['BAD_USER_INPUT', 'FORBIDDEN', 'NOT_FOUND', 'THROTTLED', 'UPSTREAM_ERROR', 'UPSTREAM_UNCERTAIN'] as const;
 /**

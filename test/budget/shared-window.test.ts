@@ -10,9 +10,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Redis } from 'ioredis';
 import { accountKey, createBudgetRegistry, type TakeRequest, type WindowStore } from '../../src/budget/index.js';
-import { windowKeys } from '../../src/budget/redis-window.js';
-import { createSharedWindows, type SharedWindows } from '../../src/budget/shared-window-store.js';
-import { connectRedis, whenReady } from '../../src/shared-state/redis-connection.js';
+import { windowKeys } from '../../src/shared-state/redis/budget-window.js';
+import { createSharedWindows, type SharedWindows } from '../../src/shared-state/redis/shared-window-store.js';
+import { connectRedis, whenReady } from '../../src/shared-state/redis/connection.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 
 const WINDOW_MS = 400;

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { configFromEnv } from '../../src/config.js';
+import { configFromEnv } from '../../src/config/config.js';
 import { parseYaml, type YamlValue } from '../helpers/mini-yaml.js';
 
 type Service = { build?: { context: string; dockerfile: string }; image?: string; environment?: Record<string, string>; ports?: string[]; volumes?: string[]; depends_on?: string[] };
@@ -36,7 +36,7 @@ describe('deploy/compose.yaml', () => {
     const volumes = gateways.map(([, gateway]) => gateway.volumes![0].split(':')[0]);
     expect(new Set(volumes).size).toBe(2);
     expect(Object.keys(compose.volumes).sort()).toEqual([...volumes].sort());
-    expect(readFileSync('deploy/Dockerfile', 'utf8')).toMatch(/^CMD \["node", "--import", "tsx", "src\/main\.ts"\]$/m);
+    expect(readFileSync('deploy/Dockerfile', 'utf8')).toMatch(/^CMD \["node", "--import", "tsx", "app\/main\.ts"\]$/m);
   });
 
   it('sets in each gateway only variables the README\'s configuration table documents, with values the gateway accepts', () => {

@@ -18,8 +18,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv } from '../../src/config.js';
-import { MAX_RECORD_CHARS } from '../../src/import/read-records.js';
+import { configFromEnv } from '../../src/config/config.js';
+import { MAX_RECORD_CHARS } from '../../src/import/readers/read-records.js';
 import { DEMO_USERS } from '../helpers/stack.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';
 

@@ -5,8 +5,8 @@
  */
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv } from '../../src/config.js';
-import { startGateway } from '../../src/server.js';
+import { configFromEnv } from '../../src/config/config.js';
+import { startGateway } from '../../app/server.js';
 import { createUpstream } from '../../src/upstream/index.js';
 import { DEMO_USERS } from '../helpers/stack.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';

@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { estimateCalls } from '../../planner/estimate.js';
-import { expandedFields } from '../../src/plugins/use-document-limits.js';
+import { estimateCalls } from '../../cost/estimate.js';
+import { expandedFields } from '../../app/plugins/use-document-limits.js';
 import { schema } from '../../schema/index.js';
 import { basic, DEMO_USERS } from '../helpers/stack.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';

@@ -7,7 +7,7 @@
  * username or caller-chosen name appears in any label.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv } from '../../src/config.js';
+import { configFromEnv } from '../../src/config/config.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { basic, DEMO_USERS } from '../helpers/stack.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';

@@ -25,7 +25,7 @@ async function freePort(): Promise<number> {
 interface Run { lines: string[]; stderr: string; exited: Promise<number | null>; stop(): void; waitFor(pattern: RegExp): Promise<void> }
 
 function start(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: join(dir, 'data'), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const run: Run = {

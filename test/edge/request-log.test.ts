@@ -7,8 +7,8 @@
  * serializer keep secrets out of what code passes to it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
-import { REQUEST_ID_HEADER } from '../../src/plugins/use-request-log.js';
+import { createLogger } from '../../app/logger.js';
+import { REQUEST_ID_HEADER } from '../../app/plugins/use-request-log.js';
 import { readParts } from '../helpers/incremental.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';
 import { basic, DEMO_USERS } from '../helpers/stack.js';

@@ -7,8 +7,8 @@ import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { GraphQLError } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
 import { expect, it } from 'vitest';
-import { MAX_ERROR_MESSAGE } from '../../src/input-text.js';
-import { useShortErrors } from '../../src/plugins/use-short-errors.js';
+import { MAX_ERROR_MESSAGE } from '../../src/request/input-text.js';
+import { useShortErrors } from '../../app/plugins/use-short-errors.js';
 
 const LONG = `"${'y'.repeat(2_000)}" is not a value this field takes`;
 const yoga = createYoga({

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FIRST_QUERY } from '../../src/graphiql.js';
+import { FIRST_QUERY } from '../../app/graphiql.js';
 import { chromiumAvailable, launchChromium } from '../helpers/browser.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';
 import { DEMO_USERS } from '../helpers/stack.js';

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { generate } from '@graphql-codegen/cli';
 import { afterAll, describe, expect, it } from 'vitest';
 import codegenConfig from '../../examples/frontend/codegen.js';
-import { persistedDocuments } from '../../src/cli/persisted.js';
-import { configFromEnv } from '../../src/config.js';
-import { loadPersistedOperations, sha256Hex } from '../../src/persisted-operations.js';
-import { createGateway } from '../../src/server.js';
+import { persistedDocuments } from '../../app/cli/persisted.js';
+import { configFromEnv } from '../../src/config/config.js';
+import { loadPersistedOperations, sha256Hex } from '../../app/persisted-operations.js';
+import { createGateway } from '../../app/server.js';
 import { createUpstream } from '../../src/upstream/index.js';
 
 const GENERATED = 'examples/frontend/generated/persisted-documents.json';

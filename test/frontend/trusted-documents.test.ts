@@ -11,7 +11,7 @@ import { persistedClient, persistedHash, type Run } from '../../examples/fronten
 import { ClientListDocument, PipelineBoardDocument } from '../../examples/frontend/generated/graphql.js';
 import { clientDetailPage, clientListPage, hasRelations, orderLines, pipelineBoard, pipelineColumns, recentOrders } from '../../examples/frontend/pages.js';
 import type { ClientDetailQuery } from '../../examples/frontend/generated/graphql.js';
-import { MAX_EXTENSIONS_BYTES } from '../../src/plugins/use-persisted-operations.js';
+import { MAX_EXTENSIONS_BYTES } from '../../app/plugins/use-persisted-operations.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';
 import { DEMO_USERS } from '../helpers/stack.js';
 

@@ -4,7 +4,7 @@
  * calls or is refused before sending any.
  */
 import { describe, expect, it } from 'vitest';
-import { callCeiling } from '../../src/call-ceiling.js';
+import { callCeiling } from '../../src/request/call-ceiling.js';
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 

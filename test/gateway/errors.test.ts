@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { configFromEnv } from '../../src/config.js';
-import { createGateway, startGateway } from '../../src/server.js';
+import { configFromEnv } from '../../src/config/config.js';
+import { createGateway, startGateway } from '../../app/server.js';
 import type { Upstream } from '../../src/upstream/index.js';
 import { basic, DEMO_USERS, startStack, UNTHROTTLED, type Stack } from '../helpers/stack.js';
 

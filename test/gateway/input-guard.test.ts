@@ -8,7 +8,7 @@
  * name fails its item only); legitimate text of every script round-trips.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGateway, type RunningGateway } from '../../src/server.js';
+import { startGateway, type RunningGateway } from '../../app/server.js';
 import { basic, callsTo, DEMO_USERS, startStack, UNTHROTTLED, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;

@@ -1,6 +1,6 @@
 /** Shared setup of the mutation tests: a stack with room in its budget, and ids from the demo data. */
 import { startStack, type Stack } from '../helpers/stack.js';
-import type { GatewayConfig } from '../../src/config.js';
+import type { GatewayConfig } from '../../src/config/config.js';
 import type { SimulatorOptions } from '../../src/simulator/index.js';
 
 /** A stack whose budget and throttle never get in the way of these tests. */

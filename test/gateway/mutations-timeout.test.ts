@@ -5,7 +5,7 @@
  * still lands after the gateway gave up on it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway } from '../../src/server.js';
+import { createGateway } from '../../app/server.js';
 import { createUpstream, type Upstream } from '../../src/upstream/index.js';
 import { basic, DEMO_USERS, type Stack } from '../helpers/stack.js';
 import { writeStack } from './mutations-fixtures.js';

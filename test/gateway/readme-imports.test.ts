@@ -39,7 +39,7 @@ const dataRows = (file: string) => {
 const option = (args: string[], name: string) => args[args.indexOf(name) + 1];
 
 function cli(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/import.ts', ...args, '--gateway', served.base], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/cli/import.ts', ...args, '--gateway', served.base], {
     env: { PATH: process.env.PATH, HOME: process.env.HOME, DATA_DIR: dataDir, IMPORT_PROGRESS_MS: '200' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,6 +1,6 @@
 /** Millisecond settings are read alike: unset or empty is the default, 0 is allowed, anything but a whole number stops the start naming the variable. */
 import { expect, it } from 'vitest';
-import { configFromEnv } from '../../src/config.js';
+import { configFromEnv } from '../../src/config/config.js';
 
 it('UPSALES_CACHE_TTL_MS: 30000 when unset or empty, 0 turns keeping off', () => {
   expect(configFromEnv({}).cacheTtlMs).toBe(30_000);

@@ -71,7 +71,7 @@ function startGateway(env: Record<string, string>): Gateway {
   const marker = `START_STOP_TEST_${randomUUID()}`;
   const dataDir = mkdtempSync(join(dir, 'data-'));
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
     env: { ...process.env, PORT: '0', SIM_PORT: '0', DATA_DIR: dataDir, UPSALES_URL: '', [marker]: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

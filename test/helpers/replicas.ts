@@ -10,10 +10,10 @@ import { EventEmitter, once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFromEnv, type GatewayConfig } from '../../src/config.js';
-import { ImportService } from '../../src/import/import-service.js';
-import { JobStore } from '../../src/import/job-store.js';
-import { startGateway } from '../../src/server.js';
+import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
+import { ImportService } from '../../src/import/jobs/import-service.js';
+import { JobStore } from '../../src/import/store/job-store.js';
+import { startGateway } from '../../app/server.js';
 import { createSharedState, sharedStateOptions, type SharedState } from '../../src/shared-state/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
 import { basic, DEMO_USERS, type DemoUser, type GraphQLResponse } from './stack.js';
@@ -88,7 +88,7 @@ export interface CliRun {
 
 /** `npm run import -- --in-process ...` as a child process, with `env` added to this process's environment. */
 export function runImportCli(args: string[], env: NodeJS.ProcessEnv): CliRun {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/import.ts', '--in-process', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/cli/import.ts', '--in-process', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const heard = new EventEmitter();
   const hear = (chunk: Buffer) => {
@@ -133,7 +133,7 @@ export interface ReplicaProcess {
 /** A gateway replica as its own process (`npm start` with UPSALES_URL set, so no embedded service), on a free loopback port. */
 export async function startReplicaProcess(env: NodeJS.ProcessEnv): Promise<ReplicaProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'replica-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -4,11 +4,11 @@
  * `yoga.fetch` (no open port), with the simulator's call statistics.
  */
 import { createReadCache, type ReadCache } from '../../src/cache/index.js';
-import { configFromEnv, type GatewayConfig } from '../../src/config.js';
-import { createGateway } from '../../src/server.js';
+import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
+import { createGateway } from '../../app/server.js';
 import type { ItemKind } from '../../src/contract/kinds.js';
 import type { Criterion, Item, SortSpec } from '../../src/contract/types.js';
-import { fetchAll } from '../../src/paged-reads.js';
+import { fetchAll } from '../../src/upstream/paged-reads.js';
 import { createUpstream, type Upstream, type UpstreamClient } from '../../src/upstream/index.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 
 function runCli(env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/import.ts', '--in-process', '--kind', 'client', '--file', 'examples/contacts.csv'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/cli/import.ts', '--in-process', '--kind', 'client', '--file', 'examples/contacts.csv'], {
     env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

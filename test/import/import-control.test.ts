@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallBudget } from '../../src/budget/index.js';
-import { NEEDS_OWNER } from '../../src/import/import-service.js';
+import { NEEDS_OWNER } from '../../src/import/jobs/import-service.js';
 import { sseEvents } from '../helpers/sse.js';
 import { DEMO_USERS, JOB_FIELDS, startImportStack, type ImportStack } from './import-stack.js';
 

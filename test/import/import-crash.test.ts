@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
-import { fetchAll } from '../../src/paged-reads.js';
+import { fetchAll } from '../../src/upstream/paged-reads.js';
 import { DEMO_USERS, SHORT_CLOCK } from './import-stack.js';
 
 const ROWS = 300;
@@ -42,7 +42,7 @@ const cliEnv = (dataDir: string): NodeJS.ProcessEnv => ({
 });
 
 function cli(args: string[], dataDir: string): { child: ChildProcess; output: Promise<{ code: number | null; stdout: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/import.ts', ...args], { env: cliEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/cli/import.ts', ...args], { env: cliEnv(dataDir), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout!.on('data', (chunk) => { stdout += chunk; });
   child.stderr!.on('data', (chunk) => { stdout += chunk; });
@@ -55,7 +55,7 @@ function cli(args: string[], dataDir: string): { child: ChildProcess; output: Pr
  * the CLI stays a zombie.
  */
 async function cliUnderIdleParent(args: string[], dataDir: string): Promise<{ pid: number; parent: ChildProcess }> {
-  const parent = spawn('sh', ['-c', '"$0" --import tsx src/cli/import.ts "$@" & echo "cli $!"; exec sleep 300', process.execPath, ...args], {
+  const parent = spawn('sh', ['-c', '"$0" --import tsx app/cli/import.ts "$@" & echo "cli $!"; exec sleep 300', process.execPath, ...args], {
     env: cliEnv(dataDir), stdio: ['ignore', 'pipe', 'ignore'],
   });
   let out = '';

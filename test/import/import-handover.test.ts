@@ -9,13 +9,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configFromEnv, type GatewayConfig } from '../../src/config.js';
-import { ImportService } from '../../src/import/import-service.js';
-import { JobStore } from '../../src/import/job-store.js';
-import { startGateway, type RunningGateway } from '../../src/server.js';
+import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
+import { ImportService } from '../../src/import/jobs/import-service.js';
+import { JobStore } from '../../src/import/store/job-store.js';
+import { startGateway, type RunningGateway } from '../../app/server.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
 import { createUpstream, type Upstream } from '../../src/upstream/index.js';
-import { fetchAll } from '../../src/paged-reads.js';
+import { fetchAll } from '../../src/upstream/paged-reads.js';
 import type { SimStats } from '../helpers/stack.js';
 import { basic, DEMO_USERS, SHORT_CLOCK } from './import-stack.js';
 
@@ -61,7 +61,7 @@ function csv(prefix: string, n: number): string {
 }
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/import.ts', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'app/cli/import.ts', ...args], {
     env: {
       ...process.env, UPSALES_USERNAME: DEMO_USERS.admin.username, UPSALES_PASSWORD: DEMO_USERS.admin.password,
       UPSALES_BUDGET_CALLS: '18', UPSALES_BUDGET_WINDOW_MS: '1000', UPSALES_BATCH_SIZE: '10', IMPORT_PROGRESS_MS: '200', ...env,

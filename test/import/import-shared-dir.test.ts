@@ -10,8 +10,8 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { fileInfo } from '../../src/import/file-source.js';
-import type { JobRecord } from '../../src/import/types.js';
+import { fileInfo } from '../../src/import/readers/file-source.js';
+import type { JobRecord } from '../../src/import/store/types.js';
 import { DEMO_USERS, slowCsv, startImportStack, type ImportStack } from './import-stack.js';
 
 let stack: ImportStack;

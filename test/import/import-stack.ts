@@ -6,15 +6,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFromEnv, type GatewayConfig } from '../../src/config.js';
+import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
 import type { ItemKind } from '../../src/contract/kinds.js';
 import type { Criterion, Item } from '../../src/contract/types.js';
-import { ImportService } from '../../src/import/import-service.js';
-import { JobStore } from '../../src/import/job-store.js';
-import { createGateway } from '../../src/server.js';
+import { ImportService } from '../../src/import/jobs/import-service.js';
+import { JobStore } from '../../src/import/store/job-store.js';
+import { createGateway } from '../../app/server.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { createUpstream, type Credentials, type Upstream } from '../../src/upstream/index.js';
-import { fetchAll } from '../../src/paged-reads.js';
+import { fetchAll } from '../../src/upstream/paged-reads.js';
 import { basic, DEMO_USERS, type DemoUser, type GraphQLResponse, type SimStats } from '../helpers/stack.js';
 
 export { basic, DEMO_USERS };

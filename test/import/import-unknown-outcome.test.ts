@@ -12,11 +12,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ImportService } from '../../src/import/import-service.js';
-import { JobStore } from '../../src/import/job-store.js';
+import { ImportService } from '../../src/import/jobs/import-service.js';
+import { JobStore } from '../../src/import/store/job-store.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
-import { fetchAll } from '../../src/paged-reads.js';
+import { fetchAll } from '../../src/upstream/paged-reads.js';
 import { DEMO_USERS, SHORT_CLOCK } from './import-stack.js';
 
 const TIMEOUT_MS = 300;

@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { JobStore } from '../../src/import/job-store.js';
-import { LEASE_HOLDER } from '../../src/import/lease-holder.js';
+import { JobStore } from '../../src/import/store/job-store.js';
+import { LEASE_HOLDER } from '../../src/import/store/lease-holder.js';
 
 let dir: string;
 let store: JobStore;

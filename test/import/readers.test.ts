@@ -1,8 +1,8 @@
 /** The streaming readers: records are the same however the stream is cut into chunks. */
 import { describe, expect, it } from 'vitest';
-import { csvRecords } from '../../src/import/csv-reader.js';
-import { lines } from '../../src/import/jsonl-reader.js';
-import { MAX_COLUMNS, MAX_RECORD_CHARS, readRecords, SourceTooLargeError, type ReadLimits } from '../../src/import/read-records.js';
+import { csvRecords } from '../../src/import/readers/csv-reader.js';
+import { lines } from '../../src/import/readers/jsonl-reader.js';
+import { MAX_COLUMNS, MAX_RECORD_CHARS, readRecords, SourceTooLargeError, type ReadLimits } from '../../src/import/readers/read-records.js';
 
 const LIMITS: ReadLimits = { bytes: 10_000_000, rows: 1_000 };
 

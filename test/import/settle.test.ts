@@ -1,6 +1,6 @@
 /** IMPORT_RECONCILE_GRACE_MS is read as every setting is: a bad value stops the start with a line naming it. */
 import { expect, it } from 'vitest';
-import { settleMsFromEnv } from '../../src/import/settle.js';
+import { settleMsFromEnv } from '../../src/import/jobs/settle.js';
 
 const env = (grace?: string): NodeJS.ProcessEnv => ({ UPSALES_TIMEOUT_MS: '2000', ...(grace === undefined ? {} : { IMPORT_RECONCILE_GRACE_MS: grace }) });
 

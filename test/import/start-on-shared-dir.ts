@@ -5,9 +5,9 @@
  * files, as run-gateway.ts does; prints `resumed` and stops.
  */
 import { once } from 'node:events';
-import { restageFromFile } from '../../src/import/file-source.js';
-import { ImportService } from '../../src/import/import-service.js';
-import { JobStore } from '../../src/import/job-store.js';
+import { restageFromFile } from '../../src/import/readers/file-source.js';
+import { ImportService } from '../../src/import/jobs/import-service.js';
+import { JobStore } from '../../src/import/store/job-store.js';
 import { createUpstream } from '../../src/upstream/index.js';
 
 const [dataDir, upstreamUrl, username, password] = process.argv.slice(2);

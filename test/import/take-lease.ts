@@ -2,7 +2,7 @@
  * A process for lease tests: takes the lease of job `<id>` in `<dataDir>`,
  * prints `leased <pid>`, and waits to be killed.
  */
-import { JobStore } from '../../src/import/job-store.js';
+import { JobStore } from '../../src/import/store/job-store.js';
 
 const [dataDir, id] = process.argv.slice(2);
 const store = new JobStore(dataDir);

@@ -6,7 +6,7 @@
  */
 import DataLoader from 'dataloader';
 import { describe, expect, it } from 'vitest';
-import { LevelScheduler } from '../../planner/level-scheduler.js';
+import { LevelScheduler } from '../../resolvers/level-scheduler.js';
 
 function recordingLoader(levels: LevelScheduler) {
   const batches: number[][] = [];

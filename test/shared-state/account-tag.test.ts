@@ -7,7 +7,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { accountTag, checkAccountHashKey } from '../../src/account-tag.js';
+import { accountTag, checkAccountHashKey } from '../../src/account/account-tag.js';
 import { accountKey } from '../../src/budget/index.js';
 import { createReadCache } from '../../src/cache/index.js';
 import { createSharedState, type SharedState } from '../../src/shared-state/index.js';

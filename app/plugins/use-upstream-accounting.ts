@@ -1,0 +1,78 @@
+/**
+ * The planner's gate, an Envelop plugin: before an operation runs, its
+ * estimate (bounded by the account's counts) against MAX_QUERY_CALLS, which
+ * refuses it before any call of its own; after, what the request cost in
+ * `extensions.upsales` (of every payload of an incremental answer). Once a
+ * query is answered, it sends no more calls. A mutation reads what Upsales
+ * holds now (current order rows, recovery lookups), never kept answers.
+ */
+import { getOperationAST, getVariableValues, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { GatewayContext } from '../../src/request/request-state.js';
+import { BadUserInputError, toGraphQLError } from '../../src/request/errors.js';
+import { estimateForAccount } from '../../cost/account-estimate.js';
+
+/** Where finished operations are told (metrics): their type, estimate and calls sent. */
+export type OperationObserver = (type: string, estimatedCalls: number, soapCalls: number) => void;
+
+/**
+ * The variables as the operation will see them: defaults filled in (a
+ * `$first: Int = 1000` left out must be costed at 1000, not at the page's
+ * default). Variables that do not fit were refused before (the input guard).
+ */
+function coercedVariables(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined, raw: unknown): Record<string, unknown> {
+  const given = (raw ?? {}) as Record<string, unknown>;
+  const definitions = getOperationAST(document, operationName)?.variableDefinitions ?? [];
+  const coerced = getVariableValues(schema, definitions, given, { maxErrors: 1 });
+  return coerced.coerced ?? given;
+}
+
+export function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, batchSize: number, observe?: OperationObserver): Plugin<GatewayContext> {
+  return {
+    async onExecute({ args, setResultAndStopExecution }) {
+      const ctx = args.contextValue as GatewayContext;
+      if (getOperationAST(args.document, args.operationName)?.operation === 'mutation') ctx.reads.fresh = true;
+      let estimate: number | undefined;
+      const accounting = () => ({
+        upsales: { soapCalls: ctx.stats.calls, cachedCalls: ctx.stats.cached ?? 0, queuedMs: Math.round(ctx.stats.queuedMs), estimatedCalls: estimate },
+      });
+      try {
+        estimate = await estimateForAccount(schema, args.document, coercedVariables(schema, args.document, args.operationName, args.variableValues), args.operationName, {
+          maxCalls: maxQueryCalls, batchSize, countItems: ctx.countItems,
+        });
+      } catch (error) {
+        setResultAndStopExecution({ errors: [toGraphQLError(error)], extensions: accounting() });
+        return;
+      }
+      if (estimate > maxQueryCalls) {
+        setResultAndStopExecution({
+          errors: [new BadUserInputError(
+            `This query may need ${estimate} SOAP calls, more than MAX_QUERY_CALLS (${maxQueryCalls}); ask for fewer items (first) or split it`,
+            { estimatedCalls: estimate, maxQueryCalls },
+          )],
+          extensions: accounting(),
+        });
+        return;
+      }
+      const type = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
+      const done = () => {
+        // A query's fields still loading once it is answered are read for nobody. A mutation's writes are left to finish.
+        if (type === 'query') ctx.endCalls();
+        observe?.(type, estimate ?? 0, ctx.stats.calls);
+      };
+      return {
+        onExecuteDone({ result, setResult }) {
+          // An incremental (@defer/@stream) answer: every payload carries the figures so far, the last one the totals.
+          if (isAsyncIterable(result)) {
+            return {
+              onNext: ({ result: part, setResult: setPart }) => setPart({ ...part, extensions: { ...part.extensions, ...accounting() } }),
+              onEnd: done,
+            };
+          }
+          setResult({ ...result, extensions: { ...result.extensions, ...accounting() } });
+          done();
+        },
+      };
+    },
+  };
+}

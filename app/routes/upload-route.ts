@@ -1,0 +1,124 @@
+/**
+ * POST /imports?kind=contact&format=csv&matchBy=email&mapping=Company=client.orgNo,...&batchSize=N
+ *
+ * Starts an import of the request body, streamed into the job store as it
+ * arrives (memory stays flat whatever its size), and answers 201 with the
+ * job once every row is staged; the job then runs in this gateway, on the
+ * account's one call budget. Bad parameters are 400 with the parameter named.
+ */
+import { ITEM_KINDS, KINDS, type ItemKind } from '../../src/contract/kinds.js';
+import { preview } from '../../src/request/input-text.js';
+import { ImportInputError, ImportStoppingError } from '../../src/import/jobs/import-service.js';
+import { errorAnswer as error, json, refusalAnswer } from './route-answers.js';
+import { authenticate, isRefusal, type ImportRouteDeps } from './route-auth.js';
+import type { ImportFormat, ImportOptions, JobView } from '../../src/import/store/types.js';
+
+export const UPLOAD_ROUTE = '/imports';
+
+class BadParameter extends Error {
+  constructor(readonly parameter: string, message: string) {
+    super(`${parameter}: ${message}`);
+  }
+}
+
+
+function kindOf(value: string | null): ItemKind {
+  if (!value) throw new BadParameter('kind', `say what to import: one of ${ITEM_KINDS.join(', ')}`);
+  const kind = ITEM_KINDS.find((k) => k.toLowerCase() === value.toLowerCase() || KINDS[k].typeName.toLowerCase() === value.toLowerCase());
+  if (!kind) throw new BadParameter('kind', `${preview(value)} is not a kind: one of ${ITEM_KINDS.join(', ')}`);
+  return kind;
+}
+
+function formatOf(value: string | null, contentType: string | null): ImportFormat {
+  const given = value ?? (/csv/i.test(contentType ?? '') ? 'csv' : /ndjson|jsonl/i.test(contentType ?? '') ? 'jsonl' : null);
+  if (!given) throw new BadParameter('format', 'say csv or jsonl');
+  if (!/^(csv|jsonl)$/i.test(given)) throw new BadParameter('format', `${preview(given)} is not csv or jsonl`);
+  return given.toUpperCase() as ImportFormat;
+}
+
+function mappingOf(values: string[]): Record<string, string> | undefined {
+  const pairs = values.flatMap((v) => v.split(',')).map((p) => p.trim()).filter(Boolean);
+  if (pairs.length === 0) return undefined;
+  return Object.fromEntries(pairs.map((pair) => {
+    const at = pair.lastIndexOf('=');
+    if (at <= 0 || at === pair.length - 1) throw new BadParameter('mapping', `${preview(pair)} is not column=field`);
+    return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()];
+  }));
+}
+
+function optionsOf(params: URLSearchParams): ImportOptions {
+  const known = new Set(['kind', 'format', 'matchBy', 'mapping', 'batchSize']);
+  const unknown = [...params.keys()].find((key) => !known.has(key));
+  if (unknown) throw new BadParameter(/^[\w.-]{1,40}$/.test(unknown) ? unknown : preview(unknown), `unknown parameter; use ${[...known].join(', ')}`);
+  const matchBy = params.get('matchBy');
+  const mapping = mappingOf(params.getAll('mapping'));
+  const batchSize = params.get('batchSize');
+  if (batchSize !== null && !/^\d+$/.test(batchSize)) throw new BadParameter('batchSize', `${preview(batchSize)} is not a whole number`);
+  return {
+    ...(matchBy ? { matchBy } : {}),
+    ...(mapping ? { mapping } : {}),
+    ...(batchSize !== null ? { batchSize: Number(batchSize) } : {}),
+  };
+}
+
+/** The job as the 201 answer shows it: what GraphQL's ImportJob shows, with its URLs. */
+export const uploadAnswer = (job: JobView) => ({
+  id: job.id, kind: job.kind, state: job.state, reason: job.reason, format: job.format, matchBy: job.options.matchBy ?? null,
+  total: job.total, done: job.done, created: job.created, updated: job.updated, failed: job.failed, etaSeconds: job.etaSeconds,
+  resultsUrl: `/imports/${job.id}/results.csv`,
+  resultsJsonlUrl: `/imports/${job.id}/results.jsonl`,
+});
+
+/**
+ * The body's chunks. When the reader stops early (a file refused as a
+ * whole), the rest is still read and dropped: cancelling the request's
+ * stream closes the connection, and the client would never see the answer.
+ */
+async function* readToTheEnd(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    if (!done) void (async () => { while (!(await reader.read()).done); })().catch(() => undefined);
+  }
+}
+
+export async function uploadResponse(deps: ImportRouteDeps, request: Request, url: URL, R: typeof Response): Promise<Response> {
+  // What is wrong with the request itself is told before any call (the password check is one).
+  const { bytes } = deps.imports.readLimits;
+  if (Number(request.headers.get('content-length') ?? 0) > bytes) {
+    return error(R, 413, 'PAYLOAD_TOO_LARGE', `body: the file is larger than MAX_IMPORT_BYTES (${bytes} bytes)`, 'body');
+  }
+  let kind: ItemKind;
+  let format: ImportFormat;
+  let options: ImportOptions;
+  try {
+    kind = kindOf(url.searchParams.get('kind'));
+    format = formatOf(url.searchParams.get('format'), request.headers.get('content-type'));
+    options = optionsOf(url.searchParams);
+  } catch (e) {
+    if (e instanceof BadParameter) return error(R, 400, 'BAD_PARAMETER', e.message, e.parameter);
+    throw e;
+  }
+  if (!request.body) return error(R, 400, 'BAD_PARAMETER', 'body: send the file as the request body', 'body');
+  const caller = await authenticate(deps, request);
+  if (isRefusal(caller)) return refusalAnswer(R, caller);
+  try {
+    const job = await deps.imports.start(caller, { kind, format, options, source: readToTheEnd(request.body) });
+    return json(R, 201, uploadAnswer(job), { location: `/imports/${job.id}` });
+  } catch (e) {
+    if (!(e instanceof ImportInputError)) throw e;
+    if (e instanceof ImportStoppingError) return error(R, 503, 'UNAVAILABLE', e.message, undefined, { 'retry-after': '10' });
+    const parameter = e.parameter === 'file' ? 'body' : e.parameter;
+    const message = parameter && !e.message.startsWith(`${parameter}`) ? `${parameter}: ${e.message}` : e.message;
+    return e.tooLarge ? error(R, 413, 'PAYLOAD_TOO_LARGE', message, parameter) : error(R, 400, 'BAD_PARAMETER', message, parameter);
+  }
+}

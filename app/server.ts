@@ -1,0 +1,161 @@
+/**
+ * The gateway's HTTP server: graphql-yoga at /graphql (with GraphiQL, served
+ * whole by the gateway), GET /healthz, per-request contexts, the call
+ * estimate that rejects queries before they run, and each response's call
+ * accounting in `extensions`.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { GraphQLSchema } from 'graphql';
+import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { schema as defaultSchema } from '../schema/index.js';
+import { requestScope } from '../resolvers/request-scope.js';
+import { useUpstreamAccounting } from './plugins/use-upstream-accounting.js';
+import { GRAPHIQL_OPTIONS, renderGraphiQL } from './graphiql.js';
+import { listenHost, type GatewayConfig } from '../src/config/config.js';
+import { bindGatewayPort } from './http-port.js';
+import { asksFresh, basicCredentials, createContext, type GatewayContext } from '../src/request/request-state.js';
+import { createLogger, type Logger } from './logger.js';
+import { loadPersistedOperations, type PersistedOperations } from './persisted-operations.js';
+import type { ImportService } from '../src/import/jobs/import-service.js';
+import { attachImports } from '../src/import/jobs/caller-imports.js';
+import { useImportRoutes } from './routes/use-import-routes.js';
+import { RESULTS_ROUTE } from './routes/results-route.js';
+import { UPLOAD_ROUTE } from './routes/upload-route.js';
+import { useRequestParser } from './plugins/use-request-parser.js';
+import { useRoutes } from './plugins/use-routes.js';
+import { corsFor } from './cors.js';
+import { useCsrf } from './plugins/use-csrf.js';
+import { useDocumentLimits } from './plugins/use-document-limits.js';
+import { useInputGuard } from './plugins/use-input-guard.js';
+import { METRICS_ENDPOINT, useMetrics } from './plugins/use-metrics.js';
+import type { GatewayMetrics } from '../src/metrics/metrics.js';
+import { usePersistedOperations } from './plugins/use-persisted-operations.js';
+import { useRequestLog } from './plugins/use-request-log.js';
+import { useShortErrors } from './plugins/use-short-errors.js';
+import type { CallStats, ClientOptions, Credentials, Upstream } from '../src/upstream/index.js';
+import { VerifiedAccounts } from '../src/request/verified-accounts.js';
+
+const GRAPHQL_ENDPOINT = '/graphql';
+
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  upstream: Upstream;
+  schema?: GraphQLSchema;
+  /** Mass import jobs (GraphQL API, POST /imports, GET /imports/<id>/results.csv|jsonl); without it, imports are off. */
+  imports?: ImportService;
+  /** Credentials Upsales accepted lately; one per gateway. */
+  verifiedAccounts?: VerifiedAccounts;
+  /** Trusted documents; by default read from the file `config.persistedOperations` names, if any. */
+  persistedOperations?: PersistedOperations;
+  /** Where request lines and yoga's own messages go; nowhere by default (`npm start` passes the process's log). */
+  logger?: Logger;
+  /** The Prometheus series, served at GET /metrics; without them, no /metrics. */
+  metrics?: GatewayMetrics;
+}
+
+export function createGateway({
+  config, upstream, schema = defaultSchema, imports, verifiedAccounts = new VerifiedAccounts(),
+  persistedOperations = config.persistedOperations ? loadPersistedOperations(config.persistedOperations, config.limits.queryBytes) : new Map(),
+  logger = createLogger({ level: 'silent' }), metrics,
+}: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
+  const contextDeps = {
+    config,
+    verifiedAccounts,
+    clientFor: (credentials: Credentials, stats: CallStats, options: ClientOptions) => upstream.forCredentials(credentials, stats, 'interactive', options),
+    requestScope,
+  };
+  return createYoga<Record<string, never>, GatewayContext>({
+    schema,
+    graphqlEndpoint: GRAPHQL_ENDPOINT,
+    cors: corsFor(config.corsOrigins),
+    // GraphiQL sends documents of its own (its schema introspection first): no use when only trusted documents run.
+    graphiql: config.allowArbitraryOperations && GRAPHIQL_OPTIONS,
+    renderGraphiQL,
+    landingPage: false,
+    logging: logger.child({ component: 'yoga' }),
+    context: ({ request }) => {
+      const authorization = request.headers.get('authorization');
+      const ctx = createContext(contextDeps, authorization, { fresh: asksFresh(request.headers.get('cache-control')) });
+      if (imports) attachImports(ctx, imports, basicCredentials(authorization) ?? config.defaultCredentials!);
+      return ctx;
+    },
+    plugins: [
+      useRequestLog(logger),
+      ...(metrics ? useMetrics(metrics, config.metricsToken) : []),
+      useRoutes([GRAPHQL_ENDPOINT, ...(metrics ? [METRICS_ENDPOINT] : []), ...(imports ? [UPLOAD_ROUTE, RESULTS_ROUTE] : [])]),
+      useDeferStream(),
+      ...useCsrf([UPLOAD_ROUTE]),
+      useShortErrors(),
+      useRequestParser(GRAPHQL_ENDPOINT, config.limits),
+      ...usePersistedOperations({ operations: persistedOperations, allowArbitraryOperations: config.allowArbitraryOperations }),
+      ...useDocumentLimits(config.limits),
+      // The guard first: what it refuses costs no call, the estimate's counts included.
+      useInputGuard(),
+      useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize, metrics?.operation),
+      ...(imports ? [useImportRoutes({
+        imports,
+        defaultCredentials: config.defaultCredentials,
+        verifiedAccounts,
+        clientFor: (credentials) => upstream.forCredentials(credentials, { calls: 0, queuedMs: 0, log: [] }),
+      })] : []),
+    ],
+  });
+}
+
+export interface RunningGateway {
+  url: string;
+  server: Server;
+  /**
+   * Stops taking connections and lets the requests in progress finish, each
+   * answered with `Connection: close`; idle keep-alive connections close at
+   * once. After `graceMs`, the connections left (a stream, a stalled call)
+   * are closed.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Serves the gateway (and GET /healthz) on `port` (0: any free port), on
+ * `host` (by default `HOST`, else loopback when anonymous requests act as a
+ * default account), or on a server already bound (src/http-port.ts).
+ */
+export async function startGateway(
+  deps: GatewayDeps, port = deps.config.port, host = listenHost(deps.config), bound?: Server,
+): Promise<RunningGateway> {
+  const yoga = createGateway(deps);
+  let closing = false;
+  const inProgress = new Set<ServerResponse>();
+  const server = bound ?? await bindGatewayPort(port, host);
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    inProgress.add(res);
+    res.once('close', () => {
+      inProgress.delete(res);
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
+    if (closing) res.setHeader('connection', 'close');
+    if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+      return;
+    }
+    void yoga(req, res);
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${address.port}${GRAPHQL_ENDPOINT}`,
+    server,
+    close: (graceMs = 0) => new Promise((resolve) => {
+      closing = true;
+      for (const res of inProgress) if (!res.headersSent) res.setHeader('connection', 'close');
+      const force = setTimeout(() => server.closeAllConnections(), graceMs);
+      server.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      server.closeIdleConnections();
+    }),
+  };
+}

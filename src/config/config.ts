@@ -1,0 +1,242 @@
+/**
+ * Gateway configuration from the environment. Every variable is documented
+ * in the README's configuration table.
+ */
+import { checkAccountHashKey } from '../account/account-tag.js';
+import { defaultInteractiveReserve } from '../budget/window-store.js';
+
+export interface GatewayConfig {
+  /** `PORT`: the gateway's HTTP port; 0 picks a free one. @default 4000 */
+  port: number;
+  /** `UPSALES_URL`: base URL whose `/<Kind>Service?wsdl` are the WSDLs. Unset: the embedded service. */
+  upstreamUrl?: string;
+  /** `UPSALES_USERNAME` / `UPSALES_PASSWORD`: the account used when a request has no Basic credentials. */
+  defaultCredentials?: { username: string; password: string };
+  /** `UPSALES_BUDGET_CALLS`: calls allowed in any sliding window, per account. @default 45 */
+  budgetCalls: number;
+  /** `UPSALES_BUDGET_WINDOW_MS`: the sliding window. @default 15000 */
+  budgetWindowMs: number;
+  /** `UPSALES_CONCURRENCY`: calls in flight per account. @default 4 */
+  concurrency: number;
+  /** `UPSALES_BLOCK_MS`: how long Upsales blocks after a THROTTLED fault without retryAfterMs. @default 120000 */
+  blockMs: number;
+  /**
+   * `UPSALES_INTERACTIVE_RESERVE`: slots of the window that background (import)
+   * calls never take, so a query arriving during an import goes at once.
+   * @default a ninth of UPSALES_BUDGET_CALLS (5 of 45), at least 1
+   */
+  interactiveReserve: number;
+  /**
+   * `REDIS_URL` (`redis://[:password@]host:port/db`, or `rediss://`): every
+   * process with the same one shares each account's call budget and the
+   * import jobs. Unset: this process's memory only.
+   */
+  redisUrl?: string;
+  /**
+   * `UPSALES_FALLBACK_CALLS`: calls per window this process spends alone while
+   * Redis is unreachable. @default a quarter of UPSALES_BUDGET_CALLS (4
+   * processes together stay within the budget)
+   */
+  fallbackCalls: number;
+  /** `UPSALES_TIMEOUT_MS`: a SOAP call that takes longer fails with UPSTREAM_ERROR. @default 30000 */
+  timeoutMs: number;
+  /** `MAX_QUERY_CALLS`: queries estimated to need more SOAP calls are rejected. @default 45 */
+  maxQueryCalls: number;
+  /** `UPSALES_BATCH_SIZE`: items per create/update/delete call. @default 100 */
+  batchSize: number;
+  /**
+   * `UPSALES_CACHE_TTL_MS`: how long a read's answer is kept for its account
+   * (writes through the gateway drop it sooner); 0: not kept. @default 30000
+   */
+  cacheTtlMs: number;
+  /**
+   * `HOST`: the interface the gateway listens on. Unset: 127.0.0.1 when requests
+   * without credentials act as a default account (anyone who reaches the port
+   * would act as it), else 0.0.0.0.
+   */
+  host?: string;
+  /** `CORS_ORIGINS`: origins (scheme://host[:port]) whose pages may call the gateway; none by default. */
+  corsOrigins: string[];
+  /** Limits of what a request may send. */
+  limits: RequestLimits;
+  /** `METRICS_TOKEN`: when set, GET /metrics answers only `Authorization: Bearer <token>`. At least 16 characters. */
+  metricsToken?: string;
+  /**
+   * `PERSISTED_OPERATIONS`: a JSON file from SHA-256 hash to GraphQL document
+   * (trusted documents), which clients run by hash alone.
+   */
+  persistedOperations?: string;
+  /**
+   * `ALLOW_ARBITRARY_OPERATIONS`: whether documents that are not in
+   * PERSISTED_OPERATIONS run (GraphiQL needs them). @default true
+   */
+  allowArbitraryOperations: boolean;
+}
+
+/** Limits of a request, each refused with a clear error before any work that grows faster than the input. */
+export interface RequestLimits {
+  /** `MAX_BODY_BYTES`: a GraphQL request body (JSON, form or GraphQL text). @default 1048576 */
+  bodyBytes: number;
+  /** `MAX_UPLOAD_BYTES`: a GraphQL multipart request (file uploads; buffered by the server). @default 67108864 */
+  uploadBytes: number;
+  /** `MAX_QUERY_BYTES`: the GraphQL document. @default 65536 */
+  queryBytes: number;
+  /** `MAX_QUERY_TOKENS`: lexical tokens of the document. @default 5000 */
+  queryTokens: number;
+  /** `MAX_QUERY_DEPTH`: nesting of fields, fragments flattened (a spread is no level of its own). @default 16 */
+  queryDepth: number;
+  /** `MAX_QUERY_ALIASES`: aliases in the operation, fragments included. @default 30 */
+  queryAliases: number;
+  /** `MAX_QUERY_DIRECTIVES`: directives in the operation, fragments included. @default 20 */
+  queryDirectives: number;
+  /** `MAX_QUERY_FIELDS`: fields of the document with every fragment spread in place. @default 5000 */
+  queryFields: number;
+  /** `MAX_IMPORT_BYTES`: an import file (POST /imports, an upload, the CLI's file). @default 1073741824 */
+  importBytes: number;
+  /** `MAX_IMPORT_ROWS`: rows of an import. @default 2000000 */
+  importRows: number;
+}
+
+
+/** Reads a positive integer variable, failing loudly with the variable's name. */
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  }
+  return value;
+}
+
+/** A `true`/`false` variable, failing loudly with the variable's name. */
+function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+/** Reads a whole number of milliseconds (0 allowed), failing loudly with the variable's name. */
+export function wholeMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) {
+    throw new Error(`${name} must be a whole number of milliseconds (0 or more), got "${raw}"`);
+  }
+  return value;
+}
+
+/** `CORS_ORIGINS` as exact origins; anything that is not an origin fails loudly. */
+function originsOf(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+    let origin: string;
+    try {
+      origin = new URL(entry).origin;
+    } catch {
+      origin = 'null';
+    }
+    if (origin === 'null' || origin !== entry.replace(/\/+$/, '')) {
+      throw new Error(`CORS_ORIGINS: "${entry}" is not an origin such as https://app.example.com`);
+    }
+    return origin;
+  });
+}
+
+/** Reads a whole number from 0 (inclusive) below `below`. */
+function wholeBelow(env: NodeJS.ProcessEnv, name: string, fallback: number, below: number, what: string): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0 || value >= below) {
+    throw new Error(`${name} must be a whole number from 0 to ${below - 1} (${what}), got "${raw}"`);
+  }
+  return value;
+}
+
+/** `REDIS_URL`, checked: a redis:// or rediss:// URL. */
+function redisUrlOf(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['redis:', 'rediss:'].includes(url.protocol) || !url.hostname) {
+    throw new Error('REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379/0');
+  }
+  return raw;
+}
+
+/** `METRICS_TOKEN`, when set: long enough not to be guessed. */
+function tokenOf(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (raw.length < 16 || /[\s\u0000-\u001f]/.test(raw)) throw new Error('METRICS_TOKEN must be at least 16 characters, without spaces or control characters');
+  return raw;
+}
+
+/** Where the gateway listens: `HOST`, else loopback when anonymous requests act as a default account. */
+export const listenHost = (config: Pick<GatewayConfig, 'host' | 'defaultCredentials'>): string =>
+  config.host ?? (config.defaultCredentials ? '127.0.0.1' : '0.0.0.0');
+
+/** Reads a TCP port (0: any free port). */
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535) {
+    throw new Error(`${name} must be a port number from 0 (any free port) to 65535, got "${raw}"`);
+  }
+  return value;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  checkAccountHashKey(env);
+  const username = env.UPSALES_USERNAME;
+  const password = env.UPSALES_PASSWORD;
+  if (Boolean(username) !== Boolean(password)) {
+    throw new Error('UPSALES_USERNAME and UPSALES_PASSWORD must be set together');
+  }
+  const allowArbitraryOperations = boolean(env, 'ALLOW_ARBITRARY_OPERATIONS', true);
+  if (!allowArbitraryOperations && !env.PERSISTED_OPERATIONS) {
+    throw new Error('ALLOW_ARBITRARY_OPERATIONS=false needs PERSISTED_OPERATIONS, the file of the documents that may run');
+  }
+  const budgetCalls = positiveInt(env, 'UPSALES_BUDGET_CALLS', 45);
+  const fallbackCalls = positiveInt(env, 'UPSALES_FALLBACK_CALLS', Math.max(1, Math.floor(budgetCalls / 4)));
+  if (fallbackCalls > budgetCalls) throw new Error(`UPSALES_FALLBACK_CALLS (${fallbackCalls}) must not exceed UPSALES_BUDGET_CALLS (${budgetCalls})`);
+  return {
+    port: port(env, 'PORT', 4000),
+    upstreamUrl: env.UPSALES_URL || undefined,
+    defaultCredentials: username && password ? { username, password } : undefined,
+    budgetCalls,
+    budgetWindowMs: positiveInt(env, 'UPSALES_BUDGET_WINDOW_MS', 15_000),
+    concurrency: positiveInt(env, 'UPSALES_CONCURRENCY', 4),
+    blockMs: positiveInt(env, 'UPSALES_BLOCK_MS', 120_000),
+    interactiveReserve: wholeBelow(env, 'UPSALES_INTERACTIVE_RESERVE', defaultInteractiveReserve(budgetCalls), budgetCalls, 'below UPSALES_BUDGET_CALLS'),
+    redisUrl: redisUrlOf(env.REDIS_URL),
+    fallbackCalls,
+    timeoutMs: positiveInt(env, 'UPSALES_TIMEOUT_MS', 30_000),
+    maxQueryCalls: positiveInt(env, 'MAX_QUERY_CALLS', 45),
+    batchSize: positiveInt(env, 'UPSALES_BATCH_SIZE', 100),
+    cacheTtlMs: wholeMs(env, 'UPSALES_CACHE_TTL_MS', 30_000),
+    host: env.HOST || undefined,
+    corsOrigins: originsOf(env.CORS_ORIGINS),
+    metricsToken: tokenOf(env.METRICS_TOKEN),
+    limits: {
+      bodyBytes: positiveInt(env, 'MAX_BODY_BYTES', 1_048_576),
+      uploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', 67_108_864),
+      queryBytes: positiveInt(env, 'MAX_QUERY_BYTES', 65_536),
+      queryTokens: positiveInt(env, 'MAX_QUERY_TOKENS', 5_000),
+      queryDepth: positiveInt(env, 'MAX_QUERY_DEPTH', 16),
+      queryAliases: positiveInt(env, 'MAX_QUERY_ALIASES', 30),
+      queryDirectives: positiveInt(env, 'MAX_QUERY_DIRECTIVES', 20),
+      queryFields: positiveInt(env, 'MAX_QUERY_FIELDS', 5_000),
+      importBytes: positiveInt(env, 'MAX_IMPORT_BYTES', 1_073_741_824),
+      importRows: positiveInt(env, 'MAX_IMPORT_ROWS', 2_000_000),
+    },
+    persistedOperations: env.PERSISTED_OPERATIONS || undefined,
+    allowArbitraryOperations,
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * What this process is doing with its import jobs: the runners, one per job
+ * it runs, with the owner's credentials on the account's budget at
+ * background priority, holding the job's lease (renewed meanwhile: a runner
+ * that loses it stops before its next write), and what a runner's end means
+ * for its job's state; and the work under way that the process's stop must
+ * wait for (files being staged). A job taken over from a process that died
+ * first waits out that process's last calls.
+ */
+import type { Credentials, Upstream } from '../../upstream/index.js';
+import { ImportStoppingError } from './import-request.js';
+import { RENEW_MS, type JobStore } from '../store/job-store.js';
+import { RateMeter } from './progress.js';
+import { JobRunner, type RunEnd, type StopMode } from './runner.js';
+
+/** Added to the throttle window a job taken over from a dead process waits out. */
+const TAKEOVER_MARGIN_MS = 1000;
+
+export interface JobRunsOptions {
+  store: JobStore;
+  upstream: Upstream;
+  /** UPSALES_BATCH_SIZE. */
+  batchSize: number;
+  /** How long after it was sent a batch of unknown outcome is reconciled (runner.ts). */
+  settleMs: number;
+  log?(message: string): void;
+  /** Told of each change of a job's progress or state. */
+  changed(id: string): void;
+  /** Told when a run has ended, its state written by then (but for LOST: another process runs the job now). */
+  ended(id: string, state: RunEnd['state']): void;
+}
+
+export class JobRuns {
+  private readonly runs = new Map<string, { runner: JobRunner; finished: Promise<void> }>();
+  private readonly meters = new Map<string, RateMeter>();
+  private closing = false;
+  /** Work under way that close() waits for. */
+  private readonly working = new Set<Promise<unknown>>();
+
+  constructor(private readonly options: JobRunsOptions) {}
+
+  /** Whether close() was called: nothing starts here any more. */
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /** Does `work` unless closed ({@link ImportStoppingError}); close() waits for it. */
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    if (this.closing) throw new ImportStoppingError();
+    const done = work();
+    this.working.add(done);
+    try {
+      return await done;
+    } finally {
+      this.working.delete(done);
+    }
+  }
+
+  /** Whether a runner of this process runs the job now. */
+  has(id: string): boolean {
+    return this.runs.has(id);
+  }
+
+  /** The job's rate meter, once it has run here. */
+  meter(id: string): RateMeter | undefined {
+    return this.meters.get(id);
+  }
+
+  /** Runs the job, whose lease this process has taken (`taken over`: from a process that died), with its owner's credentials. */
+  start(id: string, credentials: Credentials, taken: 'free' | 'taken over'): void {
+    const { store, upstream } = this.options;
+    const budget = upstream.budgetForAccount(credentials.username);
+    // The calls of a process that died holding the job still count upstream for a window: let it pass first.
+    const notBefore = taken === 'taken over' ? Date.now() + budget.snapshot().windowMs + TAKEOVER_MARGIN_MS : 0;
+    const runner = new JobRunner(store.job(id)!, {
+      store, client: upstream.forCredentials(credentials, { calls: 0, queuedMs: 0, log: [] }, 'background'),
+      batchSize: this.options.batchSize, concurrency: budget.concurrency, settleMs: this.options.settleMs, notBefore, log: this.options.log,
+      onProgress: () => this.options.changed(id),
+      holdsLease: () => store.renewLease(id),
+    });
+    store.setState(id, 'RUNNING');
+    this.meters.set(id, new RateMeter());
+    const lease = setInterval(() => {
+      if (!store.renewLease(id)) runner.stop('lost');
+    }, RENEW_MS);
+    lease.unref();
+    const finished = runner.run().then((end) => {
+      clearInterval(lease);
+      this.runs.delete(id);
+      this.record(id, end);
+      this.options.ended(id, end.state);
+      this.options.changed(id);
+    });
+    this.runs.set(id, { runner, finished });
+    this.options.changed(id);
+  }
+
+  /** What the run's end means for the job; the job's lease goes. */
+  private record(id: string, end: RunEnd): void {
+    // Another process runs the job now: its state is that process's to write.
+    if (end.state === 'LOST') return;
+    const { store } = this.options;
+    if (end.state === 'CANCELLED') store.skipPending(id);
+    // Stopped with the process: the job stays RUNNING, to go on at the next start.
+    if (end.state !== 'SHUTDOWN') store.setState(id, end.state, 'reason' in end ? end.reason : null);
+    store.releaseLease(id);
+  }
+
+  /** Stops the job's runner, if one runs here, after its batches in flight are recorded; resolves once it has stopped. */
+  async stop(id: string, mode: StopMode): Promise<void> {
+    const running = this.runs.get(id);
+    running?.runner.stop(mode);
+    await running?.finished;
+  }
+
+  /** Resolves once the job's runner here has stopped (at once when none runs). */
+  async finished(id: string): Promise<void> {
+    await this.runs.get(id)?.finished;
+  }
+
+  /**
+   * From now on nothing starts here; every runner stops after its batches in
+   * flight (its job stays RUNNING, to go on at the next start). Resolves once
+   * they have stopped and the work tracked is done.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    const running = [...this.runs.values()];
+    for (const { runner } of running) runner.stop('shutdown');
+    await Promise.all([...running.map((r) => r.finished), ...[...this.working].map((work) => work.catch(() => undefined))]);
+  }
+}

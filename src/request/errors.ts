@@ -1,0 +1,80 @@
+/**
+ * The gateway's expected failures: GraphQLErrors with an `extensions.code`.
+ * Anything else is masked by Yoga. Messages never carry credentials, hosts or
+ * raw SOAP fault text.
+ */
+import { GraphQLError } from 'graphql';
+import type { UpstreamErrorKind } from '../upstream/types.js';
+
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'THROTTLED' | 'BAD_USER_INPUT' | 'UPSTREAM_ERROR';
+
+export class GatewayError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+    super(message, { extensions: { code, ...extra } });
+  }
+}
+
+export class UnauthenticatedError extends GatewayError {
+  constructor(message = 'Send your Upsales username and password as HTTP Basic credentials') {
+    super('UNAUTHENTICATED', message, { http: { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="Upsales", charset="UTF-8"' } } });
+  }
+}
+export class ForbiddenError extends GatewayError {
+  constructor(message: string) { super('FORBIDDEN', message); }
+}
+export class NotFoundError extends GatewayError {
+  constructor(what: string) { super('NOT_FOUND', `${what} was not found`); }
+}
+export class ThrottledError extends GatewayError {
+  constructor(message: string, retryAfterMs?: number) { super('THROTTLED', message, retryAfterMs ? { retryAfterMs } : {}); }
+}
+export class BadUserInputError extends GatewayError {
+  constructor(message: string, extra: Record<string, unknown> = {}) { super('BAD_USER_INPUT', message, extra); }
+}
+export class UpstreamFailureError extends GatewayError {
+  constructor(message: string) { super('UPSTREAM_ERROR', message); }
+}
+
+/** The upstream's error kinds as the gateway's error codes. */
+const CODE_OF_KIND: Record<UpstreamErrorKind, ErrorCode> = {
+  AUTHENTICATION_FAILED: 'UNAUTHENTICATED',
+  API_ACCESS_DENIED: 'FORBIDDEN',
+  ACCESS_DENIED: 'FORBIDDEN',
+  THROTTLED: 'THROTTLED',
+  NOT_FOUND: 'NOT_FOUND',
+  VALIDATION_ERROR: 'BAD_USER_INPUT',
+  INTERNAL: 'UPSTREAM_ERROR',
+  TIMEOUT: 'UPSTREAM_ERROR',
+  UNREACHABLE: 'UPSTREAM_ERROR',
+  PROTOCOL: 'UPSTREAM_ERROR',
+};
+
+/** Safe texts for kinds whose upstream message is not shown. */
+const SAFE_MESSAGE: Partial<Record<UpstreamErrorKind, string>> = {
+  AUTHENTICATION_FAILED: 'Upsales rejected the username or password',
+  API_ACCESS_DENIED: 'This Upsales user has no API access',
+  INTERNAL: 'Upsales failed to answer the request',
+  TIMEOUT: 'Upsales did not answer in time',
+  UNREACHABLE: 'Upsales could not be reached',
+  PROTOCOL: 'Upsales sent an answer the gateway could not read',
+};
+
+/** The upstream failure as a GraphQL error; `message` of the upstream error is known to be safe. */
+export function fromUpstream(error: { kind: UpstreamErrorKind; message: string; field?: string; retryAfterMs?: number }): GatewayError {
+  const code = CODE_OF_KIND[error.kind];
+  const message = SAFE_MESSAGE[error.kind] ?? error.message;
+  const extra: Record<string, unknown> = { upstreamCode: error.kind };
+  if (error.field) extra.field = error.field;
+  if (error.retryAfterMs) extra.retryAfterMs = error.retryAfterMs;
+  if (code === 'UNAUTHENTICATED') return new UnauthenticatedError(message);
+  return new GatewayError(code, message, extra);
+}
+
+/** Any failure of an upstream call as what the client may see; unknown errors stay as they are, for Yoga to mask. */
+export function toGraphQLError(error: unknown): unknown {
+  if (error instanceof GraphQLError) return error;
+  if (error && typeof error === 'object' && 'kind' in error && (error as { kind: string }).kind in CODE_OF_KIND) {
+    return fromUpstream(error as Parameters<typeof fromUpstream>[0]);
+  }
+  return error;
+}
