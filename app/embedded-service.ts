@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { EmbeddedMessage } from '../src/contract/embedded-ipc.js';
-import { logLines, type Logger } from './logger.js';
+import { logLines, type Logger } from '../src/log/logger.js';
 
 /** How long the child may take to start (demo data at a large SIM_SCALE takes seconds). */
 const START_TIMEOUT_MS = 60_000;

@@ -9,8 +9,8 @@ import type { Server } from 'node:http';
 import { configFromEnv, listenHost } from '../src/config/config.js';
 import { startEmbeddedService, type EmbeddedService } from './embedded-service.js';
 import { bindGatewayPort } from './http-port.js';
-import { createLogger, loggerFromEnv } from './logger.js';
-import { loadPersistedOperations } from './persisted-operations.js';
+import { createLogger, loggerFromEnv } from '../src/log/logger.js';
+import { loadPersistedOperations } from './plugins/trusted-documents.js';
 
 const EMBEDDED_ADMIN = { username: 'admin@demo.test', password: 'demo-admin' };
 

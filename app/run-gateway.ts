@@ -8,12 +8,11 @@
  * embedded service dies, the gateway stops.
  */
 import type { Server } from 'node:http';
-import { createReadCache } from '../src/cache/index.js';
 import { createMetrics } from '../src/metrics/metrics.js';
 import { listenHost, type GatewayConfig } from '../src/config/config.js';
 import type { EmbeddedService } from './embedded-service.js';
-import type { Logger } from './logger.js';
-import type { PersistedOperations } from './persisted-operations.js';
+import type { Logger } from '../src/log/logger.js';
+import type { PersistedOperations } from './plugins/trusted-documents.js';
 import { dataDirFromEnv } from '../src/import/store/data-dir.js';
 import { restageFromFile } from '../src/import/readers/file-source.js';
 import { ImportService } from '../src/import/jobs/import-service.js';
@@ -80,7 +79,7 @@ export async function runGateway(config: GatewayConfig & { upstreamUrl: string }
     baseUrl: config.upstreamUrl,
     timeoutMs: config.timeoutMs,
     budgets: shared.budgets,
-    cache: createReadCache(shared.redis ?? null, config.cacheTtlMs),
+    cache: shared.readCache(config.cacheTtlMs),
     observer: metrics.upstream,
   });
   metrics.watchBudgets(shared.budgets);

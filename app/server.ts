@@ -10,16 +10,15 @@ import type { GraphQLSchema } from 'graphql';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { schema as defaultSchema } from '../schema/index.js';
-import { requestScope } from '../resolvers/request-scope.js';
 import { useUpstreamAccounting } from './plugins/use-upstream-accounting.js';
 import { GRAPHIQL_OPTIONS, renderGraphiQL } from './graphiql.js';
 import { listenHost, type GatewayConfig } from '../src/config/config.js';
 import { bindGatewayPort } from './http-port.js';
-import { asksFresh, basicCredentials, createContext, type GatewayContext } from '../src/request/request-state.js';
-import { createLogger, type Logger } from './logger.js';
-import { loadPersistedOperations, type PersistedOperations } from './persisted-operations.js';
+import type { GatewayContext } from '../schema/context.js';
+import { Callers } from '../src/request/credentials.js';
+import { createLogger, type Logger } from '../src/log/logger.js';
+import { loadPersistedOperations, type PersistedOperations } from './plugins/trusted-documents.js';
 import type { ImportService } from '../src/import/jobs/import-service.js';
-import { attachImports } from '../src/import/jobs/caller-imports.js';
 import { useImportRoutes } from './routes/use-import-routes.js';
 import { RESULTS_ROUTE } from './routes/results-route.js';
 import { UPLOAD_ROUTE } from './routes/upload-route.js';
@@ -34,8 +33,9 @@ import type { GatewayMetrics } from '../src/metrics/metrics.js';
 import { usePersistedOperations } from './plugins/use-persisted-operations.js';
 import { useRequestLog } from './plugins/use-request-log.js';
 import { useShortErrors } from './plugins/use-short-errors.js';
-import type { CallStats, ClientOptions, Credentials, Upstream } from '../src/upstream/index.js';
-import { VerifiedAccounts } from '../src/request/verified-accounts.js';
+import type { Upstream } from '../src/upstream/index.js';
+import { contextFactory } from './context.js';
+import { useCaller } from './plugins/use-caller.js';
 
 const GRAPHQL_ENDPOINT = '/graphql';
 
@@ -46,8 +46,8 @@ export interface GatewayDeps {
   schema?: GraphQLSchema;
   /** Mass import jobs (GraphQL API, POST /imports, GET /imports/<id>/results.csv|jsonl); without it, imports are off. */
   imports?: ImportService;
-  /** Credentials Upsales accepted lately; one per gateway. */
-  verifiedAccounts?: VerifiedAccounts;
+  /** Who requests act as: their credentials, and those Upsales accepted lately; one per gateway. */
+  callers?: Callers;
   /** Trusted documents; by default read from the file `config.persistedOperations` names, if any. */
   persistedOperations?: PersistedOperations;
   /** Where request lines and yoga's own messages go; nowhere by default (`npm start` passes the process's log). */
@@ -57,16 +57,10 @@ export interface GatewayDeps {
 }
 
 export function createGateway({
-  config, upstream, schema = defaultSchema, imports, verifiedAccounts = new VerifiedAccounts(),
+  config, upstream, schema = defaultSchema, imports, callers = new Callers({ defaultCredentials: config.defaultCredentials }),
   persistedOperations = config.persistedOperations ? loadPersistedOperations(config.persistedOperations, config.limits.queryBytes) : new Map(),
   logger = createLogger({ level: 'silent' }), metrics,
 }: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
-  const contextDeps = {
-    config,
-    verifiedAccounts,
-    clientFor: (credentials: Credentials, stats: CallStats, options: ClientOptions) => upstream.forCredentials(credentials, stats, 'interactive', options),
-    requestScope,
-  };
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
@@ -76,16 +70,12 @@ export function createGateway({
     renderGraphiQL,
     landingPage: false,
     logging: logger.child({ component: 'yoga' }),
-    context: ({ request }) => {
-      const authorization = request.headers.get('authorization');
-      const ctx = createContext(contextDeps, authorization, { fresh: asksFresh(request.headers.get('cache-control')) });
-      if (imports) attachImports(ctx, imports, basicCredentials(authorization) ?? config.defaultCredentials!);
-      return ctx;
-    },
+    context: contextFactory({ config, upstream, imports }),
     plugins: [
       useRequestLog(logger),
       ...(metrics ? useMetrics(metrics, config.metricsToken) : []),
       useRoutes([GRAPHQL_ENDPOINT, ...(metrics ? [METRICS_ENDPOINT] : []), ...(imports ? [UPLOAD_ROUTE, RESULTS_ROUTE] : [])]),
+      useCaller(callers),
       useDeferStream(),
       ...useCsrf([UPLOAD_ROUTE]),
       useShortErrors(),
@@ -97,8 +87,6 @@ export function createGateway({
       useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize, metrics?.operation),
       ...(imports ? [useImportRoutes({
         imports,
-        defaultCredentials: config.defaultCredentials,
-        verifiedAccounts,
         clientFor: (credentials) => upstream.forCredentials(credentials, { calls: 0, queuedMs: 0, log: [] }),
       })] : []),
     ],

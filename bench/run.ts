@@ -13,7 +13,7 @@
  */
 import { parse } from 'graphql';
 import { schema } from '../schema/index.js';
-import { createReadCache } from '../src/cache/index.js';
+import { createReadCache } from '../src/shared-state/index.js';
 import { replicaOf, startStack, UNTHROTTLED, type GraphQLResponse, type Stack } from '../test/helpers/stack.js';
 import { importBench } from './import.js';
 import { replicasBench } from './replicas.js';

@@ -21,7 +21,7 @@ export interface AccountEstimateOptions {
   maxCalls: number;
   /** UPSALES_BATCH_SIZE. */
   batchSize: number;
-  /** How many items of a kind the caller may see (GatewayContext.countItems). */
+  /** How many items of a kind the caller may see (RequestState.countItems). */
   countItems(kind: ItemKind): Promise<number>;
 }
 

@@ -33,13 +33,6 @@ const META_CALLS: { [K in keyof MetaLists]: (upstream: UpstreamClient) => Promis
 
 const UNLIMITED: CallCeiling = { left: () => Infinity, reserve: (_calls, step) => step() };
 
-declare module '../src/request/request-state.js' {
-  interface RequestExtensions {
-    /** This request's loaders and memos. */
-    loaders: RequestLoaders;
-  }
-}
-
 /** The loaders and memos of one request, bound to the caller's upstream client. */
 export class RequestLoaders {
   private readonly relationLoaders = new Map<string, RelationLoader>();
@@ -64,7 +57,9 @@ export class RequestLoaders {
   byId(kind: ItemKind): DataLoader<number, Item> {
     let loader = this.idLoaders.get(kind);
     if (!loader) {
-      loader = new DataLoader<number, Item>((ids) => loadByIds(this.upstream, kind, ids), { cache: false, batchScheduleFn: this.schedule });
+      loader = new DataLoader<number, Item>(async (ids) => (await loadByIds(this.upstream, kind, ids)).map((slot) => (slot instanceof Error ? toGraphQLError(slot) as Error : slot)), {
+        cache: false, batchScheduleFn: this.schedule,
+      });
       this.idLoaders.set(kind, loader);
     }
     return loader;

@@ -1,5 +1,5 @@
 /**
- * What the planner adds to each request's context: the loaders, sending in
+ * What each request's context gets from this floor: the loaders, sending in
  * waves (level-scheduler.ts), over the request's upstream client, which
  * reports every call in flight to the scheduler.
  */
@@ -8,7 +8,7 @@ import type { UpstreamClient } from '../src/upstream/types.js';
 import { RequestLoaders } from './loaders.js';
 import { LevelScheduler } from './level-scheduler.js';
 
-/** ContextDeps.requestScope: the request's loaders, sending each level's loads together. */
+/** The request's loaders, sending each level's loads together, and its client as they see it. */
 export function requestScope(upstream: UpstreamClient, ceiling: CallCeiling): { upstream: UpstreamClient; loaders: RequestLoaders } {
   const levels = new LevelScheduler();
   const tracked = new Proxy(upstream, {

@@ -11,13 +11,14 @@
  */
 import { KINDS, type ItemKind } from '../src/contract/kinds.js';
 import type { DeleteResult, Item, ItemError, ItemResult } from '../src/contract/types.js';
-import type { GatewayContext } from '../src/request/request-state.js';
-import { loadByIds } from '../src/upstream/paged-reads.js';
+import { ItemMissingError, loadByIds, type UpstreamClient } from '../src/upstream/index.js';
+import { toGraphQLError } from '../src/request/errors.js';
 import { upstreamId } from '../src/request/global-id.js';
 import { fromCallError, fromItemError, InputProblem, mayHaveHappened, type UserError } from '../src/write/user-errors.js';
 import { inputPath, kindFields } from '../src/write/fields.js';
 import { confirmDeletes, confirmUpdates, findCreated } from '../src/write/recovery.js';
 import { convertFields, needsDefinitions, type ConvertEnv, type Input, type RowsUpdateInput, type WireItem } from '../src/write/inputs.js';
+import type { RequestLoaders } from './loaders.js';
 import { mergeRows } from './write-rows.js';
 
 /**
@@ -46,8 +47,15 @@ export interface NodeCache {
   forgetAll(): void;
 }
 
+/** What a write needs of its request: the request's client and loaders, and UPSALES_BATCH_SIZE. */
+export interface WriteContext {
+  upstream: UpstreamClient;
+  loaders: RequestLoaders;
+  config: { batchSize: number };
+}
+
 export interface WriteTarget {
-  ctx: GatewayContext;
+  ctx: WriteContext;
   kind: ItemKind;
   cache: NodeCache;
   /** Batch mutations number their errors and name paths from `inputs`/`ids`; single ones from `input`/`id`. */
@@ -230,8 +238,8 @@ export async function updateItems(target: WriteTarget, entries: UpdateEntry[]): 
     const item: WireItem = { id, ...convertFields(kindFields(kind), input, 'update', path, env) };
     const stored = current.get(id);
     if (stored instanceof Error) {
-      const code = (stored as { extensions?: { code?: string } }).extensions?.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'UPSTREAM_ERROR';
-      outcomes.fail(index, [{ code, message: stored.message, field: outcomes.path(index, 'id') }]);
+      const code = stored instanceof ItemMissingError ? 'NOT_FOUND' : 'UPSTREAM_ERROR';
+      outcomes.fail(index, [{ code, message: (toGraphQLError(stored) as Error).message, field: outcomes.path(index, 'id') }]);
       continue;
     }
     if (stored) item.orderRow = mergeRows((stored.orderRow ?? []) as WireItem[], input.rows as RowsUpdateInput, [...path, 'rows'], env);

@@ -6,7 +6,7 @@ import SchemaBuilder from '@pothos/core';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import RelayPlugin, { decodeGlobalID } from '@pothos/plugin-relay';
 import { KINDS } from '../src/contract/kinds.js';
-import type { GatewayContext } from '../src/request/request-state.js';
+import type { GatewayContext } from './context.js';
 import { BadUserInputError } from '../src/request/errors.js';
 import { preview } from '../src/request/input-text.js';
 

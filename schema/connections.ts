@@ -6,7 +6,7 @@
 import { KINDS, type ItemKind } from '../src/contract/kinds.js';
 import type { Criterion, Item } from '../src/contract/types.js';
 import { CRITERIA_OPERATORS } from '../src/contract/wire.js';
-import type { GatewayContext } from '../src/request/request-state.js';
+import type { GatewayContext } from './context.js';
 import { BadUserInputError } from '../src/request/errors.js';
 import { preview } from '../src/request/input-text.js';
 import {

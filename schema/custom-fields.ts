@@ -3,7 +3,7 @@
  * a typed reading of it; lookup by field id or alias.
  */
 import type { CustomFieldDefinition, CustomFieldValue as WireValue } from '../src/contract/types.js';
-import type { GatewayContext } from '../src/request/request-state.js';
+import type { GatewayContext } from './context.js';
 import { builder, type AnyFieldBuilder } from './builder.js';
 import { metaRef } from './metadata-refs.js';
 import { nodeRef } from './node-refs.js';

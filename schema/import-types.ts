@@ -2,7 +2,6 @@
 import { GraphQLError, valueFromASTUntyped } from 'graphql';
 import { ITEM_KINDS, KINDS, type ItemKind } from '../src/contract/kinds.js';
 import { JOB_STATES, type JobView, type RowOutcome } from '../src/import/store/types.js';
-import { importsOf } from '../src/import/jobs/caller-imports.js';
 import { builder } from './builder.js';
 
 builder.scalarType('File', {
@@ -93,7 +92,7 @@ export const ImportJob = builder.objectRef<JobView>('ImportJob').implement({
       nullable: false,
       description: 'The first failed rows, with their reasons',
       args: { first: t.arg.int({ defaultValue: 20 }) },
-      resolve: (j, args, ctx) => importsOf(ctx)?.service.store.failures(j.id, Math.min(Math.max(args.first ?? 20, 0), 1000)) ?? [],
+      resolve: (j, args, ctx) => ctx.imports?.service.store.failures(j.id, Math.min(Math.max(args.first ?? 20, 0), 1000)) ?? [],
     }),
   }),
 });

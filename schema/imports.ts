@@ -5,12 +5,12 @@
  * its owner's only.
  */
 import type { ItemKind } from '../src/contract/kinds.js';
-import type { GatewayContext } from '../src/request/request-state.js';
+import type { GatewayContext } from './context.js';
 import { BadUserInputError, NotFoundError } from '../src/request/errors.js';
 import { CHECKED_PER_ITEM } from '../src/request/input-text.js';
 import { ImportInputError, ImportNotFoundError } from '../src/import/jobs/import-service.js';
 import { formatOf } from '../src/import/readers/read-records.js';
-import { importsOf, type RequestImports } from '../src/import/jobs/caller-imports.js';
+import type { CallerImports } from '../src/import/jobs/caller-imports.js';
 import type { ImportFormat, ImportOptions } from '../src/import/store/types.js';
 import { builder } from './builder.js';
 import { ImportJob, ImportKind, ImportOptionsInput } from './import-types.js';
@@ -22,8 +22,8 @@ builder.subscriptionType({ description: 'Live updates, over Server-Sent Events (
  * password (these operations make no SOAP call of their own, so the username
  * alone would otherwise be trusted); its failures as coded GraphQL errors.
  */
-async function imports<T>(ctx: GatewayContext, use: (imports: RequestImports) => T | Promise<T>): Promise<T> {
-  const bound = importsOf(ctx);
+async function imports<T>(ctx: GatewayContext, use: (imports: CallerImports) => T | Promise<T>): Promise<T> {
+  const bound = ctx.imports;
   if (!bound) throw new BadUserInputError('Imports are not enabled on this gateway');
   await ctx.verifyCredentials();
   try {

@@ -5,7 +5,7 @@
  */
 import { META_KINDS, type FieldSpec, type MetaKind } from '../src/contract/kinds.js';
 import type { Ref } from '../src/contract/types.js';
-import type { GatewayContext } from '../src/request/request-state.js';
+import type { GatewayContext } from './context.js';
 import type { FieldCost } from '../cost/estimate.js';
 import { isItemKind } from '../resolvers/relations.js';
 import type { AnyFieldBuilder } from './builder.js';

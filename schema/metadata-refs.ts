@@ -4,7 +4,7 @@
  * object type each from META_KINDS, and their lookup by id within a request.
  */
 import { META_KINDS, type MetaKind } from '../src/contract/kinds.js';
-import type { GatewayContext } from '../src/request/request-state.js';
+import type { GatewayContext } from './context.js';
 import type { RequestLoaders } from '../resolvers/loaders.js';
 import { builder, type AnyFieldBuilder } from './builder.js';
 import { relationFields } from './relation-fields.js';

@@ -5,7 +5,7 @@
  */
 import { CUSTOM_FIELD_KINDS, META_KINDS, type MetaKind } from '../src/contract/kinds.js';
 import type { CustomFieldDefinition, Role } from '../src/contract/types.js';
-import type { GatewayContext } from '../src/request/request-state.js';
+import type { GatewayContext } from './context.js';
 import { builder, type AnyFieldBuilder } from './builder.js';
 import { metaList, metaListName, metaRef } from './metadata-refs.js';
 

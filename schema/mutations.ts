@@ -7,7 +7,7 @@
  */
 import { ITEM_KINDS, KINDS, type ItemKind } from '../src/contract/kinds.js';
 import type { Item } from '../src/contract/types.js';
-import type { GatewayContext } from '../src/request/request-state.js';
+import type { GatewayContext } from './context.js';
 import { CHECKED_PER_ITEM } from '../src/request/input-text.js';
 import { createItems, deleteItems, updateItems, type NodeCache, type UpdateEntry, type WriteTarget } from '../resolvers/write-batch.js';
 import type { Input } from '../src/write/inputs.js';

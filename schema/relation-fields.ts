@@ -1,7 +1,7 @@
 /** The to-many relation connections of a parent type, from the derived relation table. */
 import type { GraphQLResolveInfo } from 'graphql';
 import type { ItemKind, MetaKind } from '../src/contract/kinds.js';
-import type { GatewayContext } from '../src/request/request-state.js';
+import type { GatewayContext } from './context.js';
 import { pageSelection } from '../resolvers/page-selection.js';
 import { relationsOf } from '../resolvers/relations.js';
 import { connectionArgs, connectionRef, relationConnection, type ConnectionArgs } from './connections.js';

@@ -1,6 +1,6 @@
 /** Per kind: a lookup by id and a root connection, from the kinds table. */
 import { KINDS, type ItemKind } from '../src/contract/kinds.js';
-import type { GatewayContext } from '../src/request/request-state.js';
+import type { GatewayContext } from './context.js';
 import { BadUserInputError } from '../src/request/errors.js';
 import { upstreamId } from '../src/request/global-id.js';
 import { builder } from './builder.js';

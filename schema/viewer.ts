@@ -1,5 +1,7 @@
 /** The caller: `me`, and the call budget of the caller's Upsales account. */
-import type { GatewayContext, RateLimitSnapshot } from '../src/request/request-state.js';
+import type { RateLimitSnapshot } from '../src/request/request-state.js';
+import type { GatewayContext } from './context.js';
+import { lookupUser } from '../src/request/credentials.js';
 import { NotFoundError } from '../src/request/errors.js';
 import { primeNodes } from './connections.js';
 import { builder } from './builder.js';
@@ -10,9 +12,7 @@ builder.queryField('me', (t) => t.field({
   description: 'The Upsales user the request acts as.',
   extensions: { cost: { type: 'single' } },
   resolve: async (_root, _args, ctx) => {
-    const { items } = await ctx.upstream.getByCriteria('user', {
-      criteria: [{ field: 'email', operator: 'eq', values: [ctx.username] }], limit: 1,
-    });
+    const { items } = await lookupUser(ctx.upstream, ctx.username);
     if (!items[0]) throw new NotFoundError('The calling user');
     primeNodes(ctx, 'user', items);
     return items[0];

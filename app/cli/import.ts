@@ -26,7 +26,6 @@ import { sameOwner } from '../../src/import/store/owner.js';
 import { formatOf } from '../../src/import/readers/read-records.js';
 import { resultLines } from '../../src/import/store/results.js';
 import { FINAL_STATES, type ImportFormat, type ImportOptions, type SourceInfo } from '../../src/import/store/types.js';
-import { createReadCache } from '../../src/cache/index.js';
 import { createSharedState, redisLabel, sharedStateOptions } from '../../src/shared-state/index.js';
 import { createUpstream, type Credentials } from '../../src/upstream/index.js';
 import { DEFAULT_GATEWAY_URL, GatewayClient, gatewayAnswers, gatewayBase } from './gateway-client.js';
@@ -156,7 +155,7 @@ async function inProcess(values: Args, progressMs: number): Promise<void> {
   const say = (message: string) => console.log(process.stdout.isTTY ? `\r${message}\x1b[K` : message);
   const shared = await createSharedState(sharedStateOptions(config, say));
   // Keeps nothing, but with REDIS_URL its writes drop the gateways' kept reads of what they change.
-  const upstream = createUpstream({ baseUrl: upstreamUrl, timeoutMs: config.timeoutMs, budgets: shared.budgets, cache: createReadCache(shared.redis ?? null, 0) });
+  const upstream = createUpstream({ baseUrl: upstreamUrl, timeoutMs: config.timeoutMs, budgets: shared.budgets, cache: shared.readCache(0) });
   const store = new JobStore(dataDirFromEnv());
   const service = new ImportService({ store, upstream, batchSize: config.batchSize, account: credentials, log: say, bus: shared.jobs });
   try {

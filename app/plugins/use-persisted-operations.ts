@@ -12,7 +12,7 @@
  */
 import { usePersistedOperations as useYogaPersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { createGraphQLError, type GraphQLParams, type Plugin } from 'graphql-yoga';
-import { normaliseHash, type PersistedOperations } from '../persisted-operations.js';
+import { normaliseHash, type PersistedOperations } from './trusted-documents.js';
 
 /** Most bytes of a request's `extensions`, as JSON. */
 export const MAX_EXTENSIONS_BYTES = 4096;

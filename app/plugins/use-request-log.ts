@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { getOperationAST, type DocumentNode } from 'graphql';
 import { finalAsyncIterator, isAsyncIterable, mapAsyncIterator, type Plugin } from 'graphql-yoga';
-import type { Logger } from '../logger.js';
+import type { Logger } from '../../src/log/logger.js';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 

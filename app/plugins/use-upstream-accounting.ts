@@ -8,7 +8,7 @@
  */
 import { getOperationAST, getVariableValues, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import type { GatewayContext } from '../../src/request/request-state.js';
+import type { RequestState } from '../../src/request/request-state.js';
 import { BadUserInputError, toGraphQLError } from '../../src/request/errors.js';
 import { estimateForAccount } from '../../cost/account-estimate.js';
 
@@ -27,10 +27,10 @@ function coercedVariables(schema: GraphQLSchema, document: DocumentNode, operati
   return coerced.coerced ?? given;
 }
 
-export function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, batchSize: number, observe?: OperationObserver): Plugin<GatewayContext> {
+export function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, batchSize: number, observe?: OperationObserver): Plugin<RequestState> {
   return {
     async onExecute({ args, setResultAndStopExecution }) {
-      const ctx = args.contextValue as GatewayContext;
+      const ctx = args.contextValue as RequestState;
       if (getOperationAST(args.document, args.operationName)?.operation === 'mutation') ctx.reads.fresh = true;
       let estimate: number | undefined;
       const accounting = () => ({

@@ -10,8 +10,8 @@ import { resultsStream, type ResultsFormat } from '../../src/import/store/result
 /** Job ids are UUIDs: anything else is no job. */
 export const RESULTS_ROUTE = /^\/imports\/([0-9a-f-]{36})\/results\.(csv|jsonl)$/;
 
-export async function resultsResponse(deps: ImportRouteDeps, request: Request, R: typeof Response, match: RegExpExecArray): Promise<Response> {
-  const caller = await authenticate(deps, request);
+export async function resultsResponse(deps: ImportRouteDeps, serverContext: object, R: typeof Response, match: RegExpExecArray): Promise<Response> {
+  const caller = await authenticate(deps, serverContext);
   if (isRefusal(caller)) return refusalAnswer(R, caller);
   const [, id, format] = match;
   try {

@@ -1,21 +1,18 @@
 /**
- * Who calls an import HTTP route: HTTP Basic credentials, or the configured
- * account, as for GraphQL. Only credentials Upsales accepted are served:
- * checked with one upstream call, then remembered in the gateway's
- * {@link VerifiedAccounts} (shared with GraphQL). Credentials never appear in
- * an answer.
+ * Who calls an import HTTP route: the request's caller from the one
+ * credentials step (plugins/use-caller.ts), as for GraphQL. Only
+ * credentials Upsales accepted are served: checked with one lookup of the
+ * user, then remembered for the gateway (shared with GraphQL). Credentials
+ * never appear in an answer.
  */
-import { basicCredentials } from '../../src/request/request-state.js';
-import type { Credentials, UpstreamClient } from '../../src/upstream/types.js';
-import type { VerifiedAccounts } from '../../src/request/verified-accounts.js';
 import type { ImportService } from '../../src/import/jobs/import-service.js';
+import type { Credentials, UpstreamClient } from '../../src/upstream/types.js';
+import { callerOf, type Caller } from '../../src/request/credentials.js';
 
 export interface ImportRouteDeps {
   imports: ImportService;
-  defaultCredentials?: Credentials;
+  /** A client for the password check of `credentials` (its calls count nowhere else). */
   clientFor(credentials: Credentials): UpstreamClient;
-  /** The gateway's cache of accepted credentials. */
-  verifiedAccounts: VerifiedAccounts;
 }
 
 export const CHALLENGE = { 'www-authenticate': 'Basic realm="Upsales", charset="UTF-8"' };
@@ -26,11 +23,11 @@ export interface Refusal {
   message: string;
 }
 
-async function refusal(deps: ImportRouteDeps, credentials: Credentials): Promise<Refusal | null> {
+const NO_CREDENTIALS: Refusal = { status: 401, message: 'Send your Upsales username and password as HTTP Basic credentials' };
+
+async function refusal(deps: ImportRouteDeps, caller: Caller): Promise<Refusal | null> {
   try {
-    await deps.verifiedAccounts.verify(credentials, () => deps.clientFor(credentials).getByCriteria('user', {
-      criteria: [{ field: 'email', operator: 'eq', values: [credentials.username] }], limit: 1,
-    }));
+    await caller.verify(deps.clientFor(caller.credentials));
     return null;
   } catch (error) {
     const kind = (error as { kind?: string }).kind;
@@ -40,16 +37,15 @@ async function refusal(deps: ImportRouteDeps, credentials: Credentials): Promise
   }
 }
 
-/** The caller's checked credentials, or why they are refused. */
-export async function authenticate(deps: ImportRouteDeps, request: Request): Promise<Credentials | Refusal> {
-  let credentials: Credentials | undefined;
+/** The request's caller once Upsales has accepted their credentials, or why they are refused. */
+export async function authenticate(deps: ImportRouteDeps, serverContext: object): Promise<Caller | Refusal> {
+  let caller: Caller;
   try {
-    credentials = basicCredentials(request.headers.get('authorization')) ?? deps.defaultCredentials;
+    caller = callerOf(serverContext);
   } catch {
-    credentials = undefined;
+    return NO_CREDENTIALS;
   }
-  if (!credentials) return { status: 401, message: 'Send your Upsales username and password as HTTP Basic credentials' };
-  return (await refusal(deps, credentials)) ?? credentials;
+  return (await refusal(deps, caller)) ?? caller;
 }
 
-export const isRefusal = (value: Credentials | Refusal): value is Refusal => 'status' in value;
+export const isRefusal = (value: Caller | Refusal): value is Refusal => 'status' in value;

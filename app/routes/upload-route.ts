@@ -91,7 +91,7 @@ async function* readToTheEnd(body: ReadableStream<Uint8Array>): AsyncGenerator<U
   }
 }
 
-export async function uploadResponse(deps: ImportRouteDeps, request: Request, url: URL, R: typeof Response): Promise<Response> {
+export async function uploadResponse(deps: ImportRouteDeps, request: Request, serverContext: object, url: URL, R: typeof Response): Promise<Response> {
   // What is wrong with the request itself is told before any call (the password check is one).
   const { bytes } = deps.imports.readLimits;
   if (Number(request.headers.get('content-length') ?? 0) > bytes) {
@@ -109,10 +109,10 @@ export async function uploadResponse(deps: ImportRouteDeps, request: Request, ur
     throw e;
   }
   if (!request.body) return error(R, 400, 'BAD_PARAMETER', 'body: send the file as the request body', 'body');
-  const caller = await authenticate(deps, request);
+  const caller = await authenticate(deps, serverContext);
   if (isRefusal(caller)) return refusalAnswer(R, caller);
   try {
-    const job = await deps.imports.start(caller, { kind, format, options, source: readToTheEnd(request.body) });
+    const job = await deps.imports.start(caller.credentials, { kind, format, options, source: readToTheEnd(request.body) });
     return json(R, 201, uploadAnswer(job), { location: `/imports/${job.id}` });
   } catch (e) {
     if (!(e instanceof ImportInputError)) throw e;

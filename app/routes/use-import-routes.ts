@@ -11,10 +11,10 @@ export type { ImportRouteDeps };
 
 export function useImportRoutes(deps: ImportRouteDeps): Plugin {
   return {
-    async onRequest({ request, url, fetchAPI, endResponse }) {
+    async onRequest({ request, url, serverContext, fetchAPI, endResponse }) {
       const results = request.method === 'GET' ? RESULTS_ROUTE.exec(url.pathname) : null;
-      if (results) return endResponse(await resultsResponse(deps, request, fetchAPI.Response, results));
-      if (request.method === 'POST' && url.pathname === UPLOAD_ROUTE) endResponse(await uploadResponse(deps, request, url, fetchAPI.Response));
+      if (results) return endResponse(await resultsResponse(deps, serverContext, fetchAPI.Response, results));
+      if (request.method === 'POST' && url.pathname === UPLOAD_ROUTE) endResponse(await uploadResponse(deps, request, serverContext, url, fetchAPI.Response));
     },
   };
 }

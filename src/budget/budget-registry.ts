@@ -2,6 +2,7 @@
  * One call budget per Upsales account, shared on purpose by every request and
  * background job of that account, and by nothing else.
  */
+import { accountKey } from '../account/account-key.js';
 import { CallBudget, type CallBudgetOptions } from './call-budget.js';
 import type { WindowStore } from './window-store.js';
 
@@ -13,11 +14,6 @@ export interface BudgetRegistry {
   budgetForAccount(baseUrl: string, username: string): CallBudget;
   /** The budgets alive now, by {@link accountKey} (for metrics). */
   entries(): IterableIterator<[account: string, budget: CallBudget]>;
-}
-
-/** The account a budget belongs to: the upstream (without trailing slash) and the username, case-insensitively. */
-export function accountKey(baseUrl: string, username: string): string {
-  return `${baseUrl.replace(/\/+$/, '').toLowerCase()} ${username.trim().toLowerCase()}`;
 }
 
 /**

@@ -1,21 +1,7 @@
 /**
- * The shared read cache, chosen once at start-up: in Redis when the process
- * has a Redis connection (every replica then shares answers and drops), else
- * in this process's memory.
+ * Where read answers are kept across requests: the interface and this
+ * process's memory. The Redis store, shared by every replica, is one of the
+ * shared states (src/shared-state/redis/read-store.ts), chosen at start-up.
  */
-import type { Redis } from 'ioredis';
-import { MemoryReadStore } from './memory-store.js';
-import type { ReadCache } from './read-store.js';
-import { RedisReadStore } from '../shared-state/redis/read-store.js';
-
-export { READ_STORE_CHARS, type Lookup, type ReadCache, type ReadStore } from './read-store.js';
+export { READ_STORE_CHARS, largestAnswer, type Lookup, type ReadCache, type ReadStore } from './read-store.js';
 export { MemoryReadStore } from './memory-store.js';
-export { RedisReadStore } from '../shared-state/redis/read-store.js';
-
-/**
- * The read cache of this process: `redis` is the process's ioredis
- * connection (or null: memory); `ttlMs` is `UPSALES_CACHE_TTL_MS`.
- */
-export function createReadCache(redis: Redis | null, ttlMs: number): ReadCache {
-  return { store: redis ? new RedisReadStore(redis) : new MemoryReadStore(), ttlMs };
-}

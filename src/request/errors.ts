@@ -4,7 +4,7 @@
  * raw SOAP fault text.
  */
 import { GraphQLError } from 'graphql';
-import type { UpstreamErrorKind } from '../upstream/types.js';
+import { ItemMissingError, type UpstreamErrorKind } from '../upstream/index.js';
 
 export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'THROTTLED' | 'BAD_USER_INPUT' | 'UPSTREAM_ERROR';
 
@@ -73,6 +73,7 @@ export function fromUpstream(error: { kind: UpstreamErrorKind; message: string; 
 /** Any failure of an upstream call as what the client may see; unknown errors stay as they are, for Yoga to mask. */
 export function toGraphQLError(error: unknown): unknown {
   if (error instanceof GraphQLError) return error;
+  if (error instanceof ItemMissingError) return new NotFoundError(error.what);
   if (error && typeof error === 'object' && 'kind' in error && (error as { kind: string }).kind in CODE_OF_KIND) {
     return fromUpstream(error as Parameters<typeof fromUpstream>[0]);
   }

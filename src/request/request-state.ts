@@ -1,33 +1,27 @@
 /**
- * The per-request context: the caller's Upsales credentials (never logged),
- * an upstream client bound to them, this request's call stats and rules for
- * shared reads, and what the floors above add per request (the loaders),
- * given by injection. Answers kept for the account are served only to a
- * password Upsales has accepted; nothing else is shared with another request.
+ * What a request holds of its own: who it acts as, an upstream client bound
+ * to the caller's credentials, its call stats, its ceiling (MAX_QUERY_CALLS)
+ * and its rules for shared reads. Answers kept for the account are served
+ * only to a password Upsales has accepted; nothing else is shared with
+ * another request. The GraphQL context (schema/context.ts) is this state
+ * plus what the floors above build per request.
  */
 import { randomUUID } from 'node:crypto';
-import { initContextCache } from '@pothos/core';
 import type { BudgetReading } from '../budget/index.js';
-import { callCeiling, type CallCeiling } from './call-ceiling.js';
 import type { GatewayConfig } from '../config/config.js';
 import type { ItemKind } from '../contract/kinds.js';
-import { toGraphQLError, UnauthenticatedError } from './errors.js';
-import { isLongerThan, MAX_LENGTH, refusedCharacter } from './input-text.js';
 import type { CallStats, ClientOptions, Credentials, ReadReuse, UpstreamClient } from '../upstream/types.js';
-import type { VerifiedAccounts } from './verified-accounts.js';
+import { callCeiling, type CallCeiling } from './call-ceiling.js';
+import type { Caller } from './credentials.js';
+import { toGraphQLError } from './errors.js';
 
 /** The shared call budget of an account, as `rateLimit` shows it. */
 export type RateLimitSnapshot = BudgetReading;
 
-/**
- * What the floors above add to every request's context (resolvers/loaders.ts
- * adds `loaders`), declared by them through module augmentation, the way
- * Fastify's decorators are typed: this floor never imports them.
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface RequestExtensions {}
-
-export interface GatewayContext extends RequestExtensions {
+export interface RequestState {
+  /** Who the request acts as. */
+  caller: Caller;
+  /** The request's upstream client: its calls count in `stats` and under the ceiling; failures are GraphQL errors with a code. */
   upstream: UpstreamClient;
   stats: CallStats;
   /** The Upsales username the request acts as. */
@@ -57,37 +51,6 @@ export interface GatewayContext extends RequestExtensions {
   config: GatewayConfig;
 }
 
-/** Longest username and password accepted (Upsales' own fields hold 255 characters). */
-export const MAX_CREDENTIAL_LENGTH = MAX_LENGTH.string;
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * `Authorization: Basic ...` as credentials; undefined when absent. Refused
- * (UNAUTHENTICATED, never naming the value) when it is not Basic, not
- * base64 of UTF-8 `username:password`, too long, or carries characters that
- * cannot travel in a WS-Security header.
- */
-export function basicCredentials(header: string | null): Credentials | undefined {
-  if (!header) return undefined;
-  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
-  let decoded = '';
-  try {
-    if (match && match[1].length <= 4 * MAX_CREDENTIAL_LENGTH) decoded = utf8.decode(Buffer.from(match[1], 'base64'));
-  } catch {
-    throw new UnauthenticatedError('The Basic credentials are not UTF-8 text');
-  }
-  const colon = decoded.indexOf(':');
-  if (colon < 1) throw new UnauthenticatedError('The Authorization header must be HTTP Basic with username:password');
-  const credentials = { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-  for (const [name, value] of Object.entries(credentials)) {
-    if (isLongerThan(value, MAX_CREDENTIAL_LENGTH)) throw new UnauthenticatedError(`The ${name} is longer than ${MAX_CREDENTIAL_LENGTH} characters`);
-    const refused = refusedCharacter(value);
-    if (refused) throw new UnauthenticatedError(`The ${name} has ${refused}, which cannot be sent to Upsales`);
-  }
-  return credentials;
-}
-
 /** Whether a request asks for fresh data (`Cache-Control: no-cache`). */
 export const asksFresh = (cacheControl: string | null): boolean => /(^|[\s,])no-cache($|[\s,=])/i.test(cacheControl ?? '');
 
@@ -107,51 +70,45 @@ function withGraphQLErrors(client: UpstreamClient): UpstreamClient {
   });
 }
 
-export interface ContextDeps {
+export interface RequestStateDeps {
   config: GatewayConfig;
+  /** An upstream client bound to `credentials`, counting in `stats`, with these rules. */
   clientFor(credentials: Credentials, stats: CallStats, options: ClientOptions): UpstreamClient;
-  verifiedAccounts: VerifiedAccounts;
-  /**
-   * Builds the request's extensions over its upstream client, whose calls
-   * count against `ceiling` (which tells how many are left, and sets a
-   * step's calls aside). It may wrap the client: the returned one is the
-   * request's.
-   */
-  requestScope(upstream: UpstreamClient, ceiling: CallCeiling): { upstream: UpstreamClient } & RequestExtensions;
 }
 
-export interface ContextOptions {
+export interface RequestStateOptions {
   /** The request asked for fresh data (`Cache-Control: no-cache`). */
   fresh?: boolean;
+  /**
+   * Wraps the request's client, whose calls count against `ceiling` (the
+   * loaders' level scheduler tracks them); the state reads through what it
+   * returns.
+   */
+  scope?(upstream: UpstreamClient, ceiling: CallCeiling): UpstreamClient;
 }
 
-export function createContext(deps: ContextDeps, authorization: string | null, options: ContextOptions = {}): GatewayContext {
-  const credentials = basicCredentials(authorization) ?? deps.config.defaultCredentials;
-  if (!credentials) throw new UnauthenticatedError();
+export function createRequestState(deps: RequestStateDeps, caller: Caller, options: RequestStateOptions = {}): RequestState {
+  const { credentials } = caller;
   const stats: CallStats = { calls: 0, queuedMs: 0, log: [], cached: 0 };
   const reads = { fresh: options.fresh ?? false };
-  const verified = () => deps.verifiedAccounts.isVerified(credentials);
-  const accepted = () => deps.verifiedAccounts.accept(credentials);
   const ownFlights = randomUUID();
-  const reuse: ReadReuse = { kept: () => !reads.fresh && verified(), flightScope: () => (reads.fresh ? ownFlights : ''), accepted };
+  const reuse: ReadReuse = { kept: () => !reads.fresh && caller.verified(), flightScope: () => (reads.fresh ? ownFlights : ''), accepted: caller.accept };
   // Counts only bound the estimate: kept ones serve a fresh request too.
-  const countReuse: ReadReuse = { kept: verified, flightScope: () => '', accepted };
+  const countReuse: ReadReuse = { kept: caller.verified, flightScope: () => '', accepted: caller.accept };
   const ceiling = callCeiling(deps.config.maxQueryCalls);
   const counting = withGraphQLErrors(deps.clientFor(credentials, stats, { reuse: countReuse }));
-  const scope = deps.requestScope(withGraphQLErrors(deps.clientFor(credentials, stats, { reuse, beforeSend: ceiling.beforeSend })), ceiling);
-  const { upstream } = scope;
+  const own = withGraphQLErrors(deps.clientFor(credentials, stats, { reuse, beforeSend: ceiling.beforeSend }));
+  const upstream = options.scope ? options.scope(own, ceiling) : own;
   return {
-    ...initContextCache(),
-    ...scope,
+    caller,
+    upstream,
     stats,
     username: credentials.username,
     reads,
     countItems: (kind) => counting.count(kind),
     rateLimit: () => upstream.rateLimit(),
     endCalls: () => ceiling.close(),
-    verifyCredentials: () => deps.verifiedAccounts.verify(credentials, () => upstream.getByCriteria('user', {
-      criteria: [{ field: 'email', operator: 'eq', values: [credentials.username] }], limit: 1,
-    })),
+    verifyCredentials: () => caller.verify(upstream),
     config: deps.config,
   };
 }

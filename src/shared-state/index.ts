@@ -7,14 +7,25 @@
  */
 import type { Redis } from 'ioredis';
 import { checkAccountHashKey } from '../account/account-tag.js';
+import { MemoryReadStore, type ReadCache } from '../cache/index.js';
 import { createBudgetRegistry, type BudgetRegistry, type CallBudgetOptions } from '../budget/index.js';
 import { createSharedWindows } from './redis/shared-window-store.js';
 import type { GatewayConfig } from '../config/config.js';
 import { createMemoryJobBus, type JobBus } from '../import/bus/job-bus.js';
 import { createRedisJobBus } from './redis/job-bus.js';
 import { connectRedis, redisLabel, whenReady } from './redis/connection.js';
+import { RedisReadStore } from './redis/read-store.js';
 
 export { redisLabel } from './redis/connection.js';
+
+/**
+ * A read cache keeping answers for `ttlMs` (UPSALES_CACHE_TTL_MS): in Redis
+ * over `redis`, the process's command connection, so every replica shares
+ * answers and drops; with null, in this process's memory.
+ */
+export function createReadCache(redis: Redis | null, ttlMs: number): ReadCache {
+  return { store: redis ? new RedisReadStore(redis) : new MemoryReadStore(), ttlMs };
+}
 
 /** How long start-up waits for Redis before going on alone (it joins when Redis answers). */
 const CONNECT_WAIT_MS = 3_000;
@@ -37,6 +48,8 @@ export interface SharedState {
   readonly budgets: BudgetRegistry;
   /** Import jobs as every process sees them; give it to the ImportService. */
   readonly jobs: JobBus;
+  /** A read cache keeping answers for `ttlMs`, where this state lives; give it to createUpstream. */
+  readCache(ttlMs: number): ReadCache;
   /**
    * This process's ioredis command connection (undefined without REDIS_URL),
    * for other state shared on purpose, such as a read cache. Its commands
@@ -69,7 +82,7 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
   const { redisUrl, budget } = options;
   if (!redisUrl) {
     return {
-      kind: 'memory', budgets: createBudgetRegistry(budget), jobs: createMemoryJobBus(),
+      kind: 'memory', budgets: createBudgetRegistry(budget), jobs: createMemoryJobBus(), readCache: (ttlMs) => createReadCache(null, ttlMs),
       where: 'in this process (set REDIS_URL to share them between processes)', close: async () => undefined,
     };
   }
@@ -87,6 +100,7 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
     kind: 'redis',
     budgets: createBudgetRegistry(budget, windows.windowFor),
     jobs,
+    readCache: (ttlMs) => createReadCache(redis, ttlMs),
     redis,
     where: `through Redis at ${label}`,
     async close() {

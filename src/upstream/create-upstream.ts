@@ -5,7 +5,8 @@
  * what they change (shared-reads.ts), here where every write passes.
  */
 import type { Client } from 'soap';
-import { accountKey, createBudgetRegistry, type BudgetReading, type BudgetRegistry, type CallBudget, type CallBudgetOptions } from '../budget/index.js';
+import { accountKey } from '../account/account-key.js';
+import { createBudgetRegistry, type BudgetReading, type BudgetRegistry, type CallBudget, type CallBudgetOptions } from '../budget/index.js';
 import type { ReadCache } from '../cache/index.js';
 import { KINDS, type ItemKind, type MetaKind } from '../contract/kinds.js';
 import type {

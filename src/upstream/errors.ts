@@ -29,6 +29,14 @@ export class UpstreamError extends Error {
   }
 }
 
+/** An item asked for by id that the caller cannot see (no such item, or not theirs): `what` names it (`Client 7`). */
+export class ItemMissingError extends UpstreamError {
+  constructor(readonly what: string) {
+    super('NOT_FOUND', `${what} was not found`);
+    this.name = 'ItemMissingError';
+  }
+}
+
 const isFaultCode = (code: unknown): code is FaultCode => typeof code === 'string' && (FAULT_CODES as readonly string[]).includes(code);
 
 const text = (value: unknown): string | undefined => {

@@ -1,5 +1,6 @@
 export { createUpstream, type Upstream, type UpstreamOptions } from './create-upstream.js';
-export { UpstreamError } from './errors.js';
+export { ItemMissingError, UpstreamError } from './errors.js';
+export { fetchAll, ID_BATCH, loadByIds } from './paged-reads.js';
 export { UpstreamConfigError, checkBaseUrl, isLoopbackHost } from './base-url.js';
 export type { PasswordType } from './wsse.js';
 export type * from './types.js';

@@ -7,15 +7,17 @@
 import { KINDS, type ItemKind } from '../contract/kinds.js';
 import type { Criterion, Item, SortSpec } from '../contract/types.js';
 import { DEFAULT_LIMIT, MAX_LIMIT } from '../contract/wire.js';
-import { NotFoundError, toGraphQLError } from '../request/errors.js';
+import { ItemMissingError } from './errors.js';
 import type { UpstreamClient } from './types.js';
 
 /** Ids per `id in [...]` lookup: one upstream page. */
 export const ID_BATCH = DEFAULT_LIMIT;
 
 /**
- * Items of `kind` by id, in key order; a missing id is its own NOT_FOUND error,
- * a failed call an error in every slot (the DataLoader contract).
+ * Items of `kind` by id, in key order; a missing id is its own
+ * {@link ItemMissingError}, a failed call its error in every slot (the
+ * DataLoader contract). Errors stay the adapter's: callers that answer
+ * GraphQL map them (src/request/errors.ts).
  */
 export async function loadByIds(upstream: UpstreamClient, kind: ItemKind, ids: readonly number[]): Promise<(Item | Error)[]> {
   try {
@@ -26,10 +28,10 @@ export async function loadByIds(upstream: UpstreamClient, kind: ItemKind, ids: r
       limit: chunk.length,
     })));
     const byId = new Map<number | undefined, Item>(pages.flatMap((page) => page.items.map((item) => [item.id, item] as const)));
-    return ids.map((id) => byId.get(id) ?? new NotFoundError(`${KINDS[kind].typeName} ${id}`));
+    return ids.map((id) => byId.get(id) ?? new ItemMissingError(`${KINDS[kind].typeName} ${id}`));
   } catch (error) {
-    const mapped = toGraphQLError(error);
-    return ids.map(() => mapped as Error);
+    const failed = error instanceof Error ? error : new Error(String(error));
+    return ids.map(() => failed);
   }
 }
 

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { accountTag } from '../account/account-tag.js';
-import { accountKey } from '../budget/index.js';
+import { accountKey } from '../account/account-key.js';
 import type { ReadCache } from '../cache/index.js';
 import { ITEM_KINDS, KINDS, type ItemKind } from '../contract/kinds.js';
 import type { CallStats, ClientOptions, Credentials } from './types.js';

@@ -13,8 +13,7 @@
 import { KINDS, type FieldSpec, type ItemKind } from '../contract/kinds.js';
 import type { Criterion, Item, Ref } from '../contract/types.js';
 import { MAX_LIMIT } from '../contract/wire.js';
-import type { UpstreamClient } from '../upstream/types.js';
-import { loadByIds } from '../upstream/paged-reads.js';
+import { ItemMissingError, loadByIds, type UpstreamClient } from '../upstream/index.js';
 import type { WireItem } from './inputs.js';
 
 /** Fields that identify a new item well enough to find it again. */
@@ -92,7 +91,7 @@ export async function confirmUpdates(upstream: UpstreamClient, kind: ItemKind, i
 /** Per id of a delete that timed out: whether it is confirmed gone (or inactive, for kinds deactivated). */
 export async function confirmDeletes(upstream: UpstreamClient, kind: ItemKind, ids: number[]): Promise<boolean[]> {
   const stored = await loadByIds(upstream, kind, ids);
-  const failed = stored.find((item) => item instanceof Error && (item as { extensions?: { code?: string } }).extensions?.code !== 'NOT_FOUND');
+  const failed = stored.find((item) => item instanceof Error && !(item instanceof ItemMissingError));
   if (failed) return ids.map(() => false);
   return stored.map((item) => (item instanceof Error ? KINDS[kind].deleteMeans === 'delete' : KINDS[kind].deleteMeans === 'deactivate' && item.active === false));
 }

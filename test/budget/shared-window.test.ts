@@ -9,7 +9,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Redis } from 'ioredis';
-import { accountKey, createBudgetRegistry, type TakeRequest, type WindowStore } from '../../src/budget/index.js';
+import { accountKey } from '../../src/account/account-key.js';
+import { createBudgetRegistry, type TakeRequest, type WindowStore } from '../../src/budget/index.js';
 import { windowKeys } from '../../src/shared-state/redis/budget-window.js';
 import { createSharedWindows, type SharedWindows } from '../../src/shared-state/redis/shared-window-store.js';
 import { connectRedis, whenReady } from '../../src/shared-state/redis/connection.js';

@@ -6,7 +6,8 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryReadStore, READ_STORE_CHARS, RedisReadStore, type ReadStore } from '../../src/cache/index.js';
+import { MemoryReadStore, READ_STORE_CHARS, type ReadStore } from '../../src/cache/index.js';
+import { RedisReadStore } from '../../src/shared-state/redis/read-store.js';
 import { groupsChangedBy } from '../../src/upstream/shared-reads.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 

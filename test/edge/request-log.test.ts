@@ -7,7 +7,7 @@
  * serializer keep secrets out of what code passes to it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../app/logger.js';
+import { createLogger } from '../../src/log/logger.js';
 import { REQUEST_ID_HEADER } from '../../app/plugins/use-request-log.js';
 import { readParts } from '../helpers/incremental.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';

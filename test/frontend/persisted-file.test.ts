@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import codegenConfig from '../../examples/frontend/codegen.js';
 import { persistedDocuments } from '../../app/cli/persisted.js';
 import { configFromEnv } from '../../src/config/config.js';
-import { loadPersistedOperations, sha256Hex } from '../../app/persisted-operations.js';
+import { loadPersistedOperations, sha256Hex } from '../../app/plugins/trusted-documents.js';
 import { createGateway } from '../../app/server.js';
 import { createUpstream } from '../../src/upstream/index.js';
 

@@ -7,7 +7,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createReadCache } from '../../src/cache/index.js';
+import { createReadCache } from '../../src/shared-state/index.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
 import { basic, DEMO_USERS, replicaOf, startStack, UNTHROTTLED, type GraphQLResponse, type Stack } from '../helpers/stack.js';
 

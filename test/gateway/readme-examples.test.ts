@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NESTED_PAGE, ROOT_PAGE } from '../../resolvers/paging.js';
 import { configFromEnv } from '../../src/config/config.js';
-import { createLogger } from '../../app/logger.js';
+import { createLogger } from '../../src/log/logger.js';
 import { MAX_EXTENSIONS_BYTES } from '../../app/plugins/use-persisted-operations.js';
-import { MAX_PERSISTED_FILE_BYTES } from '../../app/persisted-operations.js';
+import { MAX_PERSISTED_FILE_BYTES } from '../../app/plugins/trusted-documents.js';
 import { payloadErrors } from '../../examples/frontend/incremental.js';
 import { mergeParts, readParts } from '../helpers/incremental.js';
 import { fencedBlocks, README, section } from '../helpers/readme.js';
@@ -109,7 +109,7 @@ it('every page size a user can hit is written', () => {
 });
 
 it('every variable the gateway reads is in the configuration table, and the trusted documents limits are written', () => {
-  const sources = ['../../src/config/config.ts', '../../app/logger.ts'].map((file) => readFileSync(new URL(file, import.meta.url), 'utf8')).join('\n');
+  const sources = ['../../src/config/config.ts', '../../src/log/logger.ts'].map((file) => readFileSync(new URL(file, import.meta.url), 'utf8')).join('\n');
   const variables = new Set([...sources.matchAll(/env(?:\.|, ')([A-Z][A-Z_]+)/g)].map((match) => match[1]));
   expect(variables.size).toBeGreaterThan(20);
   const table = section('Configuration').split('\n').filter((line) => line.startsWith('| `'));

@@ -19,7 +19,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../app/logger.js';
+import { createLogger } from '../../src/log/logger.js';
 import { startEmbeddedService, type EmbeddedService } from '../../app/embedded-service.js';
 import { createUpstream } from '../../src/upstream/index.js';
 import { fetchAll } from '../../src/upstream/paged-reads.js';

@@ -6,13 +6,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createReadCache } from '../../src/cache/index.js';
+import { createReadCache } from '../../src/shared-state/index.js';
 import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
 import { createBudgetRegistry } from '../../src/budget/index.js';
 import { ImportService } from '../../src/import/jobs/import-service.js';
 import type { GatewayMetrics } from '../../src/metrics/metrics.js';
 import { JobStore } from '../../src/import/store/job-store.js';
-import type { Logger } from '../../app/logger.js';
+import type { Logger } from '../../src/log/logger.js';
 import { startGateway, type RunningGateway } from '../../app/server.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { createUpstream } from '../../src/upstream/index.js';

@@ -3,7 +3,8 @@
  * SOAP adapter over real HTTP, and the gateway served through
  * `yoga.fetch` (no open port), with the simulator's call statistics.
  */
-import { createReadCache, type ReadCache } from '../../src/cache/index.js';
+import type { ReadCache } from '../../src/cache/index.js';
+import { createReadCache } from '../../src/shared-state/index.js';
 import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
 import { createGateway } from '../../app/server.js';
 import type { ItemKind } from '../../src/contract/kinds.js';

@@ -8,8 +8,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { accountTag, checkAccountHashKey } from '../../src/account/account-tag.js';
-import { accountKey } from '../../src/budget/index.js';
-import { createReadCache } from '../../src/cache/index.js';
+import { accountKey } from '../../src/account/account-key.js';
+import { createReadCache } from '../../src/shared-state/index.js';
 import { createSharedState, type SharedState } from '../../src/shared-state/index.js';
 import { createSharedReads } from '../../src/upstream/shared-reads.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';

@@ -1,12 +1,12 @@
 /**
- * The import service as one GraphQL request may use it: bound to the
- * caller's credentials, which resolvers never see. Attached to the request's
- * context by the server; absent when the gateway runs without imports.
+ * The import service as one caller may use it: bound to the caller's
+ * credentials, which resolvers never see. The GraphQL context carries it
+ * (schema/context.ts); absent when the gateway runs without imports.
  */
 import type { Credentials } from '../../upstream/types.js';
 import type { ImportService } from './import-service.js';
 
-export interface RequestImports {
+export interface CallerImports {
   service: ImportService;
   /** The caller's Upsales username. */
   username: string;
@@ -14,14 +14,5 @@ export interface RequestImports {
   withCredentials<T>(use: (credentials: Credentials) => T): T;
 }
 
-/** A symbol key: Yoga copies the context factory's result into its own context object, and this goes with it. */
-const IMPORTS = Symbol('imports');
-
-export function attachImports(ctx: object, service: ImportService, credentials: Credentials): void {
-  const imports: RequestImports = { service, username: credentials.username, withCredentials: (use) => use(credentials) };
-  (ctx as { [IMPORTS]?: RequestImports })[IMPORTS] = imports;
-}
-
-export function importsOf(ctx: object): RequestImports | undefined {
-  return (ctx as { [IMPORTS]?: RequestImports })[IMPORTS];
-}
+export const callerImports = (service: ImportService, credentials: Credentials): CallerImports =>
+  ({ service, username: credentials.username, withCredentials: (use) => use(credentials) });

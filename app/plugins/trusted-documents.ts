@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { Kind, parse, type DocumentNode } from 'graphql';
-import { preview } from '../src/request/input-text.js';
+import { preview } from '../../src/request/input-text.js';
 
 /** Largest file read. */
 export const MAX_PERSISTED_FILE_BYTES = 64 * 1024 * 1024;

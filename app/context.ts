@@ -1,0 +1,44 @@
+/**
+ * The GraphQL context of each request (schema/context.ts), built in one
+ * place: the caller from the credentials step (plugins/use-caller.ts), the
+ * request's own state over an upstream client bound to the caller
+ * (src/request), its loaders, whose level scheduler tracks that client's
+ * calls (resolvers/), and the import service bound to the caller.
+ */
+import { initContextCache } from '@pothos/core';
+import type { YogaInitialContext } from 'graphql-yoga';
+import { requestScope } from '../resolvers/request-scope.js';
+import type { RequestLoaders } from '../resolvers/loaders.js';
+import type { GatewayContext } from '../schema/context.js';
+import type { GatewayConfig } from '../src/config/config.js';
+import { callerImports } from '../src/import/jobs/caller-imports.js';
+import type { ImportService } from '../src/import/jobs/import-service.js';
+import { callerOf } from '../src/request/credentials.js';
+import { asksFresh, createRequestState } from '../src/request/request-state.js';
+import type { Upstream } from '../src/upstream/index.js';
+
+export interface ContextDeps {
+  config: GatewayConfig;
+  upstream: Upstream;
+  imports?: ImportService;
+}
+
+/** Yoga's `context` option: the context of one request. */
+export function contextFactory({ config, upstream, imports }: ContextDeps): (initial: YogaInitialContext) => GatewayContext {
+  return (initial) => {
+    const caller = callerOf(initial);
+    let loaders!: RequestLoaders;
+    const state = createRequestState({
+      config,
+      clientFor: (credentials, stats, options) => upstream.forCredentials(credentials, stats, 'interactive', options),
+    }, caller, {
+      fresh: asksFresh(initial.request.headers.get('cache-control')),
+      scope: (client, ceiling) => {
+        const scope = requestScope(client, ceiling);
+        loaders = scope.loaders;
+        return scope.upstream;
+      },
+    });
+    return { ...initContextCache(), ...state, loaders, ...(imports ? { imports: callerImports(imports, caller.credentials) } : {}) };
+  };
+}

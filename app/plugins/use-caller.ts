@@ -1,0 +1,21 @@
+/**
+ * The one credentials step of every request (src/request/credentials.ts):
+ * its caller is read from the Authorization header, or is the configured
+ * account, once, before anything else reads the request. GraphQL's context,
+ * the import routes and result downloads all take it from there
+ * (`callerOf`).
+ */
+import type { Plugin } from 'graphql-yoga';
+import { holdCaller, type Callers } from '../../src/request/credentials.js';
+
+export function useCaller(callers: Callers): Plugin {
+  return {
+    onRequest({ request, serverContext }) {
+      try {
+        holdCaller(serverContext, callers.identify(request.headers.get('authorization')));
+      } catch (error) {
+        holdCaller(serverContext, error as Error);
+      }
+    },
+  };
+}
