@@ -32,7 +32,7 @@ export interface GatewayProcess {
   persistedOperations?: PersistedOperations;
   /** The embedded service this process started, if it did. */
   embedded?: EmbeddedService;
-  /** The gateway's port, bound first thing (src/http-port.ts). */
+  /** The gateway's port, bound first thing (app/http-port.ts). */
   bound: Server;
 }
 

@@ -108,7 +108,7 @@ export interface RunningGateway {
 /**
  * Serves the gateway (and GET /healthz) on `port` (0: any free port), on
  * `host` (by default `HOST`, else loopback when anonymous requests act as a
- * default account), or on a server already bound (src/http-port.ts).
+ * default account), or on a server already bound (app/http-port.ts).
  */
 export async function startGateway(
   deps: GatewayDeps, port = deps.config.port, host = listenHost(deps.config), bound?: Server,

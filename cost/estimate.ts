@@ -7,7 +7,7 @@
  * caps each level by how many items of its kind exist: a level cannot hold
  * more distinct products than the account has.
  *
- * It counts the way the planner sends. Fields are merged by response key as
+ * It counts the way the level scheduler (resolvers/level-scheduler.ts) sends. Fields are merged by response key as
  * execution merges them (collect-fields.ts), so a field spread through
  * several fragments is one field. A level's loads go out together: lookups
  * by id of one kind share ceil(distinct ids / 1000) calls, and a relation's
@@ -137,7 +137,7 @@ function maxInto(total: PartCost, part: PartCost): void {
 
 /**
  * Where a selection runs: on how many parent objects, in which wave of the
- * planner its loads go out, and after what besides the level above
+ * level scheduler its loads go out, and after what besides the level above
  * (`scope`: a metadata list, a mutation field before it, a lookup that may
  * answer from what the request has read). Loads of different scopes are
  * never counted in one call: their waves may differ.

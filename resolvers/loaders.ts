@@ -3,7 +3,7 @@
  * with `id in [...]` per wave; to-many relations become one criteria call by
  * foreign key for all parents of the wave, grouped back; metadata lists are
  * fetched at most once per request. When a wave is sent is the caller's
- * choice (`schedule`: the planner sends a level's loads together). Nothing
+ * choice (`schedule`: the level scheduler sends a level's loads together). Nothing
  * here outlives the request.
  */
 import DataLoader from 'dataloader';

@@ -2,7 +2,7 @@
  * The input guard: before an operation runs (and so before any SOAP call),
  * every string in the arguments of its fields, from literals and variables
  * alike, in nested input objects, lists and JSON values, is held to the text
- * rules of src/input-text.ts (no refused character, at most
+ * rules of src/request/input-text.ts (no refused character, at most
  * MAX_ARGUMENT_LENGTH characters). The first bad one refuses the whole
  * operation with one BAD_USER_INPUT error naming its argument path
  * (`clients.filter.name.contains`), without echoing the value.
@@ -175,7 +175,7 @@ function checkArguments(args: ExecutionArgs): ExecutionResult | null {
 
 /**
  * Refuses queries, mutations and subscriptions whose arguments hold a string
- * Upsales cannot take (see src/input-text.ts), before they run.
+ * Upsales cannot take (see src/request/input-text.ts), before they run.
  */
 export function useInputGuard(): Plugin {
   return {

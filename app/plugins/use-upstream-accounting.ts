@@ -1,5 +1,5 @@
 /**
- * The planner's gate, an Envelop plugin: before an operation runs, its
+ * The estimate's gate, an Envelop plugin: before an operation runs, its
  * estimate (bounded by the account's counts) against MAX_QUERY_CALLS, which
  * refuses it before any call of its own; after, what the request cost in
  * `extensions.upsales` (of every payload of an incremental answer). Once a

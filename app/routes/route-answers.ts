@@ -1,7 +1,7 @@
 /**
  * How the import HTTP routes answer: JSON, `{ error: { code, message,
  * parameter? } }` for every refusal, never the request's body; messages are
- * cut as GraphQL's are (src/input-text.ts).
+ * cut as GraphQL's are (src/request/input-text.ts).
  */
 import { shortMessage } from '../../src/request/input-text.js';
 import { CHALLENGE, type Refusal } from './route-auth.js';

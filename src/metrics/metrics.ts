@@ -1,6 +1,6 @@
 /**
  * The gateway's Prometheus series (prom-client), in one registry that
- * `GET /metrics` serves (src/plugins/use-metrics.ts, graphql-yoga's
+ * `GET /metrics` serves (app/plugins/use-metrics.ts, graphql-yoga's
  * Prometheus plugin): the call budget per account, SOAP calls by service,
  * operation and outcome with their latency, THROTTLED faults, time queued for
  * the budget, the estimate against the calls made, reads answered from what

@@ -1,6 +1,6 @@
 /**
  * The rules every string a caller sends obeys, wherever it arrives (GraphQL
- * arguments through plugins/use-input-guard, write inputs, import rows):
+ * arguments through app/plugins/use-input-guard.ts, write inputs, import rows):
  * which characters can be sent to Upsales, how long a value may be, what
  * counts as empty, and how a bad value is shown back (never whole).
  */

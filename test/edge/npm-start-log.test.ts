@@ -1,5 +1,5 @@
 /**
- * `npm start` (src/main.ts as a real process, with its embedded Upsales
+ * `npm start` (app/main.ts as a real process, with its embedded Upsales
  * service) writes nothing but JSON lines when stdout is not a terminal: its
  * own messages, the embedded service's, yoga's and one per request; a start
  * that fails says why in one JSON line and exits 1.

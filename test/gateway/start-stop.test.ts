@@ -1,5 +1,5 @@
 /**
- * `npm start` as a real process (`node --import tsx src/main.ts`, free
+ * `npm start` as a real process (`node --import tsx app/main.ts`, free
  * ports, a temporary DATA_DIR): a taken PORT or SIM_PORT ends it with one
  * line and no process left; SIGTERM answers the query in flight, records the
  * import batch in flight and stops the embedded service; the embedded

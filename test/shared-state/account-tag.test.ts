@@ -1,5 +1,5 @@
 /**
- * One account hash for every key of shared state (src/account-tag.ts):
+ * One account hash for every key of shared state (src/account/account-tag.ts):
  * HMAC-SHA256 keyed by ACCOUNT_HASH_KEY when it is set, else plain SHA-256;
  * a key too short is refused by name; and with the key set, nothing an
  * account leaves in Redis (its call budget, its kept reads) names the

@@ -4,7 +4,7 @@
  * numbers, booleans and dates by the field's type; a value of the wrong type
  * fails the row. References given by a key stay {@link RefPlaceholder}s until
  * the batch's lookups fill them in. Empty cells are left out (on an update:
- * unchanged). Every value obeys the text rules of src/input-text.ts (no
+ * unchanged). Every value obeys the text rules of src/request/input-text.ts (no
  * refused character anywhere, text within its field's length), so a bad cell
  * fails its row before any lookup.
  */
