@@ -15,6 +15,8 @@ const NODE_TYPES = new Set<string>(Object.values(KINDS).map((kind) => kind.typeN
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
   DefaultFieldNullability: true;
+  /** What every connection resolver returns besides its page (resolvers/paging.ts): the count, when the selection reads it. */
+  Connection: { totalCount: number | undefined };
   Scalars: {
     ID: { Input: string; Output: string | number };
     DateTime: { Input: string; Output: string };

@@ -3,7 +3,7 @@
  * orderBy input, and the resolvers of root and nested connections. All from
  * the kinds table.
  */
-import { KINDS, type ItemKind } from '../src/contract/kinds.js';
+import { ITEM_KINDS, KINDS, type ItemKind } from '../src/contract/kinds.js';
 import type { Criterion, Item } from '../src/contract/types.js';
 import { CRITERIA_OPERATORS } from '../src/contract/wire.js';
 import type { GatewayContext } from './context.js';
@@ -11,29 +11,34 @@ import { BadUserInputError } from '../src/request/errors.js';
 import { preview } from '../src/request/input-text.js';
 import {
   filterableFields, filterToCriteria, OPERATORS_OF, orderToSort,
-  type FilterInput, type FilterValueType, type OrderByInput,
+  type CustomFieldFilterInput, type FilterInput, type FilterValueType, type OperatorInput, type OrderByInput,
 } from '../resolvers/criteria.js';
 import type { PageSelection } from '../resolvers/page-selection.js';
-import { NESTED_PAGE, pageWindow, ROOT_PAGE, toPage, type Page, type PageArgs } from '../resolvers/paging.js';
+import { NESTED_PAGE, pageWindow, ROOT_PAGE, toPage, type PageArgs } from '../resolvers/paging.js';
 import type { Relation } from '../resolvers/relations.js';
-import { builder, type AnyFieldBuilder } from './builder.js';
+import { builder } from './builder.js';
 import { nodeRef } from './node-refs.js';
+import type { Args } from './pothos-types.js';
 
 const VALUE_TYPES = Object.keys(OPERATORS_OF) as FilterValueType[];
 
 /** `StringFilter`, `IntFilter`, ...: the operators a value type accepts. */
-const OPERATOR_INPUTS = Object.fromEntries(VALUE_TYPES.map((valueType) => [valueType, builder.inputType(`${valueType}Filter`, {
-  description: `Conditions on a ${valueType} field, joined by AND.`,
-  fields: (t: AnyFieldBuilder) => Object.fromEntries(OPERATORS_OF[valueType].map((op) => [op,
-    op === 'isNull' ? t.boolean({ description: 'true: only items without a value; false: only items with one' })
-      : op === 'in' ? t.field({ type: [valueType], required: { list: false, items: true } })
-        : t.field({ type: valueType }),
-  ])),
-})])) as Record<FilterValueType, ReturnType<typeof builder.inputType>>;
+function operatorInput(valueType: FilterValueType) {
+  return builder.inputRef<OperatorInput>(`${valueType}Filter`).implement({
+    description: `Conditions on a ${valueType} field, joined by AND.`,
+    fields: (t) => Object.fromEntries(OPERATORS_OF[valueType].map((op) => [op,
+      op === 'isNull' ? t.boolean({ description: 'true: only items without a value; false: only items with one' })
+        : op === 'in' ? t.field({ type: [valueType], required: { list: false, items: true } })
+          : t.field({ type: valueType }),
+    ])),
+  });
+}
+const OPERATOR_INPUTS = Object.fromEntries(VALUE_TYPES.map((valueType) => [valueType, operatorInput(valueType)])) as
+  Record<FilterValueType, ReturnType<typeof operatorInput>>;
 
-const CustomFieldFilter = builder.inputType('CustomFieldFilter', {
+const CustomFieldFilter = builder.inputRef<CustomFieldFilterInput>('CustomFieldFilter').implement({
   description: 'Conditions on one custom field, named by its id or alias; values as text (dates YYYY-MM-DD, booleans true/false).',
-  fields: (t: AnyFieldBuilder) => ({
+  fields: (t) => ({
     field: t.string({ required: true, description: 'The custom field id or alias' }),
     ...Object.fromEntries(CRITERIA_OPERATORS.map((op) => [op,
       op === 'isNull' ? t.boolean() : op === 'in' ? t.stringList() : t.string(),
@@ -43,12 +48,12 @@ const CustomFieldFilter = builder.inputType('CustomFieldFilter', {
 
 const OrderDirection = builder.enumType('OrderDirection', { values: ['ASC', 'DESC'] as const });
 
-function defineKindInputs(kind: ItemKind) {
+function defineKindInputs<K extends ItemKind>(kind: K) {
   const { typeName } = KINDS[kind];
   const fields = filterableFields(kind);
-  const filter = builder.inputType(`${typeName}Filter`, {
+  const filter = builder.inputRef<FilterInput>(`${typeName}Filter`).implement({
     description: `Conditions on ${KINDS[kind].plural}, joined by AND. Related items are named by their global id (or Upsales id).`,
-    fields: (t: AnyFieldBuilder) => ({
+    fields: (t) => ({
       ...Object.fromEntries(fields.map((field) => [field.name, t.field({ type: OPERATOR_INPUTS[field.valueType] })])),
       customFields: t.field({ type: [CustomFieldFilter], description: 'Conditions on custom fields' }),
     }),
@@ -56,8 +61,8 @@ function defineKindInputs(kind: ItemKind) {
   const orderField = builder.enumType(`${typeName}OrderField`, {
     values: fields.filter((field) => field.sortable).map((field) => field.name),
   });
-  const orderBy = builder.inputType(`${typeName}OrderBy`, {
-    fields: (t: AnyFieldBuilder) => ({
+  const orderBy = builder.inputRef<OrderByInput>(`${typeName}OrderBy`).implement({
+    fields: (t) => ({
       field: t.field({ type: orderField, required: true }),
       direction: t.field({ type: OrderDirection, defaultValue: 'ASC' }),
     }),
@@ -65,11 +70,11 @@ function defineKindInputs(kind: ItemKind) {
   const connection = builder.connectionObject({
     type: nodeRef(kind),
     name: `${typeName}Connection`,
-    fields: (t: AnyFieldBuilder) => ({
+    fields: (t) => ({
       totalCount: t.int({
         nullable: false,
         description: 'Items matching the filter (that the caller may see)',
-        resolve: (page: Page<unknown>) => {
+        resolve: (page) => {
           if (page.totalCount === undefined) throw new Error('totalCount was read though the selection seemed not to ask for it');
           return page.totalCount;
         },
@@ -79,18 +84,18 @@ function defineKindInputs(kind: ItemKind) {
   return { filter, orderBy, connection };
 }
 
-const INPUTS = Object.fromEntries((Object.keys(KINDS) as ItemKind[]).map((kind) => [kind, defineKindInputs(kind)])) as
-  Record<ItemKind, ReturnType<typeof defineKindInputs>>;
+type KindInputs = { [K in ItemKind]: ReturnType<typeof defineKindInputs<K>> };
+const INPUTS = Object.fromEntries(ITEM_KINDS.map((kind) => [kind, defineKindInputs(kind)])) as KindInputs;
 
-export const connectionRef = (kind: ItemKind) => INPUTS[kind].connection;
+export const connectionRef = <K extends ItemKind>(kind: K): KindInputs[K]['connection'] => INPUTS[kind].connection;
 
 /** The arguments of a connection over `kind`. */
-export function connectionArgs(t: AnyFieldBuilder, kind: ItemKind, sizes: { defaultSize: number; maxSize: number }) {
+export function connectionArgs(arg: Args, kind: ItemKind, sizes: { defaultSize: number; maxSize: number }) {
   return {
-    first: t.arg.int({ description: `Items to return (default ${sizes.defaultSize}, at most ${sizes.maxSize})` }),
-    after: t.arg.string({ description: 'Return items after this cursor' }),
-    filter: t.arg({ type: INPUTS[kind].filter }),
-    orderBy: t.arg({ type: [INPUTS[kind].orderBy], required: false, description: 'Sort keys, in order; id last' }),
+    first: arg.int({ description: `Items to return (default ${sizes.defaultSize}, at most ${sizes.maxSize})` }),
+    after: arg.string({ description: 'Return items after this cursor' }),
+    filter: arg({ type: INPUTS[kind].filter }),
+    orderBy: arg({ type: [INPUTS[kind].orderBy], required: false, description: 'Sort keys, in order; id last' }),
   };
 }
 

@@ -4,9 +4,11 @@
  */
 import type { CustomFieldDefinition, CustomFieldValue as WireValue } from '../src/contract/types.js';
 import type { GatewayContext } from './context.js';
-import { builder, type AnyFieldBuilder } from './builder.js';
+import { builder } from './builder.js';
 import { metaRef } from './metadata-refs.js';
 import { nodeRef } from './node-refs.js';
+import type { ObjectField, ObjectFields } from './pothos-types.js';
+import { wireField } from './wire-field.js';
 
 type Value = WireValue;
 
@@ -27,12 +29,12 @@ function typed<T>(datatypes: (datatype: string) => boolean, read: (raw: string) 
 
 const CustomFieldValueRef = builder.objectRef<Value>('CustomFieldValue').implement({
   description: 'The value of one custom field. Read it as `raw`, or typed through the field of its datatype (the others are null).',
-  fields: (t: AnyFieldBuilder) => ({
-    fieldId: t.int({ nullable: false, resolve: (value: Value) => value.fieldId }),
-    raw: t.string({ nullable: false, description: 'As Upsales stores it', resolve: (value: Value) => value.value }),
-    definition: t.field({ type: metaRef('customFieldDefinition'), extensions: definitionCost, resolve: (value: Value, _a: unknown, ctx: GatewayContext) => definitionOf(ctx, value) }),
-    alias: t.string({ extensions: definitionCost, resolve: async (value: Value, _a: unknown, ctx: GatewayContext) => (await definitionOf(ctx, value))?.alias }),
-    datatype: t.string({ extensions: definitionCost, resolve: async (value: Value, _a: unknown, ctx: GatewayContext) => (await definitionOf(ctx, value))?.datatype }),
+  fields: (t) => ({
+    fieldId: t.int({ nullable: false, resolve: (value) => value.fieldId }),
+    raw: t.string({ nullable: false, description: 'As Upsales stores it', resolve: (value) => value.value }),
+    definition: t.field({ type: metaRef('customFieldDefinition'), extensions: definitionCost, resolve: (value, _a, ctx) => definitionOf(ctx, value) }),
+    alias: t.string({ extensions: definitionCost, resolve: async (value, _a, ctx) => (await definitionOf(ctx, value))?.alias }),
+    datatype: t.string({ extensions: definitionCost, resolve: async (value, _a, ctx) => (await definitionOf(ctx, value))?.datatype }),
     string: t.string({ extensions: definitionCost, description: 'String, Text, Email, Link, Phone, Select', resolve: typed((d) => ['String', 'Text', 'Email', 'Link', 'Phone', 'Select'].includes(d), (raw) => raw) }),
     int: t.int({ extensions: definitionCost, description: 'Integer', resolve: typed((d) => d === 'Integer', (raw) => Number.parseInt(raw, 10)) }),
     float: t.float({ extensions: definitionCost, description: 'Integer, Currency, Percent, Discount', resolve: typed((d) => d === 'Integer' || NUMERIC.has(d), Number) }),
@@ -42,7 +44,7 @@ const CustomFieldValueRef = builder.objectRef<Value>('CustomFieldValue').impleme
     list: t.stringList({ extensions: definitionCost, description: 'MultiSelect: the chosen options', resolve: typed((d) => d === 'MultiSelect', (raw) => raw.split(';').filter(Boolean)) }),
     user: t.field({
       type: nodeRef('user'), extensions: { cost: { type: 'byId', list: false, after: 'getCustomFields' } }, description: 'User: the user it names',
-      resolve: async (value: Value, _a: unknown, ctx: GatewayContext) => ((await definitionOf(ctx, value))?.datatype === 'User' ? Number(value.value) : null),
+      resolve: async (value, _a, ctx) => ((await definitionOf(ctx, value))?.datatype === 'User' ? Number(value.value) : null),
     }),
   }),
 });
@@ -57,14 +59,13 @@ async function selected(ctx: GatewayContext, values: Value[], names: string[] | 
 }
 
 /** `customFields(fields:)` and `customField(field:)` over the wire field `wire` of an item or row. */
-export function customFieldsField(t: AnyFieldBuilder, wire: string) {
+export function customFieldsField(t: ObjectFields<object>, wire: string): ObjectField {
   return t.field({
     type: [CustomFieldValueRef],
     nullable: false,
     description: 'Custom field values (a field without a value has none); `fields` picks some by id or alias',
     args: { fields: t.arg.stringList({ description: 'Custom field ids or aliases' }) },
-    resolve: (item: Record<string, unknown>, args: { fields?: string[] | null }, ctx: GatewayContext) =>
-      selected(ctx, (item[wire] as Value[] | undefined) ?? [], args.fields),
+    resolve: (item, args, ctx) => selected(ctx, wireField<Value[] | null | undefined>(item, wire) ?? [], args.fields),
   });
 }
 

@@ -3,57 +3,62 @@
  * scalars as typed scalars, references as the node (batched by id) or the
  * metadata entry they point at, structures as their object types.
  */
-import { META_KINDS, type FieldSpec, type MetaKind } from '../src/contract/kinds.js';
+import { META_KINDS, type FieldSpec, type ScalarType } from '../src/contract/kinds.js';
+import type { ScalarShapes } from '../src/contract/item-shapes.js';
 import type { Ref } from '../src/contract/types.js';
-import type { GatewayContext } from './context.js';
 import type { FieldCost } from '../cost/estimate.js';
 import { isItemKind } from '../resolvers/relations.js';
-import type { AnyFieldBuilder } from './builder.js';
 import { customFieldsField } from './custom-fields.js';
 import { metaEntry, metaRef } from './metadata-refs.js';
 import { nodeRef } from './node-refs.js';
-import { structRef } from './struct-refs.js';
+import type { ObjectField, ObjectFields } from './pothos-types.js';
+import { structRef, type StructObject } from './struct-refs.js';
+import { wireField } from './wire-field.js';
 
-type Shape = Record<string, unknown>;
-
-const SCALARS: Record<string, string> = {
+const SCALARS = {
   string: 'String', text: 'String', int: 'Int', float: 'Float', boolean: 'Boolean', date: 'Date', datetime: 'DateTime', id: 'Int',
-};
+} as const satisfies Record<ScalarType, string>;
 
-const refId = (value: unknown): number | null => (value && typeof value === 'object' ? (value as Ref).id ?? null : null);
-const refIds = (value: unknown): number[] => (Array.isArray(value) ? value.map(refId).filter((id): id is number => id !== null) : []);
+type Scalar = ScalarShapes[ScalarType];
+type RefValue = Ref | null | undefined;
+const refId = (ref: RefValue): number | null => ref?.id ?? null;
+const refIds = (refs: RefValue[] | null | undefined): number[] => (Array.isArray(refs) ? refs.map(refId).filter((id): id is number => id !== null) : []);
 const cost = (c: FieldCost) => ({ cost: c });
 
 /** One generated field. */
-export function specField(t: AnyFieldBuilder, wire: string, spec: FieldSpec): unknown {
+export function specField(t: ObjectFields<object>, wire: string, spec: FieldSpec): ObjectField {
   const description = spec.doc;
+  const value = <T>(item: object): T => wireField<T>(item, wire);
   switch (spec.type) {
-    case 'ref':
-      if (isItemKind(spec.target)) {
-        return t.field({ type: nodeRef(spec.target), description, extensions: cost({ type: 'byId', list: false }), resolve: (item: Shape) => refId(item[wire]) });
+    case 'ref': {
+      const { target } = spec;
+      if (isItemKind(target)) {
+        return t.field({ type: nodeRef(target), description, extensions: cost({ type: 'byId', list: false }), resolve: (item) => refId(value(item)) });
       }
       return t.field({
-        type: metaRef(spec.target as MetaKind), description, extensions: cost({ type: 'meta', list: META_KINDS[spec.target as MetaKind].operation }),
-        resolve: (item: Shape, _args: unknown, ctx: GatewayContext) => metaEntry(ctx, spec.target as MetaKind, refId(item[wire])),
+        type: metaRef(target), description, extensions: cost({ type: 'meta', list: META_KINDS[target].operation }),
+        resolve: (item, _args, ctx) => metaEntry(ctx, target, refId(value(item))),
       });
-    case 'refs':
-      if (isItemKind(spec.target)) {
-        return t.field({ type: [nodeRef(spec.target)], description, extensions: cost({ type: 'byId', list: true }), resolve: (item: Shape) => refIds(item[wire]) });
+    }
+    case 'refs': {
+      const { target } = spec;
+      if (isItemKind(target)) {
+        return t.field({ type: [nodeRef(target)], description, extensions: cost({ type: 'byId', list: true }), resolve: (item) => refIds(value(item)) });
       }
       return t.field({
-        type: [metaRef(spec.target as MetaKind)], description, extensions: cost({ type: 'meta', list: META_KINDS[spec.target as MetaKind].operation, many: true }),
-        resolve: async (item: Shape, _args: unknown, ctx: GatewayContext) =>
-          (await Promise.all(refIds(item[wire]).map((id) => metaEntry(ctx, spec.target as MetaKind, id)))).filter(Boolean),
+        type: [metaRef(target)], description, extensions: cost({ type: 'meta', list: META_KINDS[target].operation, many: true }),
+        resolve: async (item, _args, ctx) => (await Promise.all(refIds(value(item)).map((id) => metaEntry(ctx, target, id)))).filter((entry) => entry !== null),
       });
+    }
     case 'struct':
       if (spec.list) {
-        return t.field({ type: [structRef(spec.struct)], description, extensions: cost({ type: 'embeddedList' }), resolve: (item: Shape) => item[wire] ?? [] });
+        return t.field({ type: [structRef(spec.struct)], description, extensions: cost({ type: 'embeddedList' }), resolve: (item) => value<StructObject[] | null>(item) ?? [] });
       }
-      return t.field({ type: structRef(spec.struct), description, resolve: (item: Shape) => item[wire] ?? null });
+      return t.field({ type: structRef(spec.struct), description, resolve: (item) => value<StructObject | null>(item) ?? null });
     case 'customfields':
       return customFieldsField(t, wire);
     default:
-      return t.field({ type: SCALARS[spec.type], description, resolve: (item: Shape) => item[wire] ?? null });
+      return t.field({ type: SCALARS[spec.type], description, resolve: (item) => value<Scalar | null>(item) ?? null });
   }
 }
 
@@ -61,7 +66,7 @@ export function specField(t: AnyFieldBuilder, wire: string, spec: FieldSpec): un
  * All fields of a spec table, under their GraphQL names. On nodes, whose `id`
  * is the global id, the Upsales id is `upsalesId`.
  */
-export function specFields(t: AnyFieldBuilder, fields: Record<string, FieldSpec>, idName = 'id'): Record<string, unknown> {
+export function specFields(t: ObjectFields<object>, fields: Record<string, FieldSpec>, idName = 'id'): Record<string, ObjectField> {
   return Object.fromEntries(
     Object.entries(fields).map(([wire, spec]) => [spec.type === 'id' ? idName : spec.gql ?? wire, specField(t, wire, spec)]),
   );

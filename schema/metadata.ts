@@ -4,22 +4,24 @@
  * rights.
  */
 import { CUSTOM_FIELD_KINDS, META_KINDS, type MetaKind } from '../src/contract/kinds.js';
-import type { CustomFieldDefinition, Role } from '../src/contract/types.js';
-import type { GatewayContext } from './context.js';
-import { builder, type AnyFieldBuilder } from './builder.js';
+import type { Role } from '../src/contract/types.js';
+import { builder } from './builder.js';
 import { metaList, metaListName, metaRef } from './metadata-refs.js';
+import type { QueryField, QueryFields } from './pothos-types.js';
 
-type Shape = Record<string, unknown>;
 const metaCost = (kind: MetaKind) => ({ cost: { type: 'meta', list: META_KINDS[kind].operation, many: true } });
 
-builder.queryFields((t: AnyFieldBuilder) => ({
+/** `orderStages`, `roles`, ...: a metadata list, whole. */
+const listField = (t: QueryFields, kind: MetaKind): QueryField => t.field({
+  type: [metaRef(kind)],
+  nullable: false,
+  extensions: metaCost(kind),
+  resolve: (_root, _args, ctx) => metaList(ctx, kind),
+});
+
+builder.queryFields((t) => ({
   ...Object.fromEntries((Object.keys(META_KINDS) as MetaKind[]).filter((kind) => kind !== 'customFieldDefinition').map((kind) => [
-    metaListName(kind), t.field({
-      type: [metaRef(kind)],
-      nullable: false,
-      extensions: metaCost(kind),
-      resolve: (_root: unknown, _args: unknown, ctx: GatewayContext) => metaList(ctx, kind),
-    }),
+    metaListName(kind), listField(t, kind),
   ])),
   customFieldDefinitions: t.field({
     type: [metaRef('customFieldDefinition')],
@@ -27,23 +29,23 @@ builder.queryFields((t: AnyFieldBuilder) => ({
     description: `Custom field definitions, of one set (${CUSTOM_FIELD_KINDS.join(', ')}) or all`,
     args: { kind: t.arg.string() },
     extensions: metaCost('customFieldDefinition'),
-    resolve: async (_root: unknown, args: { kind?: string | null }, ctx: GatewayContext) =>
+    resolve: async (_root, args, ctx) =>
       (await ctx.loaders.customFields()).filter((definition) => !args.kind || definition.kind === args.kind),
   }),
-}) as never);
+}));
 
 /** Parent and children in a tree of metadata entries linked by parentId. */
-function treeFields(kind: MetaKind) {
-  builder.objectFields(metaRef(kind), (t: AnyFieldBuilder) => ({
+function treeFields(kind: 'productCategory' | 'role') {
+  builder.objectFields(metaRef(kind), (t) => ({
     parent: t.field({
       type: metaRef(kind), extensions: metaCost(kind),
-      resolve: async (entry: Shape, _a: unknown, ctx: GatewayContext) => (await metaList(ctx, kind)).find((other) => other.id === entry.parentId) ?? null,
+      resolve: async (entry, _a, ctx) => (await metaList(ctx, kind)).find((other) => other.id === entry.parentId) ?? null,
     }),
     children: t.field({
       type: [metaRef(kind)], nullable: false, extensions: metaCost(kind),
-      resolve: async (entry: Shape, _a: unknown, ctx: GatewayContext) => (await metaList(ctx, kind)).filter((other) => other.parentId === entry.id),
+      resolve: async (entry, _a, ctx) => (await metaList(ctx, kind)).filter((other) => other.parentId === entry.id),
     }),
-  }) as never);
+  }));
 }
 treeFields('productCategory');
 treeFields('role');
@@ -58,10 +60,10 @@ const RoleRights = builder.objectRef<Role['rights'][number]>('RoleRights').imple
   }),
 });
 
-builder.objectFields(metaRef('role'), (t: AnyFieldBuilder) => ({
-  rights: t.field({ type: [RoleRights], nullable: false, resolve: (role: Shape) => (role as unknown as Role).rights ?? [] }),
-}) as never);
+builder.objectFields(metaRef('role'), (t) => ({
+  rights: t.field({ type: [RoleRights], nullable: false, resolve: (role) => role.rights ?? [] }),
+}));
 
-builder.objectFields(metaRef('customFieldDefinition'), (t: AnyFieldBuilder) => ({
-  options: t.stringList({ nullable: false, description: 'The choices of a Select or MultiSelect field', resolve: (definition: Shape) => (definition as unknown as CustomFieldDefinition).options ?? [] }),
-}) as never);
+builder.objectFields(metaRef('customFieldDefinition'), (t) => ({
+  options: t.stringList({ nullable: false, description: 'The choices of a Select or MultiSelect field', resolve: (definition) => definition.options ?? [] }),
+}));

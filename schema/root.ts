@@ -1,17 +1,16 @@
 /** Per kind: a lookup by id and a root connection, from the kinds table. */
-import { KINDS, type ItemKind } from '../src/contract/kinds.js';
-import type { GatewayContext } from './context.js';
+import { ITEM_KINDS, KINDS, type ItemKind } from '../src/contract/kinds.js';
 import { BadUserInputError } from '../src/request/errors.js';
 import { upstreamId } from '../src/request/global-id.js';
 import { builder } from './builder.js';
-import { connectionArgs, connectionRef, rootConnection, type ConnectionArgs } from './connections.js';
-import type { AnyFieldBuilder } from './builder.js';
+import { connectionArgs, connectionRef, rootConnection } from './connections.js';
 import { nodeRef } from './node-refs.js';
+import type { QueryField, QueryFields } from './pothos-types.js';
 import { ROOT_PAGE } from '../resolvers/paging.js';
 
 const lowerFirst = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
 
-builder.queryFields((t: AnyFieldBuilder) => Object.fromEntries((Object.keys(KINDS) as ItemKind[]).flatMap((kind) => {
+function kindFields(t: QueryFields, kind: ItemKind): [string, QueryField][] {
   const { typeName, plural } = KINDS[kind];
   return [
     [lowerFirst(typeName), t.field({
@@ -19,7 +18,7 @@ builder.queryFields((t: AnyFieldBuilder) => Object.fromEntries((Object.keys(KIND
       description: `One ${kind} by its global id or its Upsales id.`,
       args: { id: t.arg.id(), upsalesId: t.arg.int() },
       extensions: { cost: { type: 'byId', list: false } },
-      resolve: (_root: unknown, args: { id?: string | null; upsalesId?: number | null }) => {
+      resolve: (_root, args) => {
         if ((args.id == null) === (args.upsalesId == null)) throw new BadUserInputError(`${lowerFirst(typeName)}: give exactly one of id and upsalesId`);
         return args.upsalesId ?? upstreamId(args.id!, typeName, 'id');
       },
@@ -28,9 +27,11 @@ builder.queryFields((t: AnyFieldBuilder) => Object.fromEntries((Object.keys(KIND
       type: connectionRef(kind),
       nullable: false,
       description: `${typeName} items the caller may see, filtered, ordered and paged (one SOAP call per page).`,
-      args: connectionArgs(t, kind, ROOT_PAGE),
+      args: connectionArgs(t.arg, kind, ROOT_PAGE),
       extensions: { cost: { type: 'rootList' } },
-      resolve: (_root: unknown, args: ConnectionArgs, ctx: GatewayContext) => rootConnection(ctx, kind, args),
+      resolve: (_root, args, ctx) => rootConnection(ctx, kind, args),
     })],
   ];
-})) as never);
+}
+
+builder.queryFields((t) => Object.fromEntries(ITEM_KINDS.flatMap((kind) => kindFields(t, kind))));

@@ -1,7 +1,8 @@
 /** Fields of the structures nested in items (addresses, order rows), from the STRUCTS table. */
-import { STRUCTS, type FieldSpec, type StructName } from '../src/contract/kinds.js';
-import type { AnyFieldBuilder } from './builder.js';
+import { STRUCTS, type StructName } from '../src/contract/kinds.js';
+import type { ImplementableObjectRef } from '@pothos/core';
 import { specFields } from './item-fields.js';
+import type { Types } from './pothos-types.js';
 import { STRUCT_REFS } from './struct-refs.js';
 
 const DOCS: Partial<Record<StructName, string>> = {
@@ -10,8 +11,6 @@ const DOCS: Partial<Record<StructName, string>> = {
 };
 
 for (const name of Object.keys(STRUCT_REFS) as (keyof typeof STRUCT_REFS)[]) {
-  STRUCT_REFS[name].implement({
-    description: DOCS[name],
-    fields: (t: AnyFieldBuilder) => specFields(t, STRUCTS[name] as Record<string, FieldSpec>) as never,
-  });
+  const ref: ImplementableObjectRef<Types, object> = STRUCT_REFS[name];
+  ref.implement({ description: DOCS[name], fields: (t) => specFields(t, STRUCTS[name]) });
 }
