@@ -49,11 +49,4 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-/**
- * Pothos' field builder, loosely typed: these fields are generated from the
- * kinds table at run time, so their shapes cannot be inferred statically.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyFieldBuilder = any;
-
 builder.queryType({ description: 'Upsales CRM, read through the gateway. Every field costs SOAP calls from your account\'s shared budget: see `rateLimit`.' });

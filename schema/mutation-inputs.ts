@@ -4,41 +4,43 @@
  * fields given change, null clears) and `<Type>BatchUpdateInput` (the same
  * with the item's id). Read-only fields are left out.
  */
-import { KINDS, STRUCTS, type ItemKind } from '../src/contract/kinds.js';
+import { ITEM_KINDS, KINDS, STRUCTS, type ItemKind, type ScalarType } from '../src/contract/kinds.js';
 import { isItemKind } from '../resolvers/relations.js';
+import type { CustomFieldInput } from '../src/write/custom-fields.js';
 import { writableFields, type WriteField } from '../src/write/fields.js';
 import type { WriteMode } from '../src/write/inputs.js';
-import { builder, type AnyFieldBuilder } from './builder.js';
+import { builder } from './builder.js';
+import type { InputField, InputFields } from './pothos-types.js';
 
-const SCALARS: Record<string, string> = {
-  string: 'String', text: 'String', int: 'Int', float: 'Float', boolean: 'Boolean', date: 'Date', datetime: 'DateTime',
-};
+const SCALARS = {
+  string: 'String', text: 'String', int: 'Int', float: 'Float', boolean: 'Boolean', date: 'Date', datetime: 'DateTime', id: 'Int',
+} as const satisfies Record<ScalarType, string>;
 
-const CustomFieldValueInput = builder.inputType('CustomFieldValueInput', {
+const CustomFieldValueInput = builder.inputRef<CustomFieldInput>('CustomFieldValueInput').implement({
   description: 'A custom field value: the field by id or alias, the value as text (numbers, `true`/`false`, `YYYY-MM-DD`, `HH:MM`, MultiSelect options joined by `;`, a user id). Checked against the field\'s datatype before anything is sent.',
-  fields: (t: AnyFieldBuilder) => ({
+  fields: (t) => ({
     field: t.string({ required: true, description: 'The custom field id or alias' }),
     value: t.string({ description: 'null (or empty) clears the field' }),
   }),
 });
 
 const AddressInput = builder.inputType('AddressInput', {
-  fields: (t: AnyFieldBuilder) => fieldsOf(t, writableFields(STRUCTS.Address), 'update'),
+  fields: (t) => fieldsOf(t, writableFields(STRUCTS.Address), 'update'),
 });
 const OrderRowInput = builder.inputType('OrderRowInput', {
   description: 'A new order row.',
-  fields: (t: AnyFieldBuilder) => fieldsOf(t, writableFields(STRUCTS.OrderRow), 'create'),
+  fields: (t) => fieldsOf(t, writableFields(STRUCTS.OrderRow), 'create'),
 });
 const OrderRowUpdateInput = builder.inputType('OrderRowUpdateInput', {
   description: 'A change to an existing order row: only the fields given change.',
-  fields: (t: AnyFieldBuilder) => ({
+  fields: (t) => ({
     id: t.int({ required: true, description: 'The row\'s id' }),
     ...fieldsOf(t, writableFields(STRUCTS.OrderRow), 'update'),
   }),
 });
 const OrderRowsUpdateInput = builder.inputType('OrderRowsUpdateInput', {
   description: 'Changes to the rows of an order, opportunity or agreement; rows not named stay as they are.',
-  fields: (t: AnyFieldBuilder) => ({
+  fields: (t) => ({
     create: t.field({ type: [OrderRowInput], required: { list: false, items: true }, description: 'Rows to add' }),
     update: t.field({ type: [OrderRowUpdateInput], required: { list: false, items: true }, description: 'Rows to change, by id' }),
     delete: t.field({ type: ['Int'], required: { list: false, items: true }, description: 'Ids of rows to remove' }),
@@ -47,7 +49,7 @@ const OrderRowsUpdateInput = builder.inputType('OrderRowsUpdateInput', {
 
 const LIST = { list: false, items: true };
 
-function inputField(t: AnyFieldBuilder, { spec }: WriteField, mode: WriteMode): unknown {
+function inputField(t: InputFields, { spec }: WriteField, mode: WriteMode): InputField {
   const required = mode === 'create' && Boolean(spec.required);
   const doc = (extra?: string) => [spec.doc, extra].filter(Boolean).join('. ') || undefined;
   switch (spec.type) {
@@ -74,8 +76,8 @@ function inputField(t: AnyFieldBuilder, { spec }: WriteField, mode: WriteMode): 
   }
 }
 
-function fieldsOf(t: AnyFieldBuilder, fields: WriteField[], mode: WriteMode): Record<string, never> {
-  return Object.fromEntries(fields.map((field) => [field.name, inputField(t, field, mode)])) as Record<string, never>;
+function fieldsOf(t: InputFields, fields: WriteField[], mode: WriteMode): Record<string, InputField> {
+  return Object.fromEntries(fields.map((field) => [field.name, inputField(t, field, mode)]));
 }
 
 function defineInputs(kind: ItemKind) {
@@ -84,15 +86,15 @@ function defineInputs(kind: ItemKind) {
   return {
     create: builder.inputType(`${typeName}CreateInput`, {
       description: `A new ${kind}.`,
-      fields: (t: AnyFieldBuilder) => fieldsOf(t, fields, 'create'),
+      fields: (t) => fieldsOf(t, fields, 'create'),
     }),
     update: builder.inputType(`${typeName}UpdateInput`, {
       description: `Changes to ${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind}: only the fields given change; null clears a field.`,
-      fields: (t: AnyFieldBuilder) => fieldsOf(t, fields, 'update'),
+      fields: (t) => fieldsOf(t, fields, 'update'),
     }),
     batchUpdate: builder.inputType(`${typeName}BatchUpdateInput`, {
       description: `Changes to one ${kind} of a batch: its id, and the fields to change (null clears).`,
-      fields: (t: AnyFieldBuilder) => ({
+      fields: (t) => ({
         id: t.id({ required: true, description: 'Global id or Upsales id' }),
         ...fieldsOf(t, fields, 'update'),
       }),
@@ -100,7 +102,7 @@ function defineInputs(kind: ItemKind) {
   };
 }
 
-const INPUTS = Object.fromEntries((Object.keys(KINDS) as ItemKind[]).map((kind) => [kind, defineInputs(kind)])) as
+const INPUTS = Object.fromEntries(ITEM_KINDS.map((kind) => [kind, defineInputs(kind)])) as
   Record<ItemKind, ReturnType<typeof defineInputs>>;
 
 export const writeInputs = (kind: ItemKind) => INPUTS[kind];

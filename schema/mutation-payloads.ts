@@ -12,11 +12,12 @@
  * (`["inputs", "3", "customFields", "0", "value"]`).
  */
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { KINDS, type ItemKind } from '../src/contract/kinds.js';
+import { ITEM_KINDS, KINDS, type ItemKind } from '../src/contract/kinds.js';
 import type { WriteOutcome } from '../resolvers/write-batch.js';
 import { USER_ERROR_CODES, type UserError } from '../src/write/user-errors.js';
-import { builder, type AnyFieldBuilder } from './builder.js';
+import { builder } from './builder.js';
 import { nodeRef } from './node-refs.js';
+import type { ObjectField, ObjectFields } from './pothos-types.js';
 
 const CODE_DOCS: Record<(typeof USER_ERROR_CODES)[number], string> = {
   BAD_USER_INPUT: 'A value was rejected (by the gateway before sending, or by Upsales): not written',
@@ -42,11 +43,11 @@ const WriteStatus = builder.enumType('WriteStatus', {
 
 const UserErrorRef = builder.objectRef<UserError>('UserError').implement({
   description: 'Why one item was not written.',
-  fields: (t: AnyFieldBuilder) => ({
-    index: t.int({ description: 'The item\'s position in the batch input; null for single-item mutations', resolve: (e: UserError) => e.index }),
-    field: t.stringList({ description: 'Path of the input field at fault, from the argument down; null when no one field is', resolve: (e: UserError) => e.field }),
-    message: t.string({ nullable: false, resolve: (e: UserError) => e.message }),
-    code: t.field({ type: UserErrorCode, nullable: false, resolve: (e: UserError) => e.code }),
+  fields: (t) => ({
+    index: t.int({ description: 'The item\'s position in the batch input; null for single-item mutations', resolve: (e) => e.index }),
+    field: t.stringList({ description: 'Path of the input field at fault, from the argument down; null when no one field is', resolve: (e) => e.field }),
+    message: t.string({ nullable: false, resolve: (e) => e.message }),
+    code: t.field({ type: UserErrorCode, nullable: false, resolve: (e) => e.code }),
   }),
 });
 
@@ -55,26 +56,26 @@ const isWritten = (o: WriteOutcome) => o.status === 'WRITTEN' || o.status === 'C
 const allErrors = (outcomes: WriteOutcome[]) => outcomes.flatMap((o) => o.errors);
 
 /** Fields every result and payload has. */
-const outcomeFields = (t: AnyFieldBuilder) => ({
-  status: t.field({ type: WriteStatus, nullable: false, resolve: (o: WriteOutcome) => o.status }),
-  userErrors: t.field({ type: [UserErrorRef], nullable: false, resolve: (o: WriteOutcome) => o.errors }),
+const outcomeFields = (t: ObjectFields<WriteOutcome>) => ({
+  status: t.field({ type: WriteStatus, nullable: false, resolve: (o) => o.status }),
+  userErrors: t.field({ type: [UserErrorRef], nullable: false, resolve: (o) => o.errors }),
 });
-const batchFields = (t: AnyFieldBuilder) => ({
+const batchFields = (t: ObjectFields<WriteOutcome[]>) => ({
   userErrors: t.field({ type: [UserErrorRef], nullable: false, description: 'Every item\'s errors, each with its index', resolve: allErrors }),
-  writtenCount: t.int({ nullable: false, description: 'Items written (or confirmed written after a timeout)', resolve: (os: WriteOutcome[]) => os.filter(isWritten).length }),
+  writtenCount: t.int({ nullable: false, description: 'Items written (or confirmed written after a timeout)', resolve: (os) => os.filter(isWritten).length }),
 });
 
 interface DeleteRow { outcome: WriteOutcome; kind: ItemKind }
 
 const DeleteResultRef = builder.objectRef<DeleteRow>('DeleteResult').implement({
   description: 'The result of one id of a batch delete (for products: deactivation), in input order.',
-  fields: (t: AnyFieldBuilder) => ({
-    index: t.int({ nullable: false, resolve: (r: DeleteRow) => r.outcome.index }),
-    id: t.id({ description: 'Global id of the item, when the id could be read', resolve: (r: DeleteRow) => globalId(r.kind, r.outcome) }),
-    upsalesId: t.int({ resolve: (r: DeleteRow) => r.outcome.upsalesId }),
-    success: t.boolean({ nullable: false, resolve: (r: DeleteRow) => isWritten(r.outcome) }),
-    status: t.field({ type: WriteStatus, nullable: false, resolve: (r: DeleteRow) => r.outcome.status }),
-    userErrors: t.field({ type: [UserErrorRef], nullable: false, resolve: (r: DeleteRow) => r.outcome.errors }),
+  fields: (t) => ({
+    index: t.int({ nullable: false, resolve: (r) => r.outcome.index }),
+    id: t.id({ description: 'Global id of the item, when the id could be read', resolve: (r) => globalId(r.kind, r.outcome) }),
+    upsalesId: t.int({ resolve: (r) => r.outcome.upsalesId }),
+    success: t.boolean({ nullable: false, resolve: (r) => isWritten(r.outcome) }),
+    status: t.field({ type: WriteStatus, nullable: false, resolve: (r) => r.outcome.status }),
+    userErrors: t.field({ type: [UserErrorRef], nullable: false, resolve: (r) => r.outcome.errors }),
   }),
 });
 
@@ -84,65 +85,73 @@ function definePayloads(kind: ItemKind) {
   const { typeName, plural } = KINDS[kind];
   const node = lowerFirst(typeName);
   const deactivates = KINDS[kind].deleteMeans === 'deactivate';
-  /** The item read again after deactivation (one batched call). */
-  const reread = (t: AnyFieldBuilder, list: boolean) => t.field({
-    type: list ? [nodeRef(kind)] : nodeRef(kind),
-    nullable: list ? false : true,
-    description: list ? `The deactivated ${plural}, read again` : `The deactivated ${kind}, read again`,
-    extensions: { cost: { type: 'byId', list } },
-    resolve: (o: WriteOutcome | WriteOutcome[]) => (list ? (o as WriteOutcome[]).filter(isWritten).map((x) => x.upsalesId) : isWritten(o as WriteOutcome) ? (o as WriteOutcome).upsalesId : null),
+  /** The items read again after deactivation (one batched call). */
+  const rereadAll = (t: ObjectFields<WriteOutcome[]>): ObjectField => t.field({
+    type: [nodeRef(kind)],
+    nullable: false,
+    description: `The deactivated ${plural}, read again`,
+    extensions: { cost: { type: 'byId', list: true } },
+    resolve: (os) => os.filter(isWritten).map((o) => o.upsalesId!),
+  });
+  /** The item read again after deactivation. */
+  const reread = (t: ObjectFields<WriteOutcome>): ObjectField => t.field({
+    type: nodeRef(kind),
+    nullable: true,
+    description: `The deactivated ${kind}, read again`,
+    extensions: { cost: { type: 'byId', list: false } },
+    resolve: (o) => (isWritten(o) ? o.upsalesId : null),
   });
 
   const result = builder.objectRef<WriteOutcome>(`${typeName}WriteResult`).implement({
     description: `The result of one input of a batch ${kind} write, in input order.`,
-    fields: (t: AnyFieldBuilder) => ({
-      index: t.int({ nullable: false, resolve: (o: WriteOutcome) => o.index }),
+    fields: (t) => ({
+      index: t.int({ nullable: false, resolve: (o) => o.index }),
       success: t.boolean({ nullable: false, resolve: isWritten }),
-      [node]: t.field({ type: nodeRef(kind), description: 'As stored', resolve: (o: WriteOutcome) => (isWritten(o) ? o.item : null) }),
+      [node]: t.field({ type: nodeRef(kind), description: 'As stored', resolve: (o) => (isWritten(o) ? o.item : null) }),
       ...outcomeFields(t),
     }),
   });
   return {
     single: builder.objectRef<WriteOutcome>(`${typeName}Payload`).implement({
       description: `The ${kind} written, as stored, or why not.`,
-      fields: (t: AnyFieldBuilder) => ({
-        [node]: t.field({ type: nodeRef(kind), description: 'As stored; null when not written', resolve: (o: WriteOutcome) => (isWritten(o) ? o.item : null) }),
+      fields: (t) => ({
+        [node]: t.field({ type: nodeRef(kind), description: 'As stored; null when not written', resolve: (o) => (isWritten(o) ? o.item : null) }),
         ...outcomeFields(t),
       }),
     }),
     batch: builder.objectRef<WriteOutcome[]>(`${typeName}BatchPayload`).implement({
       description: `One result per input, in input order; the ${plural} written; every error.`,
-      fields: (t: AnyFieldBuilder) => ({
-        results: t.field({ type: [result], nullable: false, resolve: (os: WriteOutcome[]) => os }),
+      fields: (t) => ({
+        results: t.field({ type: [result], nullable: false, resolve: (os) => os }),
         [plural]: t.field({
           type: [nodeRef(kind)], nullable: false, description: `The ${plural} written, as stored, in input order`,
-          resolve: (os: WriteOutcome[]) => os.filter(isWritten).map((o) => o.item),
+          resolve: (os) => os.filter(isWritten).map((o) => o.item!),
         }),
         ...batchFields(t),
       }),
     }),
     delete: builder.objectRef<WriteOutcome>(`${typeName}DeletePayload`).implement({
       description: deactivates ? `The ${kind} deactivated (${plural} are never deleted), or why not.` : `The ${kind} deleted, or why not.`,
-      fields: (t: AnyFieldBuilder) => ({
-        deletedId: t.id({ description: 'Global id of the item deleted; null when not', resolve: (o: WriteOutcome) => (isWritten(o) ? globalId(kind, o) : null) }),
-        deletedUpsalesId: t.int({ resolve: (o: WriteOutcome) => (isWritten(o) ? o.upsalesId : null) }),
-        ...(deactivates ? { [node]: reread(t, false) } : {}),
+      fields: (t) => ({
+        deletedId: t.id({ description: 'Global id of the item deleted; null when not', resolve: (o) => (isWritten(o) ? globalId(kind, o) : null) }),
+        deletedUpsalesId: t.int({ resolve: (o) => (isWritten(o) ? o.upsalesId : null) }),
+        ...(deactivates ? { [node]: reread(t) } : {}),
         ...outcomeFields(t),
       }),
     }),
     batchDelete: builder.objectRef<WriteOutcome[]>(`${typeName}BatchDeletePayload`).implement({
       description: `One result per id, in input order; the ids ${deactivates ? 'deactivated' : 'deleted'}; every error.`,
-      fields: (t: AnyFieldBuilder) => ({
-        results: t.field({ type: [DeleteResultRef], nullable: false, resolve: (os: WriteOutcome[]) => os.map((outcome) => ({ outcome, kind })) }),
-        deletedIds: t.idList({ nullable: false, resolve: (os: WriteOutcome[]) => os.filter(isWritten).map((o) => globalId(kind, o)) }),
-        ...(deactivates ? { [plural]: reread(t, true) } : {}),
+      fields: (t) => ({
+        results: t.field({ type: [DeleteResultRef], nullable: false, resolve: (os) => os.map((outcome) => ({ outcome, kind })) }),
+        deletedIds: t.idList({ nullable: false, resolve: (os) => os.filter(isWritten).map((o) => globalId(kind, o)!) }),
+        ...(deactivates ? { [plural]: rereadAll(t) } : {}),
         ...batchFields(t),
       }),
     }),
   };
 }
 
-const PAYLOADS = Object.fromEntries((Object.keys(KINDS) as ItemKind[]).map((kind) => [kind, definePayloads(kind)])) as
+const PAYLOADS = Object.fromEntries(ITEM_KINDS.map((kind) => [kind, definePayloads(kind)])) as
   Record<ItemKind, ReturnType<typeof definePayloads>>;
 
 export const writePayloads = (kind: ItemKind) => PAYLOADS[kind];

@@ -10,11 +10,11 @@ import type { Item } from '../src/contract/types.js';
 import type { GatewayContext } from './context.js';
 import { CHECKED_PER_ITEM } from '../src/request/input-text.js';
 import { createItems, deleteItems, updateItems, type NodeCache, type UpdateEntry, type WriteTarget } from '../resolvers/write-batch.js';
-import type { Input } from '../src/write/inputs.js';
-import { builder, type AnyFieldBuilder } from './builder.js';
+import { builder } from './builder.js';
 import { writeInputs } from './mutation-inputs.js';
 import { writePayloads } from './mutation-payloads.js';
 import { nodeRef } from './node-refs.js';
+import type { MutationField, MutationFields } from './pothos-types.js';
 
 builder.mutationType({
   description: 'Writes to Upsales CRM. Each costs SOAP calls from your account\'s shared budget: one per UPSALES_BATCH_SIZE items, plus one for custom field definitions when a custom field is named.',
@@ -32,7 +32,7 @@ const an = (noun: string) => `${/^[aeiou]/.test(noun) ? 'an' : 'a'} ${noun}`;
 const capitalize = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 const target = (ctx: GatewayContext, kind: ItemKind, batch: boolean): WriteTarget => ({ ctx, kind, cache: nodeCache(ctx), batch });
 
-function kindMutations(t: AnyFieldBuilder, kind: ItemKind): [string, unknown][] {
+function kindMutations(t: MutationFields, kind: ItemKind): [string, MutationField][] {
   const { typeName, plural } = KINDS[kind];
   const Plural = capitalize(plural);
   const inputs = writeInputs(kind);
@@ -47,7 +47,7 @@ function kindMutations(t: AnyFieldBuilder, kind: ItemKind): [string, unknown][] 
       description: `Creates ${an(kind)}.`,
       args: { input: t.arg({ type: inputs.create, required: true, extensions: CHECKED_PER_ITEM }) },
       extensions: write(undefined, 1),
-      resolve: async (_r: unknown, args: { input: Input }, ctx: GatewayContext) => (await createItems(target(ctx, kind, false), [args.input]))[0],
+      resolve: async (_r, args, ctx) => (await createItems(target(ctx, kind, false), [args.input]))[0],
     })],
     [`update${typeName}`, t.field({
       type: payloads.single,
@@ -57,7 +57,7 @@ function kindMutations(t: AnyFieldBuilder, kind: ItemKind): [string, unknown][] 
         input: t.arg({ type: inputs.update, required: true, extensions: CHECKED_PER_ITEM }),
       },
       extensions: write(undefined, 1, hasRows ? 1 : 0),
-      resolve: async (_r: unknown, args: { id: string; input: Input }, ctx: GatewayContext) =>
+      resolve: async (_r, args, ctx) =>
         (await updateItems(target(ctx, kind, false), [{ id: args.id, input: args.input }]))[0],
     })],
     [`delete${typeName}`, t.field({
@@ -65,21 +65,21 @@ function kindMutations(t: AnyFieldBuilder, kind: ItemKind): [string, unknown][] 
       description: `${del} ${an(kind)}.`,
       args: { id: t.arg.id({ required: true, description: 'Global id or Upsales id', extensions: CHECKED_PER_ITEM }) },
       extensions: write(undefined, 0),
-      resolve: async (_r: unknown, args: { id: string }, ctx: GatewayContext) => (await deleteItems(target(ctx, kind, false), [args.id]))[0],
+      resolve: async (_r, args, ctx) => (await deleteItems(target(ctx, kind, false), [args.id]))[0],
     })],
     [`create${Plural}`, t.field({
       type: payloads.batch,
       description: `Creates ${plural}: one result per input, in input order; bad items never stop the good ones.`,
       args: { inputs: t.arg({ type: [inputs.create], required: true, extensions: CHECKED_PER_ITEM }) },
       extensions: write('inputs', 1),
-      resolve: (_r: unknown, args: { inputs: Input[] }, ctx: GatewayContext) => createItems(target(ctx, kind, true), args.inputs),
+      resolve: (_r, args, ctx) => createItems(target(ctx, kind, true), args.inputs),
     })],
     [`update${Plural}`, t.field({
       type: payloads.batch,
       description: `Changes ${plural} (each: its id and the fields to change): one result per input, in input order.`,
       args: { inputs: t.arg({ type: [inputs.batchUpdate], required: true, extensions: CHECKED_PER_ITEM }) },
       extensions: write('inputs', 1, hasRows ? 1 : 0),
-      resolve: (_r: unknown, args: { inputs: (Input & { id: string })[] }, ctx: GatewayContext) =>
+      resolve: (_r, args, ctx) =>
         updateItems(target(ctx, kind, true), args.inputs.map(({ id, ...input }): UpdateEntry => ({ id, input }))),
     })],
     [`delete${Plural}`, t.field({
@@ -87,9 +87,9 @@ function kindMutations(t: AnyFieldBuilder, kind: ItemKind): [string, unknown][] 
       description: `${del} ${plural}: one result per id, in input order.`,
       args: { ids: t.arg.idList({ required: true, description: 'Global ids or Upsales ids', extensions: CHECKED_PER_ITEM }) },
       extensions: write('ids', 0),
-      resolve: (_r: unknown, args: { ids: string[] }, ctx: GatewayContext) => deleteItems(target(ctx, kind, true), args.ids),
+      resolve: (_r, args, ctx) => deleteItems(target(ctx, kind, true), args.ids),
     })],
   ];
 }
 
-builder.mutationFields((t: AnyFieldBuilder) => Object.fromEntries(ITEM_KINDS.flatMap((kind) => kindMutations(t, kind))) as never);
+builder.mutationFields((t) => Object.fromEntries(ITEM_KINDS.flatMap((kind) => kindMutations(t, kind))));
