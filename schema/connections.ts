@@ -106,7 +106,7 @@ export interface ConnectionArgs extends PageArgs {
 
 /** The filter as criteria; custom field aliases are looked up in the definitions (one metadata call). */
 export async function criteriaFor(ctx: GatewayContext, kind: ItemKind, filter: FilterInput | null | undefined): Promise<Criterion[]> {
-  const customs = (filter?.customFields ?? []) as { field: string }[];
+  const customs = Array.isArray(filter?.customFields) ? filter.customFields : [];
   const needsDefinitions = customs.some((custom) => !/^\d+$/.test(custom.field));
   const definitions = needsDefinitions ? await ctx.loaders.customFields() : [];
   const setName = KINDS[kind].customFieldKind;

@@ -4,14 +4,17 @@ import { ITEM_KINDS, KINDS, type ItemKind } from '../src/contract/kinds.js';
 import { JOB_STATES, type JobView, type RowOutcome } from '../src/import/store/types.js';
 import { builder } from './builder.js';
 
+/** An upload as graphql-yoga hands it over (a WHATWG File): anything that streams. */
+const isUpload = (value: unknown): value is File => typeof value === 'object' && value !== null && 'stream' in value && typeof value.stream === 'function';
+
 builder.scalarType('File', {
   description: 'A file upload (GraphQL multipart request spec).',
   serialize: () => {
     throw new GraphQLError('A File is an input only');
   },
   parseValue: (value) => {
-    if (!value || typeof (value as File).stream !== 'function') throw new GraphQLError('Expected a file upload');
-    return value as File;
+    if (!isUpload(value)) throw new GraphQLError('Expected a file upload');
+    return value;
   },
 });
 builder.scalarType('JSON', {
@@ -24,7 +27,7 @@ builder.scalarType('JSON', {
 const kindValue = (kind: ItemKind) => KINDS[kind].typeName.toUpperCase();
 export const ImportKind = builder.enumType('ImportKind', {
   description: 'What an import writes: every writable Upsales kind.',
-  values: Object.fromEntries(ITEM_KINDS.map((kind) => [kindValue(kind), { value: kind }])) as Record<string, { value: ItemKind }>,
+  values: Object.fromEntries(ITEM_KINDS.map((kind) => [kindValue(kind), { value: kind }])),
 });
 export const ImportFormat = builder.enumType('ImportFormat', {
   values: { CSV: { value: 'CSV', description: 'Comma-separated, with a header row' }, JSONL: { value: 'JSONL', description: 'One JSON object per line' } } as const,

@@ -4,7 +4,6 @@
  * `importProgress` subscription (served over SSE). A job and its results are
  * its owner's only.
  */
-import type { ItemKind } from '../src/contract/kinds.js';
 import type { GatewayContext } from './context.js';
 import { BadUserInputError, NotFoundError } from '../src/request/errors.js';
 import { CHECKED_PER_ITEM } from '../src/request/input-text.js';
@@ -64,7 +63,7 @@ builder.mutationFields((t) => ({
       options: t.arg({ type: ImportOptionsInput }),
     },
     resolve: (_r, args, ctx) => imports(ctx, (i) => {
-      const o = (args.options ?? {}) as OptionsArg;
+      const o: OptionsArg = args.options ?? {};
       const format = o.format ?? (args.file ? formatOf(args.file.name) : 'JSONL');
       if (!format) throw new ImportInputError('options.format: say CSV or JSONL (the file name does not)');
       const options: ImportOptions = {
@@ -72,9 +71,9 @@ builder.mutationFields((t) => ({
         ...(o.mapping?.length ? { mapping: Object.fromEntries(o.mapping.map((m) => [m.column, m.field])) } : {}),
         ...(o.batchSize ? { batchSize: o.batchSize } : {}),
       };
-      const source = args.file ? (args.file.stream() as unknown as AsyncIterable<Uint8Array>) : undefined;
+      const source = args.file?.stream();
       return i.withCredentials((credentials) => i.service.start(credentials, {
-        kind: args.kind as ItemKind, format, options, source, rows: args.rows ?? undefined,
+        kind: args.kind, format, options, source, rows: args.rows ?? undefined,
       }));
     }),
   }),

@@ -16,7 +16,8 @@ import { wireField } from './wire-field.js';
 type MetaScalarType = 'int' | 'string' | 'float' | 'boolean';
 const SCALAR = { int: 'Int', string: 'String', float: 'Float', boolean: 'Boolean' } as const satisfies Record<MetaScalarType, string>;
 
-const META_KIND_LIST = Object.keys(META_KINDS) as MetaKind[];
+/** The metadata kinds, in table order. */
+export const META_KIND_LIST = Object.keys(META_KINDS) as MetaKind[];
 
 /** `getOrderStages` -> `orderStages`: the list a metadata kind is fetched in. */
 export const metaListName = (kind: MetaKind): string => {

@@ -6,7 +6,7 @@
 import { CUSTOM_FIELD_KINDS, META_KINDS, type MetaKind } from '../src/contract/kinds.js';
 import type { Role } from '../src/contract/types.js';
 import { builder } from './builder.js';
-import { metaList, metaListName, metaRef } from './metadata-refs.js';
+import { META_KIND_LIST, metaList, metaListName, metaRef } from './metadata-refs.js';
 import type { QueryField, QueryFields } from './pothos-types.js';
 
 const metaCost = (kind: MetaKind) => ({ cost: { type: 'meta', list: META_KINDS[kind].operation, many: true } });
@@ -20,7 +20,7 @@ const listField = (t: QueryFields, kind: MetaKind): QueryField => t.field({
 });
 
 builder.queryFields((t) => ({
-  ...Object.fromEntries((Object.keys(META_KINDS) as MetaKind[]).filter((kind) => kind !== 'customFieldDefinition').map((kind) => [
+  ...Object.fromEntries(META_KIND_LIST.filter((kind) => kind !== 'customFieldDefinition').map((kind) => [
     metaListName(kind), listField(t, kind),
   ])),
   customFieldDefinitions: t.field({
