@@ -78,6 +78,7 @@ export async function runGateway(config: GatewayConfig & { upstreamUrl: string }
   const upstream = createUpstream({
     baseUrl: config.upstreamUrl,
     timeoutMs: config.timeoutMs,
+    maxWaitMs: config.maxWaitMs,
     budgets: shared.budgets,
     cache: shared.readCache(config.cacheTtlMs),
     observer: metrics.upstream,
@@ -90,7 +91,7 @@ export async function runGateway(config: GatewayConfig & { upstreamUrl: string }
   });
   let gateway: RunningGateway;
   try {
-    gateway = await startGateway({ config, upstream, imports, persistedOperations, logger: log, metrics }, config.port, listenHost(config), running.bound);
+    gateway = await startGateway({ config, upstream, imports, revocations: shared.revocations, persistedOperations, logger: log, metrics }, config.port, listenHost(config), running.bound);
   } catch (error) {
     await shared.close();
     throw error;

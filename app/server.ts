@@ -16,6 +16,8 @@ import { listenHost, type GatewayConfig } from '../src/config/config.js';
 import { bindGatewayPort } from './http-port.js';
 import type { GatewayContext } from '../schema/context.js';
 import { Callers } from '../src/request/credentials.js';
+import { VerifiedAccounts } from '../src/request/verified-accounts.js';
+import type { Revocations } from '../src/shared-state/index.js';
 import { createLogger, type Logger } from '../src/log/logger.js';
 import { loadPersistedOperations, type PersistedOperations } from './plugins/trusted-documents.js';
 import type { ImportService } from '../src/import/jobs/import-service.js';
@@ -36,6 +38,8 @@ import { useShortErrors } from './plugins/use-short-errors.js';
 import type { Upstream } from '../src/upstream/index.js';
 import { contextFactory } from './context.js';
 import { useCaller } from './plugins/use-caller.js';
+import { useUploadGate } from './plugins/use-upload-gate.js';
+import { UploadSlots } from '../src/request/upload-slots.js';
 
 const GRAPHQL_ENDPOINT = '/graphql';
 
@@ -48,6 +52,8 @@ export interface GatewayDeps {
   imports?: ImportService;
   /** Who requests act as: their credentials, and those Upsales accepted lately; one per gateway. */
   callers?: Callers;
+  /** Revoked usernames told between processes (shared state); without it, only this process forgets them. */
+  revocations?: Revocations;
   /** Trusted documents; by default read from the file `config.persistedOperations` names, if any. */
   persistedOperations?: PersistedOperations;
   /** Where request lines and yoga's own messages go; nowhere by default (`npm start` passes the process's log). */
@@ -57,10 +63,16 @@ export interface GatewayDeps {
 }
 
 export function createGateway({
-  config, upstream, schema = defaultSchema, imports, callers = new Callers({ defaultCredentials: config.defaultCredentials }),
+  config, upstream, schema = defaultSchema, imports, revocations,
+  callers = new Callers(upstream, { defaultCredentials: config.defaultCredentials, accounts: new VerifiedAccounts({ ttlMs: config.credentialsTtlMs }) }),
   persistedOperations = config.persistedOperations ? loadPersistedOperations(config.persistedOperations, config.limits.queryBytes) : new Map(),
   logger = createLogger({ level: 'silent' }), metrics,
 }: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
+  const uploads = new UploadSlots(config.limits.uploadsPerUser, config.limits.uploads);
+  if (revocations) {
+    callers.accounts.onRevoked((tag) => revocations.publish(tag));
+    revocations.subscribe((tag) => callers.accounts.forget(tag));
+  }
   return createYoga<Record<string, never>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
@@ -69,6 +81,8 @@ export function createGateway({
     graphiql: config.allowArbitraryOperations && GRAPHIQL_OPTIONS,
     renderGraphiQL,
     landingPage: false,
+    // Bodies have limits of their own (plugins/use-request-parser.ts); this one is the largest, MAX_UPLOAD_BYTES.
+    maxRequestBodySize: config.limits.uploadBytes,
     logging: logger.child({ component: 'yoga' }),
     context: contextFactory({ config, upstream, imports }),
     plugins: [
@@ -77,7 +91,8 @@ export function createGateway({
       useRoutes([GRAPHQL_ENDPOINT, ...(metrics ? [METRICS_ENDPOINT] : []), ...(imports ? [UPLOAD_ROUTE, RESULTS_ROUTE] : [])]),
       useCaller(callers),
       useDeferStream(),
-      ...useCsrf([UPLOAD_ROUTE]),
+      useCsrf(GRAPHQL_ENDPOINT, [UPLOAD_ROUTE]),
+      useUploadGate(GRAPHQL_ENDPOINT, uploads, config.limits.uploadBytes),
       useShortErrors(),
       useRequestParser(GRAPHQL_ENDPOINT, config.limits),
       ...usePersistedOperations({ operations: persistedOperations, allowArbitraryOperations: config.allowArbitraryOperations }),
@@ -85,10 +100,7 @@ export function createGateway({
       // The guard first: what it refuses costs no call, the estimate's counts included.
       useInputGuard(),
       useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize, metrics?.operation),
-      ...(imports ? [useImportRoutes({
-        imports,
-        clientFor: (credentials) => upstream.forCredentials(credentials, { calls: 0, queuedMs: 0, log: [] }),
-      })] : []),
+      ...(imports ? [useImportRoutes({ imports, uploads })] : []),
     ],
   });
 }

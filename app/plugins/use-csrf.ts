@@ -5,37 +5,52 @@
  * carries one of {@link CSRF_HEADERS}, which a foreign page cannot set
  * without a preflight that CORS then refuses. GraphiQL, Apollo Client, urql
  * and the import CLI send JSON or a file type, which is preflighted anyway.
- * The same rule guards the import upload route, which yoga's parser never sees.
+ * The rule is applied as soon as the request arrives, before its body is
+ * read (a refused upload costs nothing), to GraphQL and to the import upload
+ * route alike; every refusal is 403 with the code `CSRF`.
  */
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { noteRefusal } from './use-request-log.js';
 
 /** Headers that mark a request as sent by a client that is not a foreign page. */
 export const CSRF_HEADERS = ['x-graphql-yoga-csrf', 'apollo-require-preflight', 'x-apollo-operation-name', 'graphql-preflight'];
 
-/** CSRF prevention for GraphQL requests and for POSTs to `routes`. */
-export function useCsrf(routes: string[]): Plugin[] {
-  const prevention = useCSRFPrevention({ requestHeaders: CSRF_HEADERS });
-  const check = prevention.onRequestParse as unknown as (payload: { request: Request }) => void;
-  return [
-    {
-      onRequest({ request, url, fetchAPI, endResponse }) {
-        if (request.method !== 'POST' || !routes.includes(url.pathname)) return;
-        try {
-          check({ request });
-        } catch (error) {
-          if (!(error instanceof GraphQLError)) throw error;
-          const body = {
-            error: {
-              code: 'CSRF',
-              message: `Send the file with its content type (text/csv or application/x-ndjson), or the header ${CSRF_HEADERS[0]}`,
-            },
-          };
-          endResponse(new fetchAPI.Response(`${JSON.stringify(body)}\n`, { status: 403, headers: { 'content-type': 'application/json; charset=utf-8' } }));
-        }
-      },
+const json = (body: unknown) => `${JSON.stringify(body)}\n`;
+
+/** CSRF prevention for GraphQL requests at `graphqlEndpoint` and for POSTs to `routes`. */
+export function useCsrf(graphqlEndpoint: string, routes: string[]): Plugin {
+  const check = useCSRFPrevention({ requestHeaders: CSRF_HEADERS }).onRequestParse as unknown as (payload: { request: Request }) => void;
+  const refused = (request: Request): string | null => {
+    try {
+      check({ request });
+      return null;
+    } catch (error) {
+      if (!(error instanceof GraphQLError)) throw error;
+      return error.message;
+    }
+  };
+  return {
+    onRequest({ request, url, serverContext, fetchAPI, endResponse }) {
+      const headers = { 'content-type': 'application/json; charset=utf-8' };
+      if (url.pathname === graphqlEndpoint) {
+        const message = refused(request);
+        if (message === null) return;
+        noteRefusal(serverContext, 'CSRF');
+        const body = { errors: [{ message: `${message}: a request a browser may send cross-site needs one of the headers ${CSRF_HEADERS.join(', ')}`, extensions: { code: 'CSRF' } }] };
+        endResponse(new fetchAPI.Response(json(body), { status: 403, headers }));
+        return;
+      }
+      if (request.method !== 'POST' || !routes.includes(url.pathname) || refused(request) === null) return;
+      noteRefusal(serverContext, 'CSRF');
+      const body = {
+        error: {
+          code: 'CSRF',
+          message: `Send the file with its content type (text/csv or application/x-ndjson), or the header ${CSRF_HEADERS[0]}`,
+        },
+      };
+      endResponse(new fetchAPI.Response(json(body), { status: 403, headers }));
     },
-    prevention,
-  ];
+  };
 }

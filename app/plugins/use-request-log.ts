@@ -47,6 +47,11 @@ interface Entry {
 const ENTRY = Symbol('request log entry');
 const entryOf = (context: unknown): Entry | undefined => (context as { [ENTRY]?: Entry } | undefined)?.[ENTRY];
 
+/** A plugin answered the request itself with an error of this code (a refusal before any GraphQL ran): its line says so. */
+export function noteRefusal(serverContext: unknown, code: string): void {
+  entryOf(serverContext)?.codes.push(code);
+}
+
 function record(entry: Entry, result: Result): void {
   if (typeof result.hasNext === 'boolean') entry.hasNext = result.hasNext;
   for (const error of [...(result.errors ?? []), ...(result.incremental ?? []).flatMap((patch) => patch.errors ?? [])]) {

@@ -4,15 +4,16 @@
  */
 import { ImportNotFoundError } from '../../src/import/jobs/import-service.js';
 import { errorAnswer, refusalAnswer } from './route-answers.js';
-import { authenticate, isRefusal, type ImportRouteDeps } from './route-auth.js';
+import { acceptedCaller, isCallerRefusal } from '../../src/request/credentials.js';
+import type { ImportRouteDeps } from './route-auth.js';
 import { resultsStream, type ResultsFormat } from '../../src/import/store/results.js';
 
 /** Job ids are UUIDs: anything else is no job. */
 export const RESULTS_ROUTE = /^\/imports\/([0-9a-f-]{36})\/results\.(csv|jsonl)$/;
 
 export async function resultsResponse(deps: ImportRouteDeps, serverContext: object, R: typeof Response, match: RegExpExecArray): Promise<Response> {
-  const caller = await authenticate(deps, serverContext);
-  if (isRefusal(caller)) return refusalAnswer(R, caller);
+  const caller = await acceptedCaller(serverContext);
+  if (isCallerRefusal(caller)) return refusalAnswer(R, caller);
   const [, id, format] = match;
   try {
     deps.imports.job(caller.username, id);

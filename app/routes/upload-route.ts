@@ -9,8 +9,10 @@
 import { ITEM_KINDS, KINDS, type ItemKind } from '../../src/contract/kinds.js';
 import { preview } from '../../src/request/input-text.js';
 import { ImportInputError, ImportStoppingError } from '../../src/import/jobs/import-service.js';
-import { errorAnswer as error, json, refusalAnswer } from './route-answers.js';
-import { authenticate, isRefusal, type ImportRouteDeps } from './route-auth.js';
+import { acceptedCaller, isCallerRefusal } from '../../src/request/credentials.js';
+import { isUploadRefusal } from '../../src/request/upload-slots.js';
+import { BEFORE_THE_BODY, errorAnswer as error, json, refusalAnswer, uploadRefusalAnswer } from './route-answers.js';
+import type { ImportRouteDeps } from './route-auth.js';
 import type { ImportFormat, ImportOptions, JobView } from '../../src/import/store/types.js';
 
 export const UPLOAD_ROUTE = '/imports';
@@ -109,8 +111,11 @@ export async function uploadResponse(deps: ImportRouteDeps, request: Request, se
     throw e;
   }
   if (!request.body) return error(R, 400, 'BAD_PARAMETER', 'body: send the file as the request body', 'body');
-  const caller = await authenticate(deps, serverContext);
-  if (isRefusal(caller)) return refusalAnswer(R, caller);
+  // Credentials before bytes: the body is read only for a caller Upsales accepted, within the uploads allowed in flight.
+  const caller = await acceptedCaller(serverContext);
+  if (isCallerRefusal(caller)) return refusalAnswer(R, caller, BEFORE_THE_BODY);
+  const slot = deps.uploads.take(caller.username);
+  if (isUploadRefusal(slot)) return uploadRefusalAnswer(R, slot);
   try {
     const job = await deps.imports.start(caller.credentials, { kind, format, options, source: readToTheEnd(request.body) });
     return json(R, 201, uploadAnswer(job), { location: `/imports/${job.id}` });
@@ -120,5 +125,7 @@ export async function uploadResponse(deps: ImportRouteDeps, request: Request, se
     const parameter = e.parameter === 'file' ? 'body' : e.parameter;
     const message = parameter && !e.message.startsWith(`${parameter}`) ? `${parameter}: ${e.message}` : e.message;
     return e.tooLarge ? error(R, 413, 'PAYLOAD_TOO_LARGE', message, parameter) : error(R, 400, 'BAD_PARAMETER', message, parameter);
+  } finally {
+    slot();
   }
 }

@@ -34,6 +34,13 @@ export interface CallBudgetOptions {
   /** Where the window lives. @default this process's memory ({@link MemoryWindowStore}) */
   store?: WindowStore;
   /**
+   * Most interactive calls waiting in this process's queue; one more is
+   * refused at once ({@link BudgetWaitError} with `queueFull`). @default
+   * unbounded (the gateway sets it from UPSALES_MAX_WAIT_MS: what the
+   * budget sends in that long)
+   */
+  maxQueued?: number;
+  /**
    * Tells a THROTTLED outcome from any other failure. Returns the fault's
    * `retryAfterMs` (or `undefined` when it gives none) for a THROTTLED error,
    * `null` for anything else. The default recognises `{ kind: 'THROTTLED' }`.
@@ -76,11 +83,19 @@ export class BudgetWaitError extends Error {
   constructor(
     readonly waitedMs: number,
     readonly blockedUntil: Date | null,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; queueFull?: boolean; retryAfterMs?: number },
   ) {
-    super(blockedUntil ? 'The Upsales account is blocked by its throttle' : 'The Upsales call budget is exhausted', options);
+    super(blockedUntil ? 'The Upsales account is blocked by its throttle'
+      : options?.queueFull ? 'Too many calls of this Upsales account are waiting for its budget' : 'The Upsales call budget is exhausted', options);
     this.name = 'BudgetWaitError';
+    this.queueFull = options?.queueFull ?? false;
+    this.retryAfterMs = options?.retryAfterMs;
   }
+
+  /** Refused at once: the queue held `maxQueued` interactive calls. */
+  readonly queueFull: boolean;
+  /** When a call is worth trying again, when known. */
+  readonly retryAfterMs?: number;
 }
 
 const defaultThrottleOf = (error: unknown): { retryAfterMs?: number } | null => {
@@ -108,6 +123,7 @@ export class CallBudget {
   private readonly limiter: LimitFunction;
 
   private readonly queue = new CallQueue();
+  private readonly maxQueued: number;
   private inFlight = 0;
   /** The call whose slot is being asked for (out of the queue meanwhile, so it cannot expire). */
   private claimed: QueuedCall | null = null;
@@ -133,19 +149,27 @@ export class CallBudget {
     this.interactiveReserve = reserve;
     this.store = options.store ?? new MemoryWindowStore({ calls: this.limit, windowMs: this.windowMs, reserve });
     this.limiter = pLimit(this.concurrency);
+    this.maxQueued = options.maxQueued ?? Infinity;
   }
 
   /** Runs `send` once the budget allows; re-sends it after a block if it came back THROTTLED. */
   run<T>(send: () => Promise<T>, options: RunOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const now = Date.now();
+      const priority = options.priority ?? 'interactive';
+      if (priority === 'interactive' && this.queue.interactiveSize >= this.maxQueued) {
+        // What the queue holds takes about this long to leave it at the budget's pace.
+        const retryAfterMs = Math.ceil(this.queue.interactiveSize / this.limit) * this.windowMs;
+        reject(new BudgetWaitError(0, this.blockedUntil(now), { queueFull: true, retryAfterMs }));
+        return;
+      }
       const call: QueuedCall = {
-        priority: options.priority ?? 'interactive',
+        priority,
         enqueuedAt: now,
         firstEnqueuedAt: now,
         deadline: options.maxWaitMs === undefined ? Infinity : now + options.maxWaitMs,
         start: (slot) => this.send(call, slot, send, options, resolve, reject),
-        expire: () => reject(new BudgetWaitError(Date.now() - call.firstEnqueuedAt, this.blockedUntil(), { cause: this.blockCause ?? undefined })),
+        expire: () => reject(new BudgetWaitError(Date.now() - call.firstEnqueuedAt, this.blockedUntil(), { cause: this.blockCause ?? undefined, retryAfterMs: this.windowMs })),
       };
       this.queue.push(call);
       this.pump();

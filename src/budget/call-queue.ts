@@ -25,6 +25,11 @@ export class CallQueue {
     return this.lines.interactive.length + this.lines.background.length;
   }
 
+  /** Interactive calls waiting. */
+  get interactiveSize(): number {
+    return this.lines.interactive.length;
+  }
+
   push(call: QueuedCall): void {
     this.lines[call.priority].push(call);
   }

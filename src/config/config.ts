@@ -38,6 +38,20 @@ export interface GatewayConfig {
    * processes together stay within the budget)
    */
   fallbackCalls: number;
+  /**
+   * `CREDENTIALS_TTL_MS`: how long a password Upsales accepted serves kept
+   * answers, `rateLimit`, import jobs and downloads before it is checked
+   * again (one call): a user revoked in Upsales reads nothing kept after at
+   * most this long, and at once after any refusal. @default 60000
+   */
+  credentialsTtlMs: number;
+  /**
+   * `UPSALES_MAX_WAIT_MS`: longest a query's call waits for its account's
+   * budget; past it, and for a call that would queue behind more than the
+   * budget sends in that long, THROTTLED with retryAfterMs at once.
+   * Background work (imports) waits as long as it takes. @default 60000
+   */
+  maxWaitMs: number;
   /** `UPSALES_TIMEOUT_MS`: a SOAP call that takes longer fails with UPSTREAM_ERROR. @default 30000 */
   timeoutMs: number;
   /** `MAX_QUERY_CALLS`: queries estimated to need more SOAP calls are rejected. @default 45 */
@@ -95,6 +109,10 @@ export interface RequestLimits {
   importBytes: number;
   /** `MAX_IMPORT_ROWS`: rows of an import. @default 2000000 */
   importRows: number;
+  /** `MAX_UPLOADS_PER_USER`: uploads (multipart requests, POST /imports) one user may have in flight. @default 2 */
+  uploadsPerUser: number;
+  /** `MAX_UPLOADS`: uploads in flight in all. @default 4 */
+  uploads: number;
 }
 
 
@@ -177,6 +195,10 @@ function tokenOf(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** Most interactive calls of an account waiting in one process: what its budget sends in UPSALES_MAX_WAIT_MS (at least the calls in flight). */
+export const maxQueuedCalls = (config: Pick<GatewayConfig, 'budgetCalls' | 'budgetWindowMs' | 'maxWaitMs' | 'concurrency'>): number =>
+  Math.max(config.concurrency, Math.ceil((config.maxWaitMs / config.budgetWindowMs) * config.budgetCalls));
+
 /** Where the gateway listens: `HOST`, else loopback when anonymous requests act as a default account. */
 export const listenHost = (config: Pick<GatewayConfig, 'host' | 'defaultCredentials'>): string =>
   config.host ?? (config.defaultCredentials ? '127.0.0.1' : '0.0.0.0');
@@ -218,6 +240,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     redisUrl: redisUrlOf(env.REDIS_URL),
     fallbackCalls,
     timeoutMs: positiveInt(env, 'UPSALES_TIMEOUT_MS', 30_000),
+    credentialsTtlMs: positiveInt(env, 'CREDENTIALS_TTL_MS', 60_000),
+    maxWaitMs: positiveInt(env, 'UPSALES_MAX_WAIT_MS', 60_000),
     maxQueryCalls: positiveInt(env, 'MAX_QUERY_CALLS', 45),
     batchSize: positiveInt(env, 'UPSALES_BATCH_SIZE', 100),
     cacheTtlMs: wholeMs(env, 'UPSALES_CACHE_TTL_MS', 30_000),
@@ -235,6 +259,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
       queryFields: positiveInt(env, 'MAX_QUERY_FIELDS', 5_000),
       importBytes: positiveInt(env, 'MAX_IMPORT_BYTES', 1_073_741_824),
       importRows: positiveInt(env, 'MAX_IMPORT_ROWS', 2_000_000),
+      uploadsPerUser: positiveInt(env, 'MAX_UPLOADS_PER_USER', 2),
+      uploads: positiveInt(env, 'MAX_UPLOADS', 4),
     },
     persistedOperations: env.PERSISTED_OPERATIONS || undefined,
     allowArbitraryOperations,

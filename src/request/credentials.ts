@@ -3,12 +3,15 @@
  * credentials, or the configured account's when it sends none, read once
  * per request (app/plugins/use-caller.ts) and used by GraphQL, the import
  * routes and result downloads alike. Whether Upsales accepts them is told by
- * one lookup of the user (the same read as `me`), remembered for a while in
- * {@link VerifiedAccounts}. Credentials are never logged nor put in an error.
+ * its answers, or by one lookup of the user (the same read as `me`),
+ * remembered for a while in {@link VerifiedAccounts}; what credentials it
+ * has not accepted may spend is the {@link CredentialGate}'s to say.
+ * Credentials are never logged nor put in an error.
  */
 import type { CriteriaResult } from '../contract/types.js';
-import type { Credentials, UpstreamClient } from '../upstream/types.js';
-import { UnauthenticatedError } from './errors.js';
+import type { CallStats, Credentials, ReadReuse, Upstream, UpstreamClient } from '../upstream/index.js';
+import { CredentialGate, type CredentialGateOptions } from './credential-gate.js';
+import { LoginsThrottledError, UnauthenticatedError } from './errors.js';
 import { isLongerThan, MAX_LENGTH, refusedCharacter } from './input-text.js';
 import { VerifiedAccounts } from './verified-accounts.js';
 
@@ -51,15 +54,22 @@ export const lookupUser = (client: UpstreamClient, username: string): Promise<Cr
 export interface Caller {
   readonly credentials: Credentials;
   readonly username: string;
+  /** The client's address (the socket's peer), for slowing down failed logins; `unknown` when there is none. */
+  readonly address: string;
   /** Whether Upsales has accepted these credentials lately (no call). */
   verified(): boolean;
+  /** Whether Upsales accepted these credentials within a day (their check may have lapsed since). */
+  knownGood(): boolean;
+  /** Runs one upstream call of these credentials as the credential gate allows (give it to the caller's clients). */
+  admit<T>(call: () => Promise<T>): Promise<T>;
   /**
    * Resolves once Upsales has accepted these credentials: at once when it
-   * has lately, else after one {@link lookupUser} through `client`, whose
-   * failure (a refused password: AUTHENTICATION_FAILED) it throws as the
-   * client throws it.
+   * has lately, else after one {@link lookupUser} (never answered from kept
+   * reads; shared with the same read in flight), counted in `stats`. Throws
+   * the adapter's error when Upsales refuses them (AUTHENTICATION_FAILED,
+   * API_ACCESS_DENIED), or the gate's (THROTTLED).
    */
-  verify(client: UpstreamClient): Promise<void>;
+  verify(stats?: CallStats): Promise<void>;
   /** Upsales has just answered a call of these credentials: the password is right. */
   accept(): void;
 }
@@ -67,34 +77,51 @@ export interface Caller {
 export interface CallersOptions {
   /** UPSALES_USERNAME / UPSALES_PASSWORD: who a request without credentials acts as; without it, such a request is refused. */
   defaultCredentials?: Credentials;
-  /** Credentials Upsales accepted lately; one per gateway. */
-  verified?: VerifiedAccounts;
+  /** What Upsales said of credentials lately; one per gateway. */
+  accounts?: VerifiedAccounts;
+  /** How failed logins are slowed down. */
+  gate?: CredentialGateOptions;
 }
 
-/** The callers of one gateway. */
+/**
+ * The callers of one gateway on one upstream: their credentials, what
+ * Upsales said of them (every refusal the adapter sees, background work's
+ * too, revokes), and what unverified ones may spend (credential-gate.ts).
+ */
 export class Callers {
-  readonly verifiedAccounts: VerifiedAccounts;
+  readonly accounts: VerifiedAccounts;
+  readonly gate: CredentialGate;
 
-  constructor(private readonly options: CallersOptions = {}) {
-    this.verifiedAccounts = options.verified ?? new VerifiedAccounts();
+  constructor(private readonly upstream: Upstream, private readonly options: CallersOptions = {}) {
+    this.accounts = options.accounts ?? new VerifiedAccounts();
+    this.gate = new CredentialGate(this.accounts, options.gate);
+    upstream.onRefused((credentials, kind) => this.accounts.refuse(credentials, kind));
   }
 
-  /** The caller of a request with this Authorization header; throws {@link UnauthenticatedError}. */
-  identify(authorization: string | null): Caller {
+  /** The caller of a request with this Authorization header, from `address`; throws {@link UnauthenticatedError}. */
+  identify(authorization: string | null, address = 'unknown'): Caller {
     const credentials = basicCredentials(authorization) ?? this.options.defaultCredentials;
     if (!credentials) throw new UnauthenticatedError();
-    return this.caller(credentials);
+    return this.caller(credentials, address);
   }
 
   /** The caller with these credentials. */
-  caller(credentials: Credentials): Caller {
-    const accounts = this.verifiedAccounts;
+  caller(credentials: Credentials, address = 'unknown'): Caller {
+    const { accounts, gate, upstream } = this;
+    const admit = <T>(call: () => Promise<T>) => gate.admit(credentials, address, call);
+    const accept = () => accounts.accept(credentials);
+    // The check never reads kept answers (they are what it guards), but shares a lookup in flight.
+    const checkReuse: ReadReuse = { kept: () => false, flightScope: () => '', accepted: accept };
     return {
       credentials,
       username: credentials.username,
+      address,
       verified: () => accounts.isVerified(credentials),
-      verify: (client) => accounts.verify(credentials, () => lookupUser(client, credentials.username)),
-      accept: () => accounts.accept(credentials),
+      knownGood: () => accounts.isKnownGood(credentials),
+      admit,
+      verify: (stats = { calls: 0, queuedMs: 0, log: [] }) => accounts.verify(credentials, () =>
+        lookupUser(upstream.forCredentials(credentials, stats, 'interactive', { reuse: checkReuse, admit }), credentials.username)),
+      accept,
     };
   }
 }
@@ -116,4 +143,39 @@ export function callerOf(context: object): Caller {
   if (!caller) throw new Error('The credentials step did not run for this request');
   if (caller instanceof Error) throw caller;
   return caller;
+}
+
+/** Why a caller is refused, for answers outside GraphQL (import routes, uploads). */
+export interface CallerRefusal {
+  status: 401 | 403 | 429 | 502;
+  code: 'UNAUTHENTICATED' | 'FORBIDDEN' | 'THROTTLED' | 'UPSTREAM_ERROR';
+  message: string;
+  /** For 429: when a new password may be tried. */
+  retryAfterMs?: number;
+}
+
+export const isCallerRefusal = (value: Caller | CallerRefusal): value is CallerRefusal => 'status' in value;
+
+/**
+ * The caller of the request whose context this is, once Upsales has
+ * accepted their credentials (one check when not known lately), or why
+ * they are refused.
+ */
+export async function acceptedCaller(context: object): Promise<Caller | CallerRefusal> {
+  let caller: Caller;
+  try {
+    caller = callerOf(context);
+  } catch {
+    return { status: 401, code: 'UNAUTHENTICATED', message: 'Send your Upsales username and password as HTTP Basic credentials' };
+  }
+  try {
+    await caller.verify();
+    return caller;
+  } catch (error) {
+    if (error instanceof LoginsThrottledError) return { status: 429, code: 'THROTTLED', message: error.message, retryAfterMs: error.retryAfterMs };
+    const kind = (error as { kind?: string }).kind;
+    if (kind === 'AUTHENTICATION_FAILED') return { status: 401, code: 'UNAUTHENTICATED', message: 'Upsales rejected the username or password' };
+    if (kind === 'API_ACCESS_DENIED') return { status: 403, code: 'FORBIDDEN', message: 'This Upsales user has no API access' };
+    return { status: 502, code: 'UPSTREAM_ERROR', message: 'Upsales could not check the credentials' };
+  }
 }

@@ -14,9 +14,12 @@ export class GatewayError extends GraphQLError {
   }
 }
 
+/** The challenge of every 401: how to send credentials. */
+export const AUTHENTICATE_CHALLENGE = 'Basic realm="Upsales", charset="UTF-8"';
+
 export class UnauthenticatedError extends GatewayError {
   constructor(message = 'Send your Upsales username and password as HTTP Basic credentials') {
-    super('UNAUTHENTICATED', message, { http: { status: 401, headers: { 'WWW-Authenticate': 'Basic realm="Upsales", charset="UTF-8"' } } });
+    super('UNAUTHENTICATED', message, { http: { status: 401, headers: { 'WWW-Authenticate': AUTHENTICATE_CHALLENGE } } });
   }
 }
 export class ForbiddenError extends GatewayError {
@@ -27,6 +30,15 @@ export class NotFoundError extends GatewayError {
 }
 export class ThrottledError extends GatewayError {
   constructor(message: string, retryAfterMs?: number) { super('THROTTLED', message, retryAfterMs ? { retryAfterMs } : {}); }
+}
+/** Too many failed logins lately for a username, or from an address: no call is sent for a new password before `retryAfterMs`. */
+export class LoginsThrottledError extends GatewayError {
+  constructor(readonly retryAfterMs: number) {
+    const seconds = Math.ceil(retryAfterMs / 1000);
+    super('THROTTLED', `Too many failed logins for this username or from this address: try again in ${seconds} s`, {
+      retryAfterMs, http: { status: 429, headers: { 'Retry-After': String(seconds) } },
+    });
+  }
 }
 export class BadUserInputError extends GatewayError {
   constructor(message: string, extra: Record<string, unknown> = {}) { super('BAD_USER_INPUT', message, extra); }

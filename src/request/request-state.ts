@@ -92,12 +92,22 @@ export function createRequestState(deps: RequestStateDeps, caller: Caller, optio
   const stats: CallStats = { calls: 0, queuedMs: 0, log: [], cached: 0 };
   const reads = { fresh: options.fresh ?? false };
   const ownFlights = randomUUID();
-  const reuse: ReadReuse = { kept: () => !reads.fresh && caller.verified(), flightScope: () => (reads.fresh ? ownFlights : ''), accepted: caller.accept };
+  // A kept answer is served once the password's lapsed check is done again (one call, shared): a revoked user reads nothing kept.
+  const confirm = async (): Promise<boolean> => {
+    if (!caller.knownGood()) return false;
+    await caller.verify(stats).catch(() => undefined);
+    return caller.verified();
+  };
+  const reuse: ReadReuse = {
+    kept: () => !reads.fresh && caller.verified(), flightScope: () => (reads.fresh ? ownFlights : ''), accepted: caller.accept,
+    confirm: () => (reads.fresh ? Promise.resolve(false) : confirm()),
+  };
   // Counts only bound the estimate: kept ones serve a fresh request too.
-  const countReuse: ReadReuse = { kept: caller.verified, flightScope: () => '', accepted: caller.accept };
+  const countReuse: ReadReuse = { kept: caller.verified, flightScope: () => '', accepted: caller.accept, confirm };
   const ceiling = callCeiling(deps.config.maxQueryCalls);
-  const counting = withGraphQLErrors(deps.clientFor(credentials, stats, { reuse: countReuse }));
-  const own = withGraphQLErrors(deps.clientFor(credentials, stats, { reuse, beforeSend: ceiling.beforeSend }));
+  const { admit } = caller;
+  const counting = withGraphQLErrors(deps.clientFor(credentials, stats, { reuse: countReuse, admit }));
+  const own = withGraphQLErrors(deps.clientFor(credentials, stats, { reuse, beforeSend: ceiling.beforeSend, admit }));
   const upstream = options.scope ? options.scope(own, ceiling) : own;
   return {
     caller,
@@ -108,7 +118,9 @@ export function createRequestState(deps: RequestStateDeps, caller: Caller, optio
     countItems: (kind) => counting.count(kind),
     rateLimit: () => upstream.rateLimit(),
     endCalls: () => ceiling.close(),
-    verifyCredentials: () => caller.verify(upstream),
+    verifyCredentials: () => caller.verify(stats).catch((error: unknown) => {
+      throw toGraphQLError(error);
+    }),
     config: deps.config,
   };
 }

@@ -1,29 +1,82 @@
 /**
- * Credentials Upsales has accepted lately. What makes no SOAP call of its own
- * (`rateLimit`, import jobs, result downloads, answers kept in the read
- * cache) must still act only for a caller whose password is right: a check
- * call per account and password, or any call of theirs Upsales answered,
- * then remembered for a while. Keyed by the username and a SHA-256 of the
- * password; the password itself is never kept.
+ * What the gateway knows of credentials from Upsales' own answers. What
+ * makes no SOAP call of its own (`rateLimit`, import jobs, result
+ * downloads, answers kept in the read cache) must still act only for a
+ * caller whose password is right now: a password Upsales answered a call
+ * of within the last {@link VerifiedAccountsOptions.ttlMs} is verified.
+ * Upsales refusing a username (AUTHENTICATION_FAILED, API_ACCESS_DENIED)
+ * forgets every password of it at once (revocation), here and, through
+ * `onRevoked`, in every replica; a refused pair is remembered, so the same
+ * wrong password is answered without a call. Keyed by the username and a
+ * SHA-256 of the password; the password itself is never kept. Every map is
+ * bounded: the oldest entries go first.
  */
 import { createHash } from 'node:crypto';
+import { accountTag } from '../account/account-tag.js';
 import type { Credentials } from '../upstream/types.js';
 
-/** How long an accepted username and password stay accepted. @default 10 minutes */
-export const VERIFIED_TTL_MS = 10 * 60_000;
+/** How long a password Upsales accepted serves kept answers without a new check. @default 60 s (UPSALES_CREDENTIALS_TTL_MS) */
+export const VERIFIED_TTL_MS = 60_000;
+
+/** Why Upsales refuses credentials. */
+export type Refusal = 'AUTHENTICATION_FAILED' | 'API_ACCESS_DENIED';
+
+export interface VerifiedAccountsOptions {
+  /** How long an accepted password stays verified. @default {@link VERIFIED_TTL_MS} */
+  ttlMs?: number;
+  /** How long an accepted password is known good: it may be checked again despite failed logins of others. @default 24 h */
+  knownGoodMs?: number;
+  /** How long a refused password is remembered as refused. @default 10 min */
+  refusedMs?: number;
+  /** Most credentials tracked in each map. @default 50000 */
+  maxEntries?: number;
+}
+
+interface Entry { verifiedUntil: number; knownGoodUntil: number }
+
+/** The lower-cased username of credentials: how Upsales, budgets and jobs name the account. */
+export const usernameOf = ({ username }: Pick<Credentials, 'username'>): string => username.trim().toLowerCase();
+
+/** How a username is named outside this process (a revocation told to other replicas): its account tag. */
+export const usernameTag = (credentials: Pick<Credentials, 'username'>): string => accountTag(usernameOf(credentials)).slice(0, 32);
 
 export class VerifiedAccounts {
-  private readonly until = new Map<string, number>();
+  private readonly accepted = new Map<string, Entry>();
+  private readonly refused = new Map<string, { kind: Refusal; until: number }>();
+  private readonly revokedListeners = new Set<(tag: string) => void>();
+  private readonly ttlMs: number;
+  private readonly knownGoodMs: number;
+  private readonly refusedMs: number;
+  private readonly maxEntries: number;
 
-  constructor(private readonly ttlMs = VERIFIED_TTL_MS) {}
+  constructor(options: VerifiedAccountsOptions | number = {}) {
+    const o = typeof options === 'number' ? { ttlMs: options } : options;
+    this.ttlMs = o.ttlMs ?? VERIFIED_TTL_MS;
+    this.knownGoodMs = o.knownGoodMs ?? 24 * 3600_000;
+    this.refusedMs = o.refusedMs ?? 10 * 60_000;
+    this.maxEntries = o.maxEntries ?? 50_000;
+  }
 
-  private static key({ username, password }: Credentials): string {
-    return `${username.trim().toLowerCase()}\u0000${createHash('sha256').update(password).digest('hex')}`;
+  private static key(credentials: Credentials): string {
+    return `${usernameTag(credentials)}\u0000${createHash('sha256').update(credentials.password).digest('hex')}`;
   }
 
   /** Whether these credentials were accepted less than the TTL ago. */
   isVerified(credentials: Credentials, now = Date.now()): boolean {
-    return (this.until.get(VerifiedAccounts.key(credentials)) ?? 0) > now;
+    return (this.accepted.get(VerifiedAccounts.key(credentials))?.verifiedUntil ?? 0) > now;
+  }
+
+  /** Whether Upsales accepted these credentials within a day and has refused none of the username's since. */
+  isKnownGood(credentials: Credentials, now = Date.now()): boolean {
+    return (this.accepted.get(VerifiedAccounts.key(credentials))?.knownGoodUntil ?? 0) > now;
+  }
+
+  /** How Upsales refused these very credentials lately, if it did. */
+  refusal(credentials: Credentials, now = Date.now()): Refusal | undefined {
+    const key = VerifiedAccounts.key(credentials);
+    const found = this.refused.get(key);
+    if (found && found.until <= now) this.refused.delete(key);
+    return found && found.until > now ? found.kind : undefined;
   }
 
   /**
@@ -31,16 +84,54 @@ export class VerifiedAccounts {
    * after `check` (one upstream call that throws when Upsales refuses them).
    */
   async verify(credentials: Credentials, check: () => Promise<unknown>): Promise<void> {
-    const now = Date.now();
-    if (this.isVerified(credentials, now)) return;
+    if (this.isVerified(credentials)) return;
     await check();
     this.accept(credentials);
   }
 
-  /** Remembers credentials Upsales has just accepted (it answered a call of theirs) for another TTL. */
+  /** Upsales has just answered a call of these credentials: verified for another TTL, known good for a day. */
   accept(credentials: Credentials, now = Date.now()): void {
     const key = VerifiedAccounts.key(credentials);
-    if (!this.until.has(key)) for (const [other, until] of this.until) if (until <= now) this.until.delete(other);
-    this.until.set(key, now + this.ttlMs);
+    this.accepted.delete(key);
+    this.accepted.set(key, { verifiedUntil: now + this.ttlMs, knownGoodUntil: now + this.knownGoodMs });
+    this.refused.delete(key);
+    this.bound(this.accepted);
+  }
+
+  /**
+   * Upsales has just refused these credentials: this pair is remembered as
+   * refused, and every password of the username is forgotten (the username's
+   * tag told to `onRevoked` listeners when one of them was accepted before).
+   */
+  refuse(credentials: Credentials, kind: Refusal, now = Date.now()): void {
+    const key = VerifiedAccounts.key(credentials);
+    this.refused.delete(key);
+    this.refused.set(key, { kind, until: now + this.refusedMs });
+    this.bound(this.refused);
+    const tag = usernameTag(credentials);
+    if (this.forget(tag)) for (const listener of this.revokedListeners) listener(tag);
+  }
+
+  /** Forgets every accepted password of the username whose {@link usernameTag} this is; whether there was one. */
+  forget(tag: string): boolean {
+    const prefix = `${tag}\u0000`;
+    let found = false;
+    for (const key of this.accepted.keys()) {
+      if (key.startsWith(prefix)) {
+        this.accepted.delete(key);
+        found = true;
+      }
+    }
+    return found;
+  }
+
+  /** Tells `listener` the tag of each username whose accepted passwords a refusal forgot here (to tell the other replicas). */
+  onRevoked(listener: (tag: string) => void): () => void {
+    this.revokedListeners.add(listener);
+    return () => this.revokedListeners.delete(listener);
+  }
+
+  private bound(map: Map<string, unknown>): void {
+    while (map.size > this.maxEntries) map.delete(map.keys().next().value!);
   }
 }

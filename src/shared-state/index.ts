@@ -10,8 +10,9 @@ import { checkAccountHashKey } from '../account/account-tag.js';
 import { MemoryReadStore, type ReadCache } from '../cache/index.js';
 import { createBudgetRegistry, type BudgetRegistry, type CallBudgetOptions } from '../budget/index.js';
 import { createSharedWindows } from './redis/shared-window-store.js';
-import type { GatewayConfig } from '../config/config.js';
+import { maxQueuedCalls, type GatewayConfig } from '../config/config.js';
 import { createMemoryJobBus, type JobBus } from '../import/bus/job-bus.js';
+import { createRedisEvents, type SharedEvents } from './redis/events.js';
 import { createRedisJobBus } from './redis/job-bus.js';
 import { connectRedis, redisLabel, whenReady } from './redis/connection.js';
 import { RedisReadStore } from './redis/read-store.js';
@@ -50,6 +51,8 @@ export interface SharedState {
   readonly jobs: JobBus;
   /** A read cache keeping answers for `ttlMs`, where this state lives; give it to createUpstream. */
   readCache(ttlMs: number): ReadCache;
+  /** Usernames whose credentials Upsales refused (revoked), told to every process: each forgets their passwords at once. */
+  readonly revocations: Revocations;
   /**
    * This process's ioredis command connection (undefined without REDIS_URL),
    * for other state shared on purpose, such as a read cache. Its commands
@@ -62,13 +65,49 @@ export interface SharedState {
   close(): Promise<void>;
 }
 
+/** Revoked usernames, by their tag (src/request/verified-accounts.ts): never a username or password. */
+export interface Revocations {
+  /** Tells every other process (and this one) that the username of `tag` was refused. */
+  publish(tag: string): void;
+  /** Hears every revocation published by any process; returns how to stop. */
+  subscribe(listener: (tag: string) => void): () => void;
+}
+
+const REVOKED_TOPIC = 'upsales-graphql:revoked';
+
+/** Revocations within this process only (no REDIS_URL): the process that saw the refusal has already forgotten. */
+function localRevocations(): Revocations {
+  const listeners = new Set<(tag: string) => void>();
+  return {
+    publish: (tag) => listeners.forEach((listener) => listener(tag)),
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+/** Revocations through Redis: a message to every process on it. */
+function redisRevocations(events: SharedEvents): Revocations {
+  return {
+    publish: (tag) => events.dispatchEvent(new CustomEvent(REVOKED_TOPIC, { detail: tag })),
+    subscribe(listener) {
+      const heard = (event: CustomEvent) => {
+        if (typeof event.detail === 'string') listener(event.detail);
+      };
+      events.addEventListener(REVOKED_TOPIC, heard);
+      return () => events.removeEventListener(REVOKED_TOPIC, heard);
+    },
+  };
+}
+
 /** The options of a gateway's (or the CLI's) shared state, from its configuration. */
 export function sharedStateOptions(config: GatewayConfig, log?: (message: string) => void): SharedStateOptions {
   return {
     redisUrl: config.redisUrl,
     budget: {
       calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs,
-      interactiveReserve: config.interactiveReserve,
+      interactiveReserve: config.interactiveReserve, maxQueued: maxQueuedCalls(config),
     },
     fallbackCalls: config.fallbackCalls,
     timeoutMs: config.timeoutMs,
@@ -83,6 +122,7 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
   if (!redisUrl) {
     return {
       kind: 'memory', budgets: createBudgetRegistry(budget), jobs: createMemoryJobBus(), readCache: (ttlMs) => createReadCache(null, ttlMs),
+      revocations: localRevocations(),
       where: 'in this process (set REDIS_URL to share them between processes)', close: async () => undefined,
     };
   }
@@ -95,12 +135,14 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
     holdMs: options.timeoutMs + budget.windowMs, marginMs: budget.blockMarginMs ?? 1_000,
     fallbackCalls: options.fallbackCalls, label, log: options.log ?? ((message) => console.warn(message)),
   });
-  const jobs = createRedisJobBus({ redis, subscriber, commandTimeoutMs: options.timeoutMs + 5_000 });
+  const events = createRedisEvents(redis, subscriber);
+  const jobs = createRedisJobBus({ redis, events, commandTimeoutMs: options.timeoutMs + 5_000 });
   return {
     kind: 'redis',
     budgets: createBudgetRegistry(budget, windows.windowFor),
     jobs,
     readCache: (ttlMs) => createReadCache(redis, ttlMs),
+    revocations: redisRevocations(events),
     redis,
     where: `through Redis at ${label}`,
     async close() {

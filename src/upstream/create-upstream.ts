@@ -34,7 +34,7 @@ export interface UpstreamOptions {
   budget?: CallBudgetOptions;
   /** @default 'PasswordDigest' */
   passwordType?: PasswordType;
-  /** Longest a call waits for the budget (queue and throttle blocks); unlimited by default. */
+  /** Longest an interactive call waits for the budget (queue and throttle blocks), then THROTTLED; unlimited by default. Background calls wait as long as it takes. */
   maxWaitMs?: number;
   /** Where read answers are kept across requests (src/cache); without it, only reads in flight are shared. */
   cache?: ReadCache;
@@ -59,7 +59,12 @@ export interface Upstream {
   forCredentials(credentials: Credentials, stats: CallStats, priority?: CallPriority, options?: ClientOptions): UpstreamClient;
   /** The shared budget of the account `username` on this upstream. */
   budgetForAccount(username: string): CallBudget;
+  /** Tells `listener` of every call Upsales refused for its credentials (any caller, background work too); returns how to stop. */
+  onRefused(listener: RefusedListener): () => void;
 }
+
+/** Upsales refused a call of `credentials`: a wrong password or a revoked user (AUTHENTICATION_FAILED), or no API access. */
+export type RefusedListener = (credentials: Credentials, kind: 'AUTHENTICATION_FAILED' | 'API_ACCESS_DENIED') => void;
 
 const META_OPERATION_KIND: Record<MetaOperation, MetaKind> = {
   getOrderStages: 'orderStage', getActivityTypes: 'activityType', getAppointmentTypes: 'appointmentType',
@@ -78,18 +83,24 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const budgetForAccount = (username: string) => budgets.budgetForAccount(baseUrl, username);
   const shared = createSharedReads(baseUrl, options.cache, options.observer?.saved);
   const { observer } = options;
+  const refusedListeners = new Set<RefusedListener>();
 
   function forCredentials(credentials: Credentials, stats: CallStats, priority: CallPriority = 'interactive', clientOptions: ClientOptions = {}): UpstreamClient {
     // Looked up per call, never kept: the registry may forget an idle budget.
     const budget = () => budgetForAccount(credentials.username);
     const gate = shared.forCaller(credentials, stats, clientOptions);
 
-    /** One SOAP call: budget, header, timeout, fault mapping; returns the response wrapper decoded by `shape`. */
-    async function call(service: string, operation: string, args: Record<string, unknown>, shape: RecordShape): Promise<Record<string, unknown>> {
+    /** One SOAP call, as the caller's credentials are admitted: budget, header, timeout, fault mapping; the response wrapper decoded by `shape`. */
+    function call(service: string, operation: string, args: Record<string, unknown>, shape: RecordShape): Promise<Record<string, unknown>> {
+      const admitted = () => budgeted(service, operation, args, shape);
+      return clientOptions.admit ? clientOptions.admit(admitted) : admitted();
+    }
+
+    async function budgeted(service: string, operation: string, args: Record<string, unknown>, shape: RecordShape): Promise<Record<string, unknown>> {
       try {
         const raw = await budget().run(() => send(service, operation, args), {
           priority,
-          maxWaitMs: options.maxWaitMs,
+          maxWaitMs: priority === 'interactive' ? options.maxWaitMs : undefined,
           onSend: (queuedMs) => {
             stats.calls++;
             stats.queuedMs += queuedMs;
@@ -101,7 +112,11 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         clientOptions.reuse?.accepted();
         return decoded;
       } catch (error) {
-        throw toUpstreamError(error);
+        const failure = toUpstreamError(error);
+        if (failure.kind === 'AUTHENTICATION_FAILED' || failure.kind === 'API_ACCESS_DENIED') {
+          for (const listener of refusedListeners) listener(credentials, failure.kind);
+        }
+        throw failure;
       }
     }
 
@@ -182,5 +197,11 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     };
   }
 
-  return { baseUrl, forCredentials, budgetForAccount };
+  return {
+    baseUrl, forCredentials, budgetForAccount,
+    onRefused(listener) {
+      refusedListeners.add(listener);
+      return () => refusedListeners.delete(listener);
+    },
+  };
 }

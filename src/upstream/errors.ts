@@ -63,7 +63,11 @@ export function toUpstreamError(error: unknown): UpstreamError {
       ? new UpstreamError('THROTTLED', 'The Upsales account is blocked by its throttle; try again later', {
         retryAfterMs: Math.max(0, error.blockedUntil.getTime() - Date.now()),
       })
-      : new UpstreamError('TIMEOUT', 'The call waited too long for the Upsales call budget');
+      : new UpstreamError('THROTTLED', error.queueFull
+        ? 'Too many calls of this Upsales account are waiting for its call budget; try again later'
+        : 'The call waited too long for the Upsales call budget; try again later', {
+        retryAfterMs: error.retryAfterMs ?? 0,
+      });
   }
   const fault = faultOf(error);
   if (fault) {

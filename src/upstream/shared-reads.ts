@@ -91,7 +91,7 @@ export function createSharedReads(baseUrl: string, cache?: ReadCache, onSaved?: 
           const inStore = storeGroup(group);
           const key = `${account}:${digest(JSON.stringify(request))}`;
           const found = cache && ttlMs > 0 ? await cache.store.lookup(inStore, key) : undefined;
-          if (found?.value !== undefined && reuse.kept()) {
+          if (found?.value !== undefined && (reuse.kept() || await reuse.confirm?.())) {
             saved(group);
             return JSON.parse(found.value) as T;
           }

@@ -36,6 +36,12 @@ export interface ClientOptions {
   beforeSend?(): void;
   /** How reads are shared across requests; absent: every read is sent, and none is kept (background work). */
   reuse?: ReadReuse;
+  /**
+   * Runs each call (its wait for the budget, its send and its answer) as
+   * the caller's credentials allow: what credentials Upsales has not
+   * accepted may spend (src/request/credential-gate.ts). Absent: at once.
+   */
+  admit?<T>(call: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -54,6 +60,12 @@ export interface ReadReuse {
   flightScope(): string;
   /** Upsales answered a call of these credentials: the password is right. */
   accepted(): void;
+  /**
+   * A kept answer was found but `kept()` said no: resolves true once it may
+   * be served after all (the password's check had only lapsed, and one
+   * check call says it is still right), false otherwise. Absent: false.
+   */
+  confirm?(): Promise<boolean>;
 }
 
 

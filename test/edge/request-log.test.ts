@@ -109,7 +109,7 @@ describe('a gateway\'s log over a mix of requests', () => {
     const deferred = sent.find((request) => request.name === 'deferred')!.body as { payload: { extensions?: { upsales?: object } } }[];
     expect(lineOf('deferred')).toMatchObject({ operation: 'Later', outcome: 'OK', ...deferred.at(-1)!.payload.extensions!.upsales });
     expect(lineOf('deferred')).not.toHaveProperty('complete');
-    expect(lineOf('cross-site GET')).toMatchObject({ method: 'GET', status: 403, outcome: 'HTTP_403', errors: 1 });
+    expect(lineOf('cross-site GET')).toMatchObject({ method: 'GET', status: 403, outcome: 'CSRF', errors: 1 });
   });
 });
 

@@ -18,11 +18,11 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import type { Redis } from 'ioredis';
 import { JobCommandError, type JobBus, type JobCommand, type SharedJob } from '../../import/bus/job-bus.js';
 import { ownerName, ownerTag } from '../../import/store/owner.js';
 import type { JobView } from '../../import/store/types.js';
+import type { SharedEvents } from './events.js';
 
 const PREFIX = 'upsales-graphql';
 const JOB_TTL_S = 7 * 24 * 3600;
@@ -49,33 +49,17 @@ const stored = (view: JobView): JobView => ({ ...view, owner: ownerTag(view.owne
 const owned = (view: JobView, owner: string): JobView | undefined =>
   (view.owner === ownerTag(owner) ? { ...view, owner: ownerName(owner) } : undefined);
 
-/**
- * `redis` with the given methods' failures swallowed: the event target
- * neither awaits nor catches PUBLISH and SUBSCRIBE, and an outage must not
- * become an unhandled rejection.
- */
-function quiet(redis: Redis, methods: string[]): Redis {
-  return new Proxy(redis, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver);
-      if (typeof value !== 'function' || !methods.includes(String(property))) return value;
-      return (...args: unknown[]) => (value.apply(target, args) as Promise<unknown>).catch(() => undefined);
-    },
-  });
-}
-
 export interface RedisJobBusOptions {
   /** The command connection (commands fail at once while Redis is away). */
   redis: Redis;
-  /** A connection of its own for subscriptions. */
-  subscriber: Redis;
+  /** The process's messages to and from the other processes. */
+  events: SharedEvents;
   /** How long the home may take to carry out a command (a pause waits for the batches in flight). */
   commandTimeoutMs: number;
 }
 
-export function createRedisJobBus({ redis, subscriber, commandTimeoutMs }: RedisJobBusOptions): JobBus {
+export function createRedisJobBus({ redis, events: target, commandTimeoutMs }: RedisJobBusOptions): JobBus {
   const self = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const target = createRedisEventTarget({ publishClient: quiet(redis, ['publish']), subscribeClient: quiet(subscriber, ['subscribe', 'unsubscribe']) });
   const dispatch = (topic: string, detail: unknown) => target.dispatchEvent(new CustomEvent(topic, { detail }));
   /**
    * Publishes as the event target would, but until a subscriber has received
