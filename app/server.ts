@@ -99,7 +99,7 @@ export function createGateway({
       ...useDocumentLimits(config.limits),
       // The guard first: what it refuses costs no call, the estimate's counts included.
       useInputGuard(),
-      useUpstreamAccounting(schema, config.maxQueryCalls, config.batchSize, metrics?.operation),
+      useUpstreamAccounting(schema, config, metrics?.operation),
       ...(imports ? [useImportRoutes({ imports, uploads })] : []),
     ],
   });

@@ -4,12 +4,14 @@
  * Labels a caller could fill with anything (operation names, URLs, error
  * paths) are off, so no request can grow the series without bound. With
  * `METRICS_TOKEN`, only a scraper sending `Authorization: Bearer <token>`
- * reads it.
+ * reads it; without, only a scraper on loopback.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayMetrics } from '../../src/metrics/metrics.js';
+import { isLoopbackHost } from '../../src/upstream/index.js';
+import { clientAddress } from './use-caller.js';
 
 export const METRICS_ENDPOINT = '/metrics';
 
@@ -17,11 +19,20 @@ const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(
 
 export function useMetrics(metrics: GatewayMetrics, token?: string): Plugin[] {
   const guard: Plugin = {
-    onRequest({ request, url, fetchAPI, endResponse }) {
-      if (!token || url.pathname !== METRICS_ENDPOINT || same(request.headers.get('authorization') ?? '', `Bearer ${token}`)) return;
-      endResponse(new fetchAPI.Response(`${JSON.stringify({ error: { code: 'UNAUTHENTICATED', message: 'Send METRICS_TOKEN as a Bearer token' } })}\n`, {
-        status: 401, headers: { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer realm="metrics"' },
-      }));
+    onRequest({ request, url, serverContext, fetchAPI, endResponse }) {
+      if (url.pathname !== METRICS_ENDPOINT) return;
+      const answer = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
+        endResponse(new fetchAPI.Response(`${JSON.stringify({ error: { code, message } })}\n`, {
+          status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+        }));
+      if (!token) {
+        // Without a token the budgets of every account are this host's business only.
+        const address = clientAddress(serverContext);
+        if (address !== 'unknown' && !isLoopbackHost(address)) answer(403, 'FORBIDDEN', 'GET /metrics answers only on loopback unless METRICS_TOKEN is set; send it as a Bearer token');
+        return;
+      }
+      if (same(request.headers.get('authorization') ?? '', `Bearer ${token}`)) return;
+      answer(401, 'UNAUTHENTICATED', 'Send METRICS_TOKEN as a Bearer token', { 'www-authenticate': 'Bearer realm="metrics"' });
     },
   };
   return [guard, usePrometheus({

@@ -86,7 +86,32 @@ function parseParameters(text: string, what: string): Record<string, unknown> {
   return parameters;
 }
 
-const parseJsonBody = async (request: Request) => parseParameters(await request.text(), 'The request body');
+/**
+ * The client went away before its body was read to the end: nobody reads an
+ * answer, and nothing went wrong here. Status 499 (nginx's "client closed
+ * request"), logged as one info line; never a 500.
+ */
+const clientGone = () => createGraphQLError('The client closed the connection before its request was read', {
+  extensions: { code: 'CLIENT_CLOSED_REQUEST', http: { status: 499 } },
+});
+
+/** Whether reading a body failed because the client's connection closed (node's `aborted`, a reset). */
+const isAborted = (error: unknown): boolean => {
+  const { code, message, name } = (error ?? {}) as { code?: unknown; message?: unknown; name?: unknown };
+  return code === 'ECONNRESET' || message === 'aborted' || name === 'AbortError';
+};
+
+/** The body as text; a client that went away meanwhile is {@link clientGone}. */
+async function bodyText(request: Request): Promise<string> {
+  try {
+    return await request.text();
+  } catch (error) {
+    if (isAborted(error)) throw clientGone();
+    throw error;
+  }
+}
+
+const parseJsonBody = async (request: Request) => parseParameters(await bodyText(request), 'The request body');
 
 /** GraphQL parameters of a GET's query string or a form body. */
 function searchParameters(params: URLSearchParams): Record<string, unknown> {
@@ -109,6 +134,7 @@ type FormDataWithLimits = (options: { formDataLimits: Record<string, number> }) 
 
 /** A multipart reader's refusal (busboy's words) as a clear error naming the limit. */
 function multipartError(error: unknown, limits: BodyLimits): Error {
+  if (isAborted(error)) return clientGone();
   const message = error instanceof Error ? error.message : '';
   const over = (what: string, variable: string, limit: number) =>
     createGraphQLError(`${what} is larger than ${variable} (${limit} bytes)`, { extensions: { code: 'PAYLOAD_TOO_LARGE', limit: variable, http: { status: 413 } } });
@@ -177,14 +203,20 @@ export function useRequestParser(endpoint: string, limits: BodyLimits): Plugin {
         if (Number(declared) > limit) endResponse(tooLarge(fetchAPI.Response, limit, variable));
         return;
       }
-      const body = await readAtMost(request.body, limit);
+      let body: Uint8Array<ArrayBuffer> | null;
+      try {
+        body = await readAtMost(request.body, limit);
+      } catch (error) {
+        if (!isAborted(error)) throw error;
+        throw clientGone();
+      }
       if (!body) return endResponse(tooLarge(fetchAPI.Response, limit, variable));
       setRequest(new fetchAPI.Request(request.url, { method: request.method, headers: request.headers, body }));
     },
     onRequestParse({ request, url, setRequestParser }) {
       if (request.method === 'GET') setRequestParser(() => searchParameters(url.searchParams));
       else if (request.method === 'POST' && isJson(request)) setRequestParser(parseJsonBody);
-      else if (request.method === 'POST' && isForm(request)) setRequestParser(async () => searchParameters(new URLSearchParams(await request.text())));
+      else if (request.method === 'POST' && isForm(request)) setRequestParser(async () => searchParameters(new URLSearchParams(await bodyText(request))));
       else if (request.method === 'POST' && isMultipart(request)) setRequestParser(() => parseMultipart(request, limits));
     },
   };

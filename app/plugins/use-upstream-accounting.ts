@@ -27,7 +27,22 @@ function coercedVariables(schema: GraphQLSchema, document: DocumentNode, operati
   return coerced.coerced ?? given;
 }
 
-export function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: number, batchSize: number, observe?: OperationObserver): Plugin<RequestState> {
+export interface AccountingLimits {
+  /** MAX_QUERY_CALLS */
+  maxQueryCalls: number;
+  /** UPSALES_BATCH_SIZE */
+  batchSize: number;
+  /**
+   * MAX_CALLS_OVER_ESTIMATE: what a request acting as the configured
+   * account (sending no credentials, as every such request does) may send
+   * beyond its estimate. The estimate is no worst case where the totals of
+   * dense relations are read; on an account many anonymous requests share,
+   * one such query must not spend the window the others wait on.
+   */
+  maxCallsOverEstimate: number;
+}
+
+export function useUpstreamAccounting(schema: GraphQLSchema, { maxQueryCalls, batchSize, maxCallsOverEstimate }: AccountingLimits, observe?: OperationObserver): Plugin<RequestState> {
   return {
     async onExecute({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as RequestState;
@@ -54,6 +69,7 @@ export function useUpstreamAccounting(schema: GraphQLSchema, maxQueryCalls: numb
         });
         return;
       }
+      if (ctx.caller.anonymous) ctx.capCalls(estimate + maxCallsOverEstimate);
       const type = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
       const done = () => {
         // A query's fields still loading once it is answered are read for nobody. A mutation's writes are left to finish.

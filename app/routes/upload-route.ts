@@ -9,6 +9,7 @@
 import { ITEM_KINDS, KINDS, type ItemKind } from '../../src/contract/kinds.js';
 import { preview } from '../../src/request/input-text.js';
 import { ImportInputError, ImportStoppingError } from '../../src/import/jobs/import-service.js';
+import { SourceAbortedError } from '../../src/import/readers/read-records.js';
 import { acceptedCaller, isCallerRefusal } from '../../src/request/credentials.js';
 import { isUploadRefusal } from '../../src/request/upload-slots.js';
 import { BEFORE_THE_BODY, errorAnswer as error, json, refusalAnswer, uploadRefusalAnswer } from './route-answers.js';
@@ -75,13 +76,21 @@ export const uploadAnswer = (job: JobView) => ({
  * The body's chunks. When the reader stops early (a file refused as a
  * whole), the rest is still read and dropped: cancelling the request's
  * stream closes the connection, and the client would never see the answer.
+ * When the client goes away (`signal`), the chunks end in
+ * {@link SourceAbortedError}, never as if the file had ended there.
  */
-async function* readToTheEnd(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* readToTheEnd(body: ReadableStream<Uint8Array>, signal: AbortSignal): AsyncGenerator<Uint8Array> {
   const reader = body.getReader();
   let done = false;
+  const gone = new Promise<never>((_, reject) => {
+    const abort = () => reject(new SourceAbortedError());
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+  });
+  gone.catch(() => undefined);
   try {
     for (;;) {
-      const next = await reader.read();
+      const next = await Promise.race([reader.read(), gone]);
       if (next.done) {
         done = true;
         return;
@@ -117,9 +126,11 @@ export async function uploadResponse(deps: ImportRouteDeps, request: Request, se
   const slot = deps.uploads.take(caller.username);
   if (isUploadRefusal(slot)) return uploadRefusalAnswer(R, slot);
   try {
-    const job = await deps.imports.start(caller.credentials, { kind, format, options, source: readToTheEnd(request.body) });
+    const job = await deps.imports.start(caller.credentials, { kind, format, options, source: readToTheEnd(request.body, request.signal) });
     return json(R, 201, uploadAnswer(job), { location: `/imports/${job.id}` });
   } catch (e) {
+    // Nobody reads this answer; the job failed with that reason. One info line, no 500.
+    if (request.signal.aborted) return error(R, 499, 'CLIENT_CLOSED_REQUEST', 'The client closed the connection before the whole file was read');
     if (!(e instanceof ImportInputError)) throw e;
     if (e instanceof ImportStoppingError) return error(R, 503, 'UNAVAILABLE', e.message, undefined, { 'retry-after': '10' });
     const parameter = e.parameter === 'file' ? 'body' : e.parameter;

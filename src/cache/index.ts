@@ -4,4 +4,4 @@
  * shared states (src/shared-state/redis/read-store.ts), chosen at start-up.
  */
 export { READ_STORE_CHARS, largestAnswer, type Lookup, type ReadCache, type ReadStore } from './read-store.js';
-export { MemoryReadStore } from './memory-store.js';
+export { ENTRY_OVERHEAD_CHARS, MemoryReadStore } from './memory-store.js';

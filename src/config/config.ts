@@ -56,6 +56,13 @@ export interface GatewayConfig {
   timeoutMs: number;
   /** `MAX_QUERY_CALLS`: queries estimated to need more SOAP calls are rejected. @default 45 */
   maxQueryCalls: number;
+  /**
+   * `MAX_CALLS_OVER_ESTIMATE`: what a request without credentials of its own
+   * (acting as the configured account, shared by every such request) may
+   * send beyond its estimate: the estimate is no worst case where dense
+   * relations' totals are read. @default 10
+   */
+  maxCallsOverEstimate: number;
   /** `UPSALES_BATCH_SIZE`: items per create/update/delete call. @default 100 */
   batchSize: number;
   /**
@@ -135,16 +142,19 @@ function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
   throw new Error(`${name} must be true or false, got "${raw}"`);
 }
 
-/** Reads a whole number of milliseconds (0 allowed), failing loudly with the variable's name. */
-export function wholeMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** Reads a whole number of `unit` (0 allowed), failing loudly with the variable's name. */
+function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, unit: string): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) {
-    throw new Error(`${name} must be a whole number of milliseconds (0 or more), got "${raw}"`);
+    throw new Error(`${name} must be a whole number of ${unit} (0 or more), got "${raw}"`);
   }
   return value;
 }
+
+/** Reads a whole number of milliseconds (0 allowed), failing loudly with the variable's name. */
+export const wholeMs = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => whole(env, name, fallback, 'milliseconds');
 
 /** `CORS_ORIGINS` as exact origins; anything that is not an origin fails loudly. */
 function originsOf(raw: string | undefined): string[] {
@@ -243,6 +253,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     credentialsTtlMs: positiveInt(env, 'CREDENTIALS_TTL_MS', 60_000),
     maxWaitMs: positiveInt(env, 'UPSALES_MAX_WAIT_MS', 60_000),
     maxQueryCalls: positiveInt(env, 'MAX_QUERY_CALLS', 45),
+    maxCallsOverEstimate: whole(env, 'MAX_CALLS_OVER_ESTIMATE', 10, 'calls'),
     batchSize: positiveInt(env, 'UPSALES_BATCH_SIZE', 100),
     cacheTtlMs: wholeMs(env, 'UPSALES_CACHE_TTL_MS', 30_000),
     host: env.HOST || undefined,

@@ -8,6 +8,7 @@
  * ({@link accountLabel}), never by its username; no label takes a value a
  * caller chooses freely.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { accountTag } from '../account/account-tag.js';
 import type { BudgetRegistry } from '../budget/index.js';
@@ -51,8 +52,23 @@ export interface GatewayMetrics {
   watchBudgets(budgets: BudgetRegistry): void;
 }
 
-/** An account as a label: the first 12 hex digits of its {@link accountTag} (keyed by ACCOUNT_HASH_KEY when set), never the username. */
-export const accountLabel = (accountKey: string): string => accountTag(accountKey).slice(0, 12);
+/** Keys the account labels when ACCOUNT_HASH_KEY is not set: this process's own secret, so a label never is a plain hash of a username. */
+const PROCESS_LABEL_KEY = randomBytes(32);
+
+/**
+ * An account as a label: the first 12 hex digits of its {@link accountTag}
+ * (keyed by ACCOUNT_HASH_KEY, so every replica labels an account alike), or
+ * without that key of an HMAC under this process's own random key: never
+ * the username, never a hash anyone could compute from a list of them.
+ */
+export const accountLabel = (accountKey: string): string => (process.env.ACCOUNT_HASH_KEY
+  ? accountTag(accountKey) : createHmac('sha256', PROCESS_LABEL_KEY).update(accountKey).digest('hex')).slice(0, 12);
+
+/** Accounts with series of their own (the ones using most of their budget); the rest are summed under `account="other"`. @default 20 */
+export const METRICS_MAX_ACCOUNTS = 20;
+
+/** The label `other`: every account past {@link METRICS_MAX_ACCOUNTS}. */
+export const OTHER_ACCOUNTS = 'other';
 
 const CALL_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const WAIT_BUCKETS = [0.001, 0.01, 0.1, 0.5, 1, 5, 15, 30, 60, 120];
@@ -80,13 +96,26 @@ export function createMetrics(): GatewayMetrics {
     if (!scrape || Date.now() - scrape.at > 1_000) scrape = { at: Date.now(), readings: read().catch(() => []) };
     return scrape.readings;
   };
+  // The busiest accounts keep series of their own; the others are summed, so accounts that come and go (made-up usernames) add none.
   const budgetGauge = (name: string, help: string, value: (reading: AccountBudget) => number) => new Gauge({
     name, help, labelNames: ['account'] as const, registers,
     async collect() {
       this.reset();
-      for (const reading of await readings()) this.set({ account: accountLabel(reading.account) }, value(reading));
+      const all = (await readings()).sort((a, b) => b.used + b.queued + b.inFlight - (a.used + a.queued + a.inFlight));
+      for (const reading of all.slice(0, METRICS_MAX_ACCOUNTS)) this.set({ account: accountLabel(reading.account) }, value(reading));
+      if (all.length > METRICS_MAX_ACCOUNTS) this.set({ account: OTHER_ACCOUNTS }, all.slice(METRICS_MAX_ACCOUNTS).reduce((sum, r) => sum + value(r), 0));
     },
   });
+  /** Accounts whose THROTTLED faults have a series of their own. */
+  const throttledAccounts = new Set<string>();
+  const throttledLabel = (account: string): string => {
+    const label = accountLabel(account);
+    if (throttledAccounts.has(label) || throttledAccounts.size < METRICS_MAX_ACCOUNTS) {
+      throttledAccounts.add(label);
+      return label;
+    }
+    return OTHER_ACCOUNTS;
+  };
   budgetGauge('upsales_budget_used_calls', 'Calls counted in the account\'s sliding window now', (r) => r.used);
   budgetGauge('upsales_budget_remaining_calls', 'Calls the account may still send in its window', (r) => r.remaining);
   budgetGauge('upsales_budget_queued_calls', 'Calls waiting for the account\'s budget', (r) => r.queued);
@@ -100,7 +129,7 @@ export function createMetrics(): GatewayMetrics {
       call({ service, operation, outcome, durationMs, account }) {
         calls.inc({ service, operation, outcome });
         latency.observe({ service, operation }, durationMs / 1000);
-        if (outcome === 'THROTTLED') throttled.inc({ account: accountLabel(account) });
+        if (outcome === 'THROTTLED') throttled.inc({ account: throttledLabel(account) });
       },
       queued: (priority, waitedMs) => waits.observe({ priority }, waitedMs / 1000),
       saved: (group) => cached.inc({ group }),

@@ -28,22 +28,27 @@ export interface CallCeiling {
  * nothing (graphql-js answers once a failed non-null field nulls its parent,
  * while the parent's other fields may still be loading).
  */
-export function callCeiling(limit: number): CallCeiling & { beforeSend(): void; close(): void } {
+export function callCeiling(limit: number): CallCeiling & { beforeSend(): void; close(): void; lower(to: number): void } {
   /** The calls the step running in this async context still has set aside. */
   const steps = new AsyncLocalStorage<{ unused: number }>();
   /** Sent, plus set aside and not sent yet. */
   let spent = 0;
   let closed = false;
+  let lowered = false;
   const refusal = () => (closed
     ? new Error('The query has been answered: no more SOAP calls for it')
-    : new BadUserInputError(
-      `This query needs more than MAX_QUERY_CALLS (${limit}) SOAP calls for the data it reached; narrow it with filter or first`,
-      { limit },
-    ));
+    : new BadUserInputError(lowered
+      ? `This query needs more than the ${limit} SOAP calls it may send (its estimate and MAX_CALLS_OVER_ESTIMATE: it acts as the configured account) for the data it reached; narrow it with filter or first`
+      : `This query needs more than MAX_QUERY_CALLS (${limit}) SOAP calls for the data it reached; narrow it with filter or first`,
+    { limit }));
   return {
     left: () => (closed ? 0 : Math.max(0, limit - spent)),
     close() {
       closed = true;
+    },
+    /** Lowers the ceiling to `to` calls (never raises it). */
+    lower(to) {
+      if (to < limit) [limit, lowered] = [to, true];
     },
     async reserve(calls, step) {
       if (closed || spent + calls > limit) throw refusal();

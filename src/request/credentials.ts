@@ -56,6 +56,8 @@ export interface Caller {
   readonly username: string;
   /** The client's address (the socket's peer), for slowing down failed logins; `unknown` when there is none. */
   readonly address: string;
+  /** The request sent no credentials and acts as the configured account, which every such request shares. */
+  readonly anonymous: boolean;
   /** Whether Upsales has accepted these credentials lately (no call). */
   verified(): boolean;
   /** Whether Upsales accepted these credentials within a day (their check may have lapsed since). */
@@ -100,13 +102,14 @@ export class Callers {
 
   /** The caller of a request with this Authorization header, from `address`; throws {@link UnauthenticatedError}. */
   identify(authorization: string | null, address = 'unknown'): Caller {
-    const credentials = basicCredentials(authorization) ?? this.options.defaultCredentials;
+    const given = basicCredentials(authorization);
+    const credentials = given ?? this.options.defaultCredentials;
     if (!credentials) throw new UnauthenticatedError();
-    return this.caller(credentials, address);
+    return this.caller(credentials, address, !given);
   }
 
-  /** The caller with these credentials. */
-  caller(credentials: Credentials, address = 'unknown'): Caller {
+  /** The caller with these credentials (`anonymous`: the configured account's, for a request that sent none). */
+  caller(credentials: Credentials, address = 'unknown', anonymous = false): Caller {
     const { accounts, gate, upstream } = this;
     const admit = <T>(call: () => Promise<T>) => gate.admit(credentials, address, call);
     const accept = () => accounts.accept(credentials);
@@ -116,6 +119,7 @@ export class Callers {
       credentials,
       username: credentials.username,
       address,
+      anonymous,
       verified: () => accounts.isVerified(credentials),
       knownGood: () => accounts.isKnownGood(credentials),
       admit,

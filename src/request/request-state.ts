@@ -42,6 +42,8 @@ export interface RequestState {
   rateLimit(): Promise<RateLimitSnapshot>;
   /** The answer is out: every SOAP call of the request from now on is refused. */
   endCalls(): void;
+  /** Lowers the calls the request may send to `limit` (below MAX_QUERY_CALLS; never raises it). */
+  capCalls(limit: number): void;
   /**
    * Resolves once Upsales has accepted the caller's username and password
    * (one call, remembered for a while); throws UNAUTHENTICATED or FORBIDDEN.
@@ -118,6 +120,7 @@ export function createRequestState(deps: RequestStateDeps, caller: Caller, optio
     countItems: (kind) => counting.count(kind),
     rateLimit: () => upstream.rateLimit(),
     endCalls: () => ceiling.close(),
+    capCalls: (limit) => ceiling.lower(limit),
     verifyCredentials: () => caller.verify(stats).catch((error: unknown) => {
       throw toGraphQLError(error);
     }),

@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryReadStore, READ_STORE_CHARS, type ReadStore } from '../../src/cache/index.js';
+import { ENTRY_OVERHEAD_CHARS, MemoryReadStore, READ_STORE_CHARS, type ReadStore } from '../../src/cache/index.js';
 import { RedisReadStore } from '../../src/shared-state/redis/read-store.js';
 import { groupsChangedBy } from '../../src/upstream/shared-reads.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
@@ -71,7 +71,8 @@ describe.each(stores)('%s store', (name, make) => {
 });
 
 describe.each([
-  ['memory', (maxChars?: number) => new MemoryReadStore(maxChars)],
+  // Here the memory store counts answers only, as the Redis store does: what an entry costs beyond is the memory store's own test.
+  ['memory', (maxChars?: number) => new MemoryReadStore(maxChars, 0)],
   ['redis', (maxChars?: number) => new RedisReadStore(redis, maxChars)],
 ] as [string, (maxChars?: number) => ReadStore][])('%s store, bounded', (name, make) => {
   it('keeps no answer longer than an eighth of its characters', async () => {
@@ -121,12 +122,47 @@ describe('redis store, bounded', () => {
 });
 
 describe('memory store', () => {
-  it('holds at most its characters, dropping the oldest answers first', async () => {
-    const store = new MemoryReadStore(80);
+  // An entry costs its answer, its key (group, generation and read key) and ENTRY_OVERHEAD_CHARS.
+  const cost = (key: string, value: string) => value.length + `g\u00000\u0000${key}`.length + ENTRY_OVERHEAD_CHARS;
+
+  it('holds at most what its entries cost, dropping the oldest answers first', async () => {
+    const store = new MemoryReadStore(8 * cost('k0', 'x'.repeat(10)));
     const { generation } = await store.lookup('g', 'k0');
     for (let i = 0; i < 10; i++) await store.keep('g', generation, `k${i}`, 'x'.repeat(10), 10_000);
     const kept = await Promise.all(Array.from({ length: 10 }, async (_, i) => (await store.lookup('g', `k${i}`)).value !== undefined));
     expect(kept).toEqual([false, false, true, true, true, true, true, true, true, true]);
+  });
+
+  it('counts keys and overhead: a flood of tiny answers is bounded in entries, not only in characters', async () => {
+    const store = new MemoryReadStore(1_000_000);
+    const { generation } = await store.lookup('g', 'k0');
+    for (let i = 0; i < 100_000; i++) await store.keep('g', generation, `k${i}`, '1', 60_000);
+    expect(store.size.chars).toBeLessThanOrEqual(1_000_000);
+    expect(store.size.entries).toBeLessThanOrEqual(Math.floor(1_000_000 / (ENTRY_OVERHEAD_CHARS + 1)));
+    expect(store.size.entries).toBeGreaterThan(5_000);
+  });
+
+  it('sweeps out expired answers as others are kept, whether or not they are read again', async () => {
+    let now = 0;
+    const store = new MemoryReadStore(1_000_000, ENTRY_OVERHEAD_CHARS, () => now);
+    const { generation } = await store.lookup('g', 'k0');
+    for (let i = 0; i < 1_000; i++) await store.keep('g', generation, `k${i}`, 'answer', 1_000);
+    expect(store.size.entries).toBe(1_000);
+    now = 10_000;
+    await store.keep('g', generation, 'fresh', 'answer', 1_000);
+    expect(store.size).toEqual({ entries: 1, chars: cost('fresh', 'answer') });
+  });
+
+  it('sweeps out answers of a dropped generation, which nothing can read any more', async () => {
+    let now = 0;
+    const store = new MemoryReadStore(1_000_000, ENTRY_OVERHEAD_CHARS, () => now);
+    const { generation } = await store.lookup('g', 'k0');
+    for (let i = 0; i < 100; i++) await store.keep('g', generation, `k${i}`, 'answer', 60_000);
+    await store.drop(['g']);
+    now = 10_000;
+    const next = await store.lookup('g', 'k0');
+    await store.keep('g', next.generation, 'k0', 'answer', 60_000);
+    expect(store.size.entries).toBe(1);
   });
 });
 

@@ -32,6 +32,12 @@ export const MAX_COLUMNS = 1_000;
 export class SourceError extends Error {}
 /** The file is over MAX_IMPORT_BYTES or MAX_IMPORT_ROWS. */
 export class SourceTooLargeError extends SourceError {}
+/** The file's sender went away before its end: what was read is not the file. */
+export class SourceAbortedError extends SourceError {
+  constructor() {
+    super('The client closed the connection before the whole file was read');
+  }
+}
 
 /** The bytes (or text) of a stream as text chunks, decoding UTF-8 across chunk edges; at most `maxBytes` of it. */
 export async function* textChunks(source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>, maxBytes = Infinity): AsyncGenerator<string> {
