@@ -4,6 +4,7 @@
  * estimate that rejects queries before they run, and each response's call
  * accounting in `extensions`.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
@@ -15,7 +16,7 @@ import { GRAPHIQL_OPTIONS, renderGraphiQL } from './graphiql.js';
 import { listenHost, type GatewayConfig } from '../src/config/config.js';
 import { bindGatewayPort } from './http-port.js';
 import type { GatewayContext } from '../schema/context.js';
-import { Callers } from '../src/request/credentials.js';
+import { Callers, type Caller } from '../src/request/credentials.js';
 import { VerifiedAccounts } from '../src/request/verified-accounts.js';
 import type { Revocations } from '../src/shared-state/index.js';
 import { createLogger, type Logger } from '../src/log/logger.js';
@@ -37,7 +38,7 @@ import { useRequestLog } from './plugins/use-request-log.js';
 import { useShortErrors } from './plugins/use-short-errors.js';
 import type { Upstream } from '../src/upstream/index.js';
 import { contextFactory } from './context.js';
-import { useCaller } from './plugins/use-caller.js';
+import { enterGraphQL, markEntered, useCaller } from './plugins/use-caller.js';
 import { useUploadGate } from './plugins/use-upload-gate.js';
 import { UploadSlots } from '../src/request/upload-slots.js';
 
@@ -62,9 +63,62 @@ export interface GatewayDeps {
   metrics?: GatewayMetrics;
 }
 
+/** The callers of a gateway built from `deps` alone. */
+const defaultCallers = ({ config, upstream }: Pick<GatewayDeps, 'config' | 'upstream'>) =>
+  new Callers(upstream, { defaultCredentials: config.defaultCredentials, accounts: new VerifiedAccounts({ ttlMs: config.credentialsTtlMs }) });
+
+/**
+ * The credentials step's gate for a GraphQL request, here, before
+ * graphql-yoga sees it (plugins/use-caller.ts: `enterGraphQL`): refused at
+ * once (its line logged as the request log writes them), or let in, its
+ * place held until its response closes. A flood of wrong passwords costs
+ * next to nothing.
+ */
+function refusedAtOnce(req: IncomingMessage, res: ServerResponse, callers: Callers, log: RefusalLog): boolean {
+  const authorization = req.headers.authorization;
+  if (!authorization) return false;
+  let caller: Caller;
+  try {
+    caller = callers.identify(authorization, req.socket.remoteAddress ?? 'unknown');
+  } catch {
+    return false;
+  }
+  const entered = enterGraphQL(caller, callers);
+  if ('leave' in entered) {
+    markEntered(req);
+    res.once('close', entered.leave);
+    return false;
+  }
+  const { refused } = entered;
+  const requestId = randomUUID();
+  res.writeHead(refused.status, { ...refused.headers, 'x-request-id': requestId }).end(refused.body);
+  log.refused({ requestId, method: req.method, path: GRAPHQL_ENDPOINT, status: refused.status, durationMs: 0, outcome: refused.code, errors: 1 });
+  return true;
+}
+
+/** Refusals at once are logged as debug lines, each; and as one warn line a minute saying how many there were: a flood of them never floods the log. */
+interface RefusalLog { refused(line: Record<string, unknown>): void }
+
+function refusalLog(log: Logger): RefusalLog & { stop(): void } {
+  let counted = 0;
+  const timer = setInterval(() => {
+    if (counted === 0) return;
+    log.warn({ refused: counted }, `${counted} GraphQL requests refused at once in the last minute for failed logins (THROTTLED) or a password Upsales refused a moment ago (UNAUTHENTICATED)`);
+    counted = 0;
+  }, 60_000);
+  timer.unref();
+  return {
+    refused(line) {
+      counted += 1;
+      log.debug(line, 'request');
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
 export function createGateway({
   config, upstream, schema = defaultSchema, imports, revocations,
-  callers = new Callers(upstream, { defaultCredentials: config.defaultCredentials, accounts: new VerifiedAccounts({ ttlMs: config.credentialsTtlMs }) }),
+  callers = defaultCallers({ config, upstream }),
   persistedOperations = config.persistedOperations ? loadPersistedOperations(config.persistedOperations, config.limits.queryBytes) : new Map(),
   logger = createLogger({ level: 'silent' }), metrics,
 }: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
@@ -89,7 +143,7 @@ export function createGateway({
       useRequestLog(logger),
       ...(metrics ? useMetrics(metrics, config.metricsToken) : []),
       useRoutes([GRAPHQL_ENDPOINT, ...(metrics ? [METRICS_ENDPOINT] : []), ...(imports ? [UPLOAD_ROUTE, RESULTS_ROUTE] : [])]),
-      useCaller(callers),
+      useCaller(callers, GRAPHQL_ENDPOINT),
       useDeferStream(),
       useCsrf(GRAPHQL_ENDPOINT, [UPLOAD_ROUTE]),
       useUploadGate(GRAPHQL_ENDPOINT, uploads, config.limits.uploadBytes),
@@ -125,7 +179,9 @@ export interface RunningGateway {
 export async function startGateway(
   deps: GatewayDeps, port = deps.config.port, host = listenHost(deps.config), bound?: Server,
 ): Promise<RunningGateway> {
-  const yoga = createGateway(deps);
+  const callers = deps.callers ?? defaultCallers(deps);
+  const yoga = createGateway({ ...deps, callers });
+  const log = refusalLog(deps.logger ?? createLogger({ level: 'silent' }));
   let closing = false;
   const inProgress = new Set<ServerResponse>();
   const server = bound ?? await bindGatewayPort(port, host);
@@ -137,10 +193,12 @@ export async function startGateway(
       if (closing) setImmediate(() => server.closeIdleConnections());
     });
     if (closing) res.setHeader('connection', 'close');
-    if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') {
+    const path = req.url?.split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
       return;
     }
+    if (path === GRAPHQL_ENDPOINT && refusedAtOnce(req, res, callers, log)) return;
     void yoga(req, res);
   });
   const address = server.address() as AddressInfo;
@@ -149,6 +207,7 @@ export async function startGateway(
     server,
     close: (graceMs = 0) => new Promise((resolve) => {
       closing = true;
+      log.stop();
       for (const res of inProgress) if (!res.headersSent) res.setHeader('connection', 'close');
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
       server.close(() => {

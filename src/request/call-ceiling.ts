@@ -12,6 +12,8 @@ import { BadUserInputError } from './errors.js';
 export interface CallCeiling {
   /** Calls this request may still send: the limit less those sent and those set aside. */
   left(): number;
+  /** What sets the limit, for messages: `MAX_QUERY_CALLS`, or the estimate and MAX_CALLS_OVER_ESTIMATE. */
+  readonly bound: string;
   /**
    * Sets `calls` aside, counted as sent from now on, and runs `step`, whose
    * calls draw on them (calls sent meanwhile outside `step` do not). Refused
@@ -43,6 +45,9 @@ export function callCeiling(limit: number): CallCeiling & { beforeSend(): void; 
     { limit }));
   return {
     left: () => (closed ? 0 : Math.max(0, limit - spent)),
+    get bound() {
+      return lowered ? 'its estimate and MAX_CALLS_OVER_ESTIMATE (it acts as the configured account)' : 'MAX_QUERY_CALLS';
+    },
     close() {
       closed = true;
     },

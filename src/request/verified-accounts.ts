@@ -100,16 +100,21 @@ export class VerifiedAccounts {
 
   /**
    * Upsales has just refused these credentials: this pair is remembered as
-   * refused, and every password of the username is forgotten (the username's
-   * tag told to `onRevoked` listeners when one of them was accepted before).
+   * refused. When Upsales had accepted it before, the user was revoked (or
+   * their password changed): every password of the username is forgotten,
+   * and the username's tag told to `onRevoked` listeners. A wrong password
+   * never accepted revokes nothing: it is only a wrong guess.
    */
   refuse(credentials: Credentials, kind: Refusal, now = Date.now()): void {
     const key = VerifiedAccounts.key(credentials);
+    const wasAccepted = this.accepted.has(key);
     this.refused.delete(key);
     this.refused.set(key, { kind, until: now + this.refusedMs });
     this.bound(this.refused);
+    if (!wasAccepted) return;
     const tag = usernameTag(credentials);
-    if (this.forget(tag)) for (const listener of this.revokedListeners) listener(tag);
+    this.forget(tag);
+    for (const listener of this.revokedListeners) listener(tag);
   }
 
   /** Forgets every accepted password of the username whose {@link usernameTag} this is; whether there was one. */

@@ -47,20 +47,24 @@ export interface ReplicaOptions {
   config?: Partial<GatewayConfig>;
   /** Its DATA_DIR, kept when it closes (a replica that comes back); by default a new one, removed when it closes. */
   dataDir?: string;
+  /** Keeps read answers for `config.cacheTtlMs`, where its shared state lives (Redis with `redisUrl`); off by default, so calls are counted. */
+  cache?: boolean;
 }
 
-export async function startReplica({ upstreamUrl, redisUrl, config: overrides, dataDir: given }: ReplicaOptions): Promise<Replica> {
+export async function startReplica({ upstreamUrl, redisUrl, config: overrides, dataDir: given, cache }: ReplicaOptions): Promise<Replica> {
   const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl, redisUrl, ...overrides };
   const logs: string[] = [];
   const shared = await createSharedState(sharedStateOptions(config, (line) => logs.push(line)));
-  const upstream = createUpstream({ baseUrl: upstreamUrl, timeoutMs: config.timeoutMs, budgets: shared.budgets });
+  const upstream = createUpstream({
+    baseUrl: upstreamUrl, timeoutMs: config.timeoutMs, budgets: shared.budgets, ...(cache ? { cache: shared.readCache(config.cacheTtlMs) } : {}),
+  });
   const dataDir = given ?? mkdtempSync(join(tmpdir(), 'replica-'));
   const store = new JobStore(dataDir);
   const imports = new ImportService({
     store, upstream, batchSize: config.batchSize, settleMs: config.timeoutMs, bus: shared.jobs, account: config.defaultCredentials,
     readLimits: { bytes: config.limits.importBytes, rows: config.limits.importRows },
   });
-  const gateway = await startGateway({ config, upstream, imports }, 0, '127.0.0.1');
+  const gateway = await startGateway({ config, upstream, imports, revocations: shared.revocations }, 0, '127.0.0.1');
   // as run-gateway.ts: the configured account's jobs go on
   await imports.resumeOpenJobs();
   const base = new URL(gateway.url).origin;
@@ -139,14 +143,25 @@ export async function startReplicaProcess(env: NodeJS.ProcessEnv): Promise<Repli
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const base = await new Promise<string>((resolve, reject) => {
+    // Its start-up line names its URL (LOG_LEVEL must let info lines through); a gateway that never prints it is killed.
+    const late = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`The gateway did not print its URL within 30 s: ${output}`));
+    }, 30_000);
     const hear = (chunk: Buffer) => {
       output += chunk;
       const url = /GraphQL gateway: (http:\/\/[^/\s]+)\/graphql/.exec(output);
-      if (url) resolve(url[1]);
+      if (url) {
+        clearTimeout(late);
+        resolve(url[1]);
+      }
     };
     child.stdout!.on('data', hear);
     child.stderr!.on('data', hear);
-    void exited.then(() => reject(new Error(`The gateway exited before it listened: ${output}`)));
+    void exited.then(() => {
+      clearTimeout(late);
+      reject(new Error(`The gateway exited before it listened: ${output}`));
+    });
   });
   return {
     child, base, output: () => output,

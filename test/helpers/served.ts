@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createReadCache } from '../../src/shared-state/index.js';
+import { createReadCache, sharedStateOptions } from '../../src/shared-state/index.js';
 import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
 import { createBudgetRegistry } from '../../src/budget/index.js';
 import { ImportService } from '../../src/import/jobs/import-service.js';
@@ -52,11 +52,12 @@ export async function startServedStack(options: ServedOptions = {}): Promise<Ser
   const sim = await startSimulator({ port: 0, throttleCalls: 1_000_000, ...options.sim });
   // Tests count the calls of each request: answers are kept across requests only where a test asks (cacheTtlMs).
   const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl: sim.url, cacheTtlMs: 0, budgetCalls: 1_000_000, ...options.config };
-  const budgets = createBudgetRegistry({ calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs });
+  // The budgets as `npm start` makes them (queue bound from UPSALES_MAX_WAIT_MS included).
+  const budgets = createBudgetRegistry(sharedStateOptions(config).budget);
   const { metrics } = options;
   metrics?.watchBudgets(budgets);
   const upstream = createUpstream({
-    baseUrl: sim.url, timeoutMs: config.timeoutMs, budgets, cache: createReadCache(null, config.cacheTtlMs), observer: metrics?.upstream,
+    baseUrl: sim.url, timeoutMs: config.timeoutMs, maxWaitMs: config.maxWaitMs, budgets, cache: createReadCache(null, config.cacheTtlMs), observer: metrics?.upstream,
   });
   const dataDir = options.imports ? mkdtempSync(join(tmpdir(), 'served-')) : undefined;
   const store = dataDir ? new JobStore(dataDir, metrics?.importRows) : undefined;
