@@ -3,11 +3,19 @@
  * editor workers) comes from @graphql-yoga/render-graphiql, so a browser
  * needs no host but the gateway; the editor opens with {@link FIRST_QUERY}
  * until the user has tabs of their own (kept in the browser's storage).
+ * That bundle is loaded when the page is first asked for, not at start:
+ * it holds about 40 MB of memory, which a gateway nobody opens GraphiQL on
+ * never spends.
  */
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { GraphiQLOptions } from 'graphql-yoga';
 
-export { renderGraphiQL };
+let rendered: Promise<string> | undefined;
+
+/** The page (yoga's `renderGraphiQL`), rendered once: its options never change. */
+export function renderGraphiQL(options: GraphiQLOptions): Promise<string> {
+  rendered ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL: render }) => render(options));
+  return rendered;
+}
 
 /** The example the editor opens with. */
 export const FIRST_QUERY = `# Send your Upsales username and password as HTTP Basic

@@ -5,6 +5,7 @@
  * pretty on a terminal); a start that fails says why in one line and leaves
  * no process behind. Serving and stopping: run-gateway.ts.
  */
+import './heap.js';
 import type { Server } from 'node:http';
 import { configFromEnv, listenHost } from '../src/config/config.js';
 import { startEmbeddedService, type EmbeddedService } from './embedded-service.js';

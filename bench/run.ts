@@ -9,7 +9,8 @@
  * BENCH_SCALE (default 10) sizes the demo data; BENCH_LATENCY_MS (100) is the
  * simulated latency per SOAP call; BENCH_BURST (300) queries in the burst, on
  * a throttle clock of BENCH_WINDOW_MS (1000) with Upsales' 50 calls and the
- * gateway's default budget of 45 per window.
+ * gateway's default budget of 45 per window. Last, the soak (bench/soak.ts):
+ * memory and latency of a gateway process under minutes of ordinary load.
  */
 import { parse } from 'graphql';
 import { schema } from '../schema/index.js';
@@ -17,6 +18,7 @@ import { createReadCache } from '../src/shared-state/index.js';
 import { replicaOf, startStack, UNTHROTTLED, type GraphQLResponse, type Stack } from '../test/helpers/stack.js';
 import { importBench } from './import.js';
 import { replicasBench } from './replicas.js';
+import { soakBench } from './soak.js';
 import { QUERIES } from '../test/helpers/typical-queries.js';
 import { lowerBound, naiveCalls } from './response-walk.js';
 
@@ -113,3 +115,4 @@ await typicalQueries();
 await burst();
 await importBench(table);
 await replicasBench(table);
+await soakBench(table);

@@ -31,7 +31,7 @@ const META_CALLS: { [K in keyof MetaLists]: (upstream: UpstreamClient) => Promis
   currencies: (u) => u.getCurrencies(),
 };
 
-const UNLIMITED: CallCeiling = { left: () => Infinity, reserve: (_calls, step) => step() };
+const UNLIMITED: CallCeiling = { left: () => Infinity, reserve: (_calls, step) => step(), bound: 'nothing' };
 
 /** The loaders and memos of one request, bound to the caller's upstream client. */
 export class RequestLoaders {
@@ -89,7 +89,7 @@ export class RequestLoaders {
     const left = this.ceiling.left();
     if (calls > left) {
       throw new BadUserInputError(
-        `${relation.name}: these parents have ${total} related items, which need ${calls} more SOAP calls; this query has ${left} left of MAX_QUERY_CALLS. Narrow it with filter or ask for fewer parents`,
+        `${relation.name}: these parents have ${total} related items, which need ${calls} more SOAP calls; this query has ${left} left of ${this.ceiling.bound}. Narrow it with filter or ask for fewer parents`,
       );
     }
     return this.ceiling.reserve(calls, step);
