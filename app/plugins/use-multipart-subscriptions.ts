@@ -3,11 +3,12 @@
  * them (`Accept: multipart/mixed;subscriptionSpec=1.0`; graphql-yoga itself
  * answers subscriptions only as SSE or JSON): Apollo's multipart
  * subscription protocol. The answer is `multipart/mixed;boundary="graphql";
- * subscriptionSpec="1.0"`; each event is a part `{"payload": <result>}`, a
- * heartbeat part `{}` goes out at once and then every
- * {@link HEARTBEAT_MS} so that proxies keep the connection, a transport
- * failure is `{"payload": null, "errors": [...]}`, and the closing boundary
- * ends it. The client leaving ends the subscription. It is a stream like any
+ * subscriptionSpec="1.0"`; each event is a part `{"payload": <result>}`
+ * followed at once by the boundary (a reader knows a part is whole when it
+ * sees the next boundary), a heartbeat part `{}` goes out at once and then
+ * every {@link HEARTBEAT_MS} so that proxies keep the connection, a
+ * transport failure is `{"payload": null, "errors": [...]}`, and the
+ * closing boundary ends it. The client leaving ends the subscription. It is a stream like any
  * other (use-stream-caps.ts: caps and idle timeout apply).
  */
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
@@ -23,17 +24,19 @@ type FetchAPI = { TextEncoder: typeof TextEncoder; ReadableStream: typeof Readab
 
 function multipartSubscription(result: AsyncIterable<object>, fetchAPI: FetchAPI, heartbeatMs: number): Response {
   const encoder = new fetchAPI.TextEncoder();
-  const part = (body: object) => encoder.encode(`\r\n--graphql\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${JSON.stringify(body)}`);
+  // Each part is followed by the boundary at once: a reader knows a part is whole only when it sees the next boundary.
+  const part = (body: object) => encoder.encode(`\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${JSON.stringify(body)}\r\n--graphql`);
   const iterator = result[Symbol.asyncIterator]();
   let heartbeat: NodeJS.Timeout | undefined;
   const finish = (controller: ReadableStreamDefaultController<Uint8Array>, last?: object) => {
     clearInterval(heartbeat);
     if (last) controller.enqueue(part(last));
-    controller.enqueue(encoder.encode('\r\n--graphql--\r\n'));
+    controller.enqueue(encoder.encode('--\r\n'));
     controller.close();
   };
   const stream = new fetchAPI.ReadableStream<Uint8Array>({
     start(controller) {
+      controller.enqueue(encoder.encode('\r\n--graphql'));
       controller.enqueue(part({}));
       heartbeat = setInterval(() => {
         if ((controller.desiredSize ?? 0) > 0) controller.enqueue(part({}));
