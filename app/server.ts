@@ -47,7 +47,7 @@ import { StreamSlots } from '../src/request/stream-slots.js';
 import { MemoryApqStore, type ApqStore } from '../src/shared-state/index.js';
 import { useStreamCaps } from './plugins/use-stream-caps.js';
 import { useMultipartSubscriptions } from './plugins/use-multipart-subscriptions.js';
-import { useDataStatus } from './plugins/use-data-status.js';
+import { useHttpStatus } from './plugins/use-http-status.js';
 import { toolDocuments } from './plugins/tool-documents.js';
 import { serveWebSockets } from './websocket.js';
 
@@ -128,7 +128,7 @@ function buildGateway({
       useCsrf(GRAPHQL_ENDPOINT, [UPLOAD_ROUTE]),
       useUploadGate(GRAPHQL_ENDPOINT, uploads, config.limits.uploadBytes),
       useShortErrors(),
-      useDataStatus(),
+      useHttpStatus(),
       useRequestParser(GRAPHQL_ENDPOINT, config.limits),
       ...paramsRules,
       // The guard first, then the stream caps: what they refuse costs no call, the estimate's counts included.

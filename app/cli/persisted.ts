@@ -20,7 +20,10 @@
  *   `PersistedQueryLink({ sha256 })` all send it for a document written
  *   operation first, fragments after in name order;
  * - urql's: what `persistedExchange()` hashes by default (urql's own
- *   printing of the document its cache exchanges send) for that document.
+ *   printing of the document its cache exchanges send) for that document:
+ *   with `__typename` (graphcache; urql's document cache for queries and
+ *   mutations) and, for a subscription, also without (urql's document
+ *   cache leaves subscriptions as they are).
  */
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -106,7 +109,9 @@ async function apolloBody(document: DocumentNode): Promise<string> {
 export async function persistedDocuments(folder: string, schema = 'schema.graphql'): Promise<Record<string, string>> {
   const documents = await codegenDocuments(folder, schema);
   for (const document of operationDocuments(folder)) {
-    for (const body of [await apolloBody(document), stringifyDocument(formatDocument(document))]) documents[sha256Hex(body)] = body;
+    const urql = [stringifyDocument(formatDocument(document))];
+    if ((document.definitions[0] as OperationDefinitionNode).operation === 'subscription') urql.push(stringifyDocument(document));
+    for (const body of [await apolloBody(document), ...urql]) documents[sha256Hex(body)] = body;
   }
   return documents;
 }
