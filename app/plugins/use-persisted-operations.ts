@@ -17,9 +17,9 @@
  * Client and urql do) is registered for the caller's account
  * (src/shared-state: ApqStore), once Upsales has accepted the caller's
  * password, so the next request by that hash is one round trip. A hash that
- * is not the SHA-256 of the document sent with it is a 400. Registered
- * documents are found only for callers Upsales accepted lately; they never
- * run where only trusted documents do.
+ * is not the SHA-256 of the document sent with it is a 400. Only a caller
+ * Upsales accepted registers (a stranger fills no account's share);
+ * registered documents never run where only trusted documents do.
  */
 import { usePersistedOperations as useYogaPersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
 import { createGraphQLError, type GraphQLParams, type Plugin } from 'graphql-yoga';
@@ -72,12 +72,12 @@ const ONLY_TRUSTED = {
 
 export function usePersistedOperations({ operations, allowArbitraryOperations, apq: given }: PersistedOperationsOptions): Plugin[] {
   const apq = allowArbitraryOperations ? given : undefined;
-  /** A trusted document, else one the caller's account registered, for a caller Upsales accepted within a day. */
+  /** A trusted document, else one the caller's account registered. */
   const find = async (hash: string, context: object): Promise<string | null> => {
     const trusted = operations.get(hash);
     if (trusted !== undefined || !apq) return trusted ?? null;
     const caller = callerIn(context);
-    return (caller?.knownGood() && await apq.get(usernameTag(caller), hash)) || null;
+    return (caller && await apq.get(usernameTag(caller), hash)) || null;
   };
   /** Registers the document for the caller's account once Upsales has accepted the caller: now, or when the answer is out. */
   const register = async (store: ApqStore, hash: string, query: string, context: object): Promise<void> => {

@@ -37,6 +37,9 @@ async function apolloManifest(dir: string): Promise<string> {
   return output;
 }
 
+/** A request line of the gateway's log. */
+export interface RequestLine { method: string; status: number; operation?: string; outcome: string }
+
 export interface ClientGateway {
   sim: RunningSimulator;
   process: ReplicaProcess;
@@ -50,16 +53,23 @@ export interface ClientGateway {
   auth(user?: DemoUser): string;
   /** Sends one of {@link STEERING} by its hash, as `user`. */
   steer(name: keyof typeof STEERING, variables: Record<string, unknown>, user?: DemoUser): Promise<{ data?: Record<string, { state: string }>; errors?: unknown[] }>;
+  /** Where its log is now, to read the requests logged after. */
+  mark(): number;
+  /** The requests it logged since `mark`. */
+  requests(mark: number): RequestLine[];
   /** A paused import job of `rows` new clients (named after `prefix`) in batches of `batchSize`, as `user` (its owner). */
   pausedJob(prefix: string, rows?: number, batchSize?: number, user?: DemoUser): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startClientGateway(env: NodeJS.ProcessEnv = {}): Promise<ClientGateway> {
+/** `sim`: an embedded service another gateway uses too (replicas); by default one of its own, stopped with it. */
+export async function startClientGateway(env: NodeJS.ProcessEnv = {}, shared: { sim?: RunningSimulator } = {}): Promise<ClientGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'client-gateway-'));
   const persisted = join(dir, 'persisted.json');
   const steering = join(dir, 'steering.json');
-  const [documents, manifest, sim] = await Promise.all([persistedDocuments(EXAMPLE_OPERATIONS), apolloManifest(dir), startSimulator({ port: 0, throttleCalls: 1_000_000 })]);
+  const [documents, manifest, sim] = await Promise.all([
+    persistedDocuments(EXAMPLE_OPERATIONS), apolloManifest(dir), shared.sim ?? startSimulator({ port: 0, throttleCalls: 1_000_000 }),
+  ]);
   writeFileSync(persisted, JSON.stringify(documents));
   writeFileSync(steering, JSON.stringify(Object.fromEntries(Object.values(STEERING).map((document) => [sha256Hex(document), document]))));
   const process = await startReplicaProcess({
@@ -75,6 +85,8 @@ export async function startClientGateway(env: NodeJS.ProcessEnv = {}): Promise<C
   return {
     sim, process, base, url: `${base}/graphql`, auth, steer,
     files: { persisted, manifest, steering },
+    mark: () => process.output().length,
+    requests: (mark) => process.output().slice(mark).split('\n').filter((line) => line.includes('"msg":"request"')).map((line) => JSON.parse(line) as RequestLine),
     async pausedJob(prefix, rows = 200, batchSize = 10, user = 'admin') {
       const csv = `name\n${Array.from({ length: rows }, (_, i) => `${prefix} ${i}`).join('\n')}\n`;
       const started = await fetch(`${base}/imports?kind=client&format=csv&batchSize=${batchSize}`, {
@@ -87,7 +99,7 @@ export async function startClientGateway(env: NodeJS.ProcessEnv = {}): Promise<C
     },
     async close() {
       await process.stop();
-      await sim.close();
+      if (!shared.sim) await sim.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
