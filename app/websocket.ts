@@ -29,7 +29,7 @@
  *   lose the extensions meant for HTTP (src: public-result.ts).
  * - A connection with no operation in progress and no message for
  *   STREAM_IDLE_TIMEOUT_MS is closed (1000); pings every 12 s close dead
- *   ones; messages are at most MAX_BODY_BYTES.
+ *   ones; a message over MAX_BODY_BYTES closes it (1009).
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -68,7 +68,7 @@ export interface WebSocketService {
 interface Connection {
   caller: Caller;
   release: SlotRelease;
-  /** The upgrade request, as a fetch Request for the GraphQL context (its Cache-Control). */
+  /** The upgrade request, as a fetch Request, for the parameter rules. */
   request: Request;
   opened: number;
   lastMessage: number;
@@ -123,9 +123,12 @@ async function applyParamsRules(rules: Plugin[], params: GraphQLParams, request:
   return current;
 }
 
-/** Errors from graphql-js or the gateway as they are; anything else masked. */
-const asGraphQLErrors = (error: unknown): GraphQLError[] =>
-  [error instanceof GraphQLError ? error : new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
+/** Errors from graphql-js or the gateway as they are (a syntax error with the code yoga gives it over HTTP); anything else masked. */
+function asGraphQLErrors(error: unknown): GraphQLError[] {
+  if (!(error instanceof GraphQLError)) return [new GraphQLError('Unexpected error.', { extensions: { code: 'INTERNAL_SERVER_ERROR' } })];
+  if (error.extensions?.code || !error.message.startsWith('Syntax Error')) return [error];
+  return [new GraphQLError(error.message, { source: error.source, positions: error.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+}
 
 export function serveWebSockets({ server, yoga, endpoint, config, callers, paramsRules, logger }: WebSocketDeps): WebSocketService {
   const log = logger.child({ component: 'websocket' });
@@ -138,6 +141,16 @@ export function serveWebSockets({ server, yoga, endpoint, config, callers, param
   const running = new WeakMap<object, Enveloped>();
   let closing = false;
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.bodyBytes });
+  // ws tells a client's protocol errors (a message over maxPayload, a bad frame) as 'error' once it has closed the
+  // connection itself (1009, 1002); graphql-ws would print each with console.error. They are the client's: one info line.
+  wss.on('connection', (socket: WebSocket) => {
+    const emit = socket.emit.bind(socket);
+    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (event !== 'error') return emit(event, ...args);
+      log.info({ transport: 'websocket', error: (args[0] as Error)?.message?.slice(0, 100) }, 'websocket closed for a bad frame');
+      return true;
+    }) as typeof socket.emit;
+  });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = new URL(req.url ?? '/', 'http://gateway').pathname;
@@ -203,7 +216,8 @@ export function serveWebSockets({ server, yoga, endpoint, config, callers, param
         )];
       }
       connection.operations += 1;
-      const initial = { req: ctx.extra.request, request: connection.request, connectionParams: ctx.connectionParams, params: payload as GraphQLParams };
+      // No `request`: yoga's plugins take a context without one for a WebSocket operation (a GET upgrade is not how it came).
+      const initial = { req: ctx.extra.request, connectionParams: ctx.connectionParams, params: payload as GraphQLParams };
       holdCaller(initial, connection.caller);
       try {
         const params = await applyParamsRules(paramsRules, payload as GraphQLParams, connection.request, initial, yoga.fetchAPI);

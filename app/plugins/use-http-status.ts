@@ -8,11 +8,11 @@
  *   (`extensions.http`: 401 with a challenge for wrong credentials met by
  *   one field) apply only to answers without data: credentials refused
  *   before anything ran stay 401.
- * - A request for an event stream refused before anything ran (a document
- *   that is not trusted, too many streams) is answered as JSON with the
- *   refusal's status, as the GraphQL over SSE protocol (graphql-sse) wants,
- *   not as an event stream with an error status that SSE clients do not
- *   read.
+ * - A request for a stream (an event stream, or multipart parts) refused
+ *   before anything ran (a document that is not trusted, too many streams)
+ *   is answered as JSON with the refusal's status, as the GraphQL over SSE
+ *   protocol (graphql-sse) wants, not as a stream with an error status that
+ *   stream readers do not read.
  */
 import type { ExecutionResult } from 'graphql';
 import { isAsyncIterable, processRegularResult, type Plugin } from 'graphql-yoga';
@@ -30,7 +30,7 @@ export function useHttpStatus(): Plugin {
         if (single.errors?.some((error) => error.extensions?.http)) setResult({ ...single, errors: single.errors.map(publicError) });
         return;
       }
-      if (refusalStatus(single) >= 400 && /text\/event-stream/i.test(request.headers.get('accept') ?? '')) {
+      if (refusalStatus(single) >= 400 && /text\/event-stream|multipart\/mixed/i.test(request.headers.get('accept') ?? '')) {
         setResultProcessor(processRegularResult, 'application/json');
       }
     },
