@@ -8,7 +8,6 @@
  */
 import type { Redis } from 'ioredis';
 import { checkAccountHashKey } from '../account/account-tag.js';
-import { MemoryReadStore, type ReadCache } from '../cache/index.js';
 import { createBudgetRegistry, type BudgetRegistry, type CallBudgetOptions } from '../budget/index.js';
 import { createSharedWindows } from './redis/shared-window-store.js';
 import { configFromEnv, maxQueuedCalls, type GatewayConfig } from '../config/config.js';
@@ -17,10 +16,10 @@ import { createRedisEvents, type SharedEvents } from './redis/events.js';
 import { createRedisJobBus } from './redis/job-bus.js';
 import { connectRedis, redisLabel, whenReady } from './redis/connection.js';
 import { RedisReadStore } from './redis/read-store.js';
-import { MemoryApqStore, type ApqStore, type ApqStoreOptions } from './apq-store.js';
+import { MemoryApqStore, MemoryReadStore, type ApqStore, type ApqStoreOptions, type ReadCache } from '../cache/index.js';
 import { RedisApqStore } from './redis/apq-store.js';
 
-export { MemoryApqStore, type ApqStore, type ApqStoreOptions } from './apq-store.js';
+export { MemoryApqStore, type ApqStore, type ApqStoreOptions } from '../cache/index.js';
 
 export { redisLabel } from './redis/connection.js';
 

@@ -11,7 +11,7 @@
  * a failure.
  */
 import type { Redis } from 'ioredis';
-import type { ApqStore, ApqStoreOptions } from '../apq-store.js';
+import type { ApqStore, ApqStoreOptions } from '../../cache/apq-store.js';
 import { boundedCommand } from './bounded-command.js';
 import { redisScript, runScript } from './script.js';
 import { REDIS_TIMEOUT_MS } from './read-store.js';

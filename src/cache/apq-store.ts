@@ -5,7 +5,8 @@
  * by another, and a user fills only their own share), each for a TTL, and
  * bounded in bytes per account (APQ_MAX_BYTES; the oldest go first). This
  * file holds the interface and this process's memory; the Redis store,
- * shared by every replica, is src/shared-state/redis/apq-store.ts.
+ * shared by every replica, is src/shared-state/redis/apq-store.ts, and the
+ * shared state (src/shared-state) chooses one at start-up.
  */
 
 export interface ApqStore {
