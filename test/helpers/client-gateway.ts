@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { parse, type DocumentNode } from 'graphql';
 import { persistedDocuments } from '../../app/cli/persisted.js';
 import { sha256Hex } from '../../app/plugins/trusted-documents.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
@@ -21,6 +22,12 @@ import { startReplicaProcess, type ReplicaProcess } from './replicas.js';
 import { basic, DEMO_USERS, type DemoUser } from './stack.js';
 
 export const EXAMPLE_OPERATIONS = 'examples/frontend/operations';
+
+/** A client's global id. */
+export const globalId = (upsalesId: number) => Buffer.from(`Client:${upsalesId}`).toString('base64');
+
+/** An example operation's document as its .graphql file holds it (what a frontend without codegen sends). */
+export const exampleDocument = (file: string): DocumentNode => parse(readFileSync(`${EXAMPLE_OPERATIONS}/${file}`, 'utf8'));
 
 /** Documents the tests send by hash to steer jobs. */
 export const STEERING = {
@@ -53,6 +60,8 @@ export interface ClientGateway {
   auth(user?: DemoUser): string;
   /** Sends one of {@link STEERING} by its hash, as `user`. */
   steer(name: keyof typeof STEERING, variables: Record<string, unknown>, user?: DemoUser): Promise<{ data?: Record<string, { state: string }>; errors?: unknown[] }>;
+  /** SOAP calls the embedded service has answered so far. */
+  soapCalls(): Promise<number>;
   /** Where its log is now, to read the requests logged after. */
   mark(): number;
   /** The requests it logged since `mark`. */
@@ -85,6 +94,7 @@ export async function startClientGateway(env: NodeJS.ProcessEnv = {}, shared: { 
   return {
     sim, process, base, url: `${base}/graphql`, auth, steer,
     files: { persisted, manifest, steering },
+    soapCalls: async () => ((await (await fetch(`${new URL(sim.url).origin}/__sim/stats`)).json()) as { calls: { total: number } }).calls.total,
     mark: () => process.output().length,
     requests: (mark) => process.output().slice(mark).split('\n').filter((line) => line.includes('"msg":"request"')).map((line) => JSON.parse(line) as RequestLine),
     async pausedJob(prefix, rows = 200, batchSize = 10, user = 'admin') {

@@ -9,26 +9,19 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryApqStore, type ApqStore, type ApqStoreOptions } from '../../src/shared-state/index.js';
 import { RedisApqStore } from '../../src/shared-state/redis/apq-store.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { startTestRedisClient } from '../helpers/redis-server.js';
 
-let server: TestRedis;
-let redis: Redis;
-beforeAll(async () => {
-  server = await startTestRedis();
-  redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
-  await new Promise((resolve) => redis.once('ready', resolve));
-});
-afterAll(async () => {
-  redis.disconnect();
-  await server.close();
-});
+let testRedis: Awaited<ReturnType<typeof startTestRedisClient>>;
+beforeAll(async () => void (testRedis = await startTestRedisClient()));
+afterAll(() => testRedis?.close());
+const redis = () => testRedis.redis;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const document = (n: number, size = 40) => `{ n${n} ${'x'.repeat(size - 6 - String(n).length)} }`.slice(0, size);
 
 describe.each<[string, (options: ApqStoreOptions) => ApqStore]>([
   ['memory', (options) => new MemoryApqStore(options)],
-  ['redis', (options) => new RedisApqStore(redis, options)],
+  ['redis', (options) => new RedisApqStore(redis(), options)],
 ])('%s store', (name, make) => {
   const tag = (t: string) => `${name}-${Date.now()}-${t}`;
 
@@ -82,12 +75,12 @@ it('memory: the process keeps at most its own bound, the least recently used fir
 });
 
 it('redis: an account\'s keys expire with its newest document, and Redis out of reach is a miss', async () => {
-  const store = new RedisApqStore(redis, { ttlMs: 5_000, maxBytesPerAccount: 1_000 });
+  const store = new RedisApqStore(redis(), { ttlMs: 5_000, maxBytesPerAccount: 1_000 });
   const account = `expiry-${Date.now()}`;
   await store.set(account, 'h', '{ me { name } }');
-  const keys = await redis.keys(`upsales-graphql:apq:{${account}}:*`);
+  const keys = await redis().keys(`upsales-graphql:apq:{${account}}:*`);
   expect(keys).toHaveLength(3);
-  for (const key of keys) expect(await redis.pttl(key)).toBeGreaterThan(4_000);
+  for (const key of keys) expect(await redis().pttl(key)).toBeGreaterThan(4_000);
   const gone = new Redis('redis://127.0.0.1:9/0', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
   const unreachable = new RedisApqStore(gone, { ttlMs: 5_000, maxBytesPerAccount: 1_000 });
   await expect(unreachable.set(account, 'h', '{ me { name } }')).resolves.toBeUndefined();

@@ -17,7 +17,7 @@ import { ClientError, GraphQLClient, gql } from 'graphql-request';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../../examples/frontend/apollo.js';
 import { startSimulator, type RunningSimulator } from '../../../src/simulator/index.js';
-import { startClientGateway, type ClientGateway } from '../../helpers/client-gateway.js';
+import { globalId, startClientGateway, type ClientGateway } from '../../helpers/client-gateway.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis-server.js';
 import type { DemoUser } from '../../helpers/stack.js';
 
@@ -35,7 +35,6 @@ afterAll(async () => {
   await sim?.close();
 });
 
-const globalId = (upsalesId: number) => Buffer.from(`Client:${upsalesId}`).toString('base64');
 
 describe('graphql-request', () => {
   const client = () => new GraphQLClient(a.url, { headers: { authorization: a.auth() } });

@@ -7,9 +7,8 @@
  * graphql-sse and urql's own fetch, by codegen's hashes and by urql's own;
  * and graphql-sse and graphql-ws alone, sending a trusted hash.
  */
-import { readFileSync } from 'node:fs';
 import type { Client, OperationResult } from '@urql/core';
-import { parse, type DocumentNode } from 'graphql';
+import type { DocumentNode } from 'graphql';
 import { createClient as createSSEClient, NetworkError } from 'graphql-sse';
 import { createClient as createWSClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -19,10 +18,9 @@ import { persistedHash } from '../../../examples/frontend/client.js';
 import {
   ClientCardDocument, ClientDetailDocument, ImportProgressDocument, UpdateClientPhoneDocument,
 } from '../../../examples/frontend/generated/graphql.js';
-import { EXAMPLE_OPERATIONS, startClientGateway, type ClientGateway } from '../../helpers/client-gateway.js';
+import { exampleDocument, globalId, startClientGateway, type ClientGateway } from '../../helpers/client-gateway.js';
 
-const globalId = (upsalesId: number) => Buffer.from(`Client:${upsalesId}`).toString('base64');
-const source = (file: string): DocumentNode => parse(readFileSync(`${EXAMPLE_OPERATIONS}/${file}`, 'utf8'));
+const source = exampleDocument;
 
 let gateway: ClientGateway;
 beforeAll(async () => {
@@ -32,9 +30,7 @@ afterAll(() => gateway?.close());
 
 const client = (setup: Partial<UrqlSetup> = {}) => urqlClient({ url: gateway.url, authorization: gateway.auth(), webSocketImpl: WebSocket, ...setup });
 
-async function soapCalls(): Promise<number> {
-  return ((await (await fetch(`${new URL(gateway.sim.url).origin}/__sim/stats`)).json()) as { calls: { total: number } }).calls.total;
-}
+const soapCalls = () => gateway.soapCalls();
 
 /** The methods of the requests the gateway logged for operation `name` since `mark`. */
 const logged = (name: string, mark: number): string[] => gateway.requests(mark).filter((line) => line.operation === name).map((line) => line.method);
