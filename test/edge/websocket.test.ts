@@ -195,6 +195,45 @@ describe('bounds', () => {
   });
 });
 
+describe('MAX_STREAMS in all', () => {
+  let small: ServedStack;
+  beforeAll(async () => {
+    small = await startServedStack({ imports: true, config: { streams: { ...defaults.streams, inAll: 2 } } });
+  });
+  afterAll(() => small?.close());
+
+  it('past it, any user\'s next stream is 503 UNAVAILABLE with Retry-After, on every transport; a query is not a stream', async () => {
+    const anotherStream = (user: DemoUser) => small.fetch('/graphql', {
+      method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: auth(user) },
+      body: JSON.stringify({ query: 'subscription { importProgress(id: "00000000-0000-4000-8000-000000000000") { state } }' }),
+    });
+    const served0 = served;
+    served = small;
+    try {
+      const ids = [await pausedJob('admin'), await pausedJob('sales')];
+      const held = new AbortController();
+      for (const [i, user] of (['admin', 'sales'] as const).entries()) {
+        const stream = await small.fetch('/graphql', {
+          method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: auth(user) },
+          body: JSON.stringify({ query: PROGRESS, variables: { id: ids[i] } }), signal: held.signal,
+        });
+        expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      }
+      const refused = await anotherStream('reader');
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect((await refused.json()).errors[0]).toMatchObject({ extensions: { code: 'UNAVAILABLE' }, message: expect.stringContaining('MAX_STREAMS (2)') });
+      const ws = createClient({ url: `${small.base.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: auth('reader') } });
+      expect(await first(ws, PROGRESS, { id: ids[0] })).toMatchObject({ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) })] });
+      expect(await first(ws, '{ me { email } }')).toMatchObject({ data: { me: { email: DEMO_USERS.reader.username } } });
+      await ws.dispose();
+      held.abort();
+    } finally {
+      served = served0;
+    }
+  });
+});
+
 describe('each operation meets the rules an HTTP request meets, at no SOAP call', () => {
   let client: Client;
   beforeAll(() => {
