@@ -61,11 +61,11 @@ function raw(path = '/graphql', options: WebSocket.ClientOptions = {}, protocol:
   return { socket, messages, ended, opened };
 }
 
-async function pausedJob(user: DemoUser = 'admin'): Promise<string> {
+async function pausedJob(user: DemoUser = 'admin', on: ServedStack = served): Promise<string> {
   const csv = `name\n${Array.from({ length: 200 }, (_, i) => `WS ${user} ${i}`).join('\n')}\n`;
-  const started = await served.fetch('/imports?kind=client&format=csv&batchSize=10', { method: 'POST', headers: { 'content-type': 'text/csv', authorization: auth(user) }, body: csv });
+  const started = await on.fetch('/imports?kind=client&format=csv&batchSize=10', { method: 'POST', headers: { 'content-type': 'text/csv', authorization: auth(user) }, body: csv });
   const { id } = await started.json() as { id: string };
-  const paused = await served.fetch('/graphql', {
+  const paused = await on.fetch('/graphql', {
     method: 'POST', headers: { 'content-type': 'application/json', authorization: auth(user) },
     body: JSON.stringify({ query: 'mutation ($id: ID!) { pauseImport(id: $id) { state } }', variables: { id } }),
   });
@@ -207,30 +207,24 @@ describe('MAX_STREAMS in all', () => {
       method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: auth(user) },
       body: JSON.stringify({ query: 'subscription { importProgress(id: "00000000-0000-4000-8000-000000000000") { state } }' }),
     });
-    const served0 = served;
-    served = small;
-    try {
-      const ids = [await pausedJob('admin'), await pausedJob('sales')];
-      const held = new AbortController();
-      for (const [i, user] of (['admin', 'sales'] as const).entries()) {
-        const stream = await small.fetch('/graphql', {
-          method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: auth(user) },
-          body: JSON.stringify({ query: PROGRESS, variables: { id: ids[i] } }), signal: held.signal,
-        });
-        expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
-      }
-      const refused = await anotherStream('reader');
-      expect(refused.status).toBe(503);
-      expect(refused.headers.get('retry-after')).toBe('5');
-      expect((await refused.json()).errors[0]).toMatchObject({ extensions: { code: 'UNAVAILABLE' }, message: expect.stringContaining('MAX_STREAMS (2)') });
-      const ws = createClient({ url: `${small.base.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: auth('reader') } });
-      expect(await first(ws, PROGRESS, { id: ids[0] })).toMatchObject({ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) })] });
-      expect(await first(ws, '{ me { email } }')).toMatchObject({ data: { me: { email: DEMO_USERS.reader.username } } });
-      await ws.dispose();
-      held.abort();
-    } finally {
-      served = served0;
+    const ids = [await pausedJob('admin', small), await pausedJob('sales', small)];
+    const held = new AbortController();
+    for (const [i, user] of (['admin', 'sales'] as const).entries()) {
+      const stream = await small.fetch('/graphql', {
+        method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: auth(user) },
+        body: JSON.stringify({ query: PROGRESS, variables: { id: ids[i] } }), signal: held.signal,
+      });
+      expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
     }
+    const refused = await anotherStream('reader');
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('5');
+    expect((await refused.json()).errors[0]).toMatchObject({ extensions: { code: 'UNAVAILABLE' }, message: expect.stringContaining('MAX_STREAMS (2)') });
+    const ws = createClient({ url: `${small.base.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: auth('reader') } });
+    expect(await first(ws, PROGRESS, { id: ids[0] })).toMatchObject({ errors: [expect.objectContaining({ extensions: expect.objectContaining({ code: 'UNAVAILABLE' }) })] });
+    expect(await first(ws, '{ me { email } }')).toMatchObject({ data: { me: { email: DEMO_USERS.reader.username } } });
+    await ws.dispose();
+    held.abort();
   });
 });
 
@@ -297,27 +291,21 @@ describe('idle and stopping', () => {
   afterAll(() => idle?.close());
 
   it('a subscription with no event for STREAM_IDLE_TIMEOUT_MS gets STREAM_IDLE and ends, over a WebSocket and over SSE', async () => {
-    const served0 = served;
-    served = idle;
-    try {
-      const id = await pausedJob();
-      const { client } = wsClient();
-      const values: unknown[] = [];
-      const started = performance.now();
-      await new Promise<void>((resolve) => client.subscribe({ query: PROGRESS, variables: { id } }, { next: (value) => values.push(value), error: () => resolve(), complete: resolve }));
-      expect(performance.now() - started).toBeGreaterThanOrEqual(900);
-      expect(values).toEqual([{ data: { importProgress: { state: 'PAUSED', done: expect.any(Number) } } }, { errors: [expect.objectContaining({ extensions: { code: 'STREAM_IDLE' } })] }]);
-      await client.dispose();
-      const sse = await idle.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: auth() }, body: JSON.stringify({ query: PROGRESS, variables: { id } }) });
-      const text = await sse.text();
-      expect(text).toContain('"code":"STREAM_IDLE"');
-      expect(text).toContain('event: complete');
-    } finally {
-      served = served0;
-    }
+    const id = await pausedJob('admin', idle);
+    const client = createClient({ url: `${idle.base.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: auth() } });
+    const values: unknown[] = [];
+    const started = performance.now();
+    await new Promise<void>((resolve) => client.subscribe({ query: PROGRESS, variables: { id } }, { next: (value) => values.push(value), error: () => resolve(), complete: resolve }));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(900);
+    expect(values).toEqual([{ data: { importProgress: { state: 'PAUSED', done: expect.any(Number) } } }, { errors: [expect.objectContaining({ extensions: { code: 'STREAM_IDLE' } })] }]);
+    await client.dispose();
+    const sse = await idle.fetch('/graphql', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: auth() }, body: JSON.stringify({ query: PROGRESS, variables: { id } }) });
+    const text = await sse.text();
+    expect(text).toContain('"code":"STREAM_IDLE"');
+    expect(text).toContain('event: complete');
   });
 
-  it('a WebSocket with no operation for STREAM_IDLE_TIMEOUT_MS is closed (1000); one with an operation in progress is not', async () => {
+  it('a WebSocket with no operation and no message for STREAM_IDLE_TIMEOUT_MS is closed (1000)', async () => {
     const connection = new WebSocket(`${idle.base.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
     const closed = new Promise<number>((resolve) => connection.on('close', (code) => resolve(code)));
     await new Promise((resolve) => connection.once('open', resolve));
