@@ -15,8 +15,8 @@
  *   Upsales (one lookup, or none when known lately) before the connection
  *   is acknowledged. Refused: closed with 4401 (credentials), 4403 (no API
  *   access), 4429 (failed logins, or MAX_WEBSOCKETS_PER_USER connections
- *   already open) or 1013 (Upsales could not tell), none of which
- *   graphql-ws' client retries but 1013.
+ *   already open) or 1013 (Upsales could not tell); graphql-ws' client
+ *   retries only 4403 and 1013.
  * - Each operation: at most MAX_SUBSCRIPTIONS_PER_CONNECTION in progress on
  *   one connection (TOO_MANY_SUBSCRIPTIONS); then the same path as an HTTP
  *   request: the rules the gateway applies to a request's parameters
@@ -26,7 +26,7 @@
  *   limits), the GraphQL context of the connection's caller, and yoga's
  *   execute and subscribe with every Envelop plugin (input guard, estimate,
  *   stream caps and idle timeout, error masking). Errors are cut short and
- *   lose the extensions meant for HTTP (src: public-result.ts).
+ *   lose the extensions meant for HTTP (plugins/public-result.ts).
  * - A connection with no operation in progress and no message for
  *   STREAM_IDLE_TIMEOUT_MS is closed (1000); pings every 12 s close dead
  *   ones; a message over MAX_BODY_BYTES closes it (1009).
@@ -58,8 +58,6 @@ export interface WebSocketDeps {
 }
 
 export interface WebSocketService {
-  /** WebSocket connections open now. */
-  readonly open: number;
   /** Refuses new connections and closes the open ones (1001, Going away: clients reconnect elsewhere). */
   close(): Promise<void>;
 }
@@ -79,7 +77,7 @@ interface Connection {
 
 type Enveloped = ReturnType<YogaServerInstance<Record<string, never>, GatewayContext>['getEnveloped']>;
 
-/** Close codes of refused credentials; graphql-ws' client retries none of them but 1013. */
+/** Close codes of refused credentials; graphql-ws' client retries 4403 and 1013, never 4401 or 4429. */
 const CLOSE_OF_STATUS: Record<number, number> = { 401: 4401, 403: 4403, 429: 4429, 502: 1013 };
 
 /** A WebSocket close reason: at most 123 bytes. */
@@ -259,9 +257,6 @@ export function serveWebSockets({ server, yoga, endpoint, config, callers, param
   idleCheck.unref();
 
   return {
-    get open() {
-      return connections.size;
-    },
     async close() {
       closing = true;
       clearInterval(idleCheck);
