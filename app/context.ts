@@ -1,6 +1,8 @@
 /**
  * The GraphQL context of each request (schema/context.ts), built in one
- * place: the caller from the credentials step (plugins/use-caller.ts), the
+ * place for every transport: the caller the credentials step kept on the
+ * initial context (plugins/use-caller.ts for HTTP, websocket.ts for each
+ * operation of a WebSocket, which has no `request` of its own), the
  * request's own state over an upstream client bound to the caller
  * (src/request), its loaders, whose level scheduler tracks that client's
  * calls (resolvers/), and the import service bound to the caller.
@@ -32,7 +34,7 @@ export function contextFactory({ config, upstream, imports }: ContextDeps): (ini
       config,
       clientFor: (credentials, stats, options) => upstream.forCredentials(credentials, stats, 'interactive', options),
     }, caller, {
-      fresh: asksFresh(initial.request.headers.get('cache-control')),
+      fresh: asksFresh((initial as Partial<YogaInitialContext>).request?.headers.get('cache-control') ?? null),
       scope: (client, ceiling) => {
         const scope = requestScope(client, ceiling);
         loaders = scope.loaders;

@@ -4,10 +4,11 @@
  * PORT is told at once. Until the gateway is ready, it answers 503.
  */
 import { createServer, type Server } from 'node:http';
+import { CONNECTIONS_CHECKING_INTERVAL_MS } from './http-limits.js';
 
 /** Binds `port` on `host`; rejects with one line naming PORT when it cannot. */
 export async function bindGatewayPort(port: number, host: string): Promise<Server> {
-  const server = createServer((_req, res) => {
+  const server = createServer({ connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS }, (_req, res) => {
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' }).end(JSON.stringify({ status: 'starting' }));
   });
   try {

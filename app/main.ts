@@ -11,7 +11,7 @@ import { configFromEnv, listenHost } from '../src/config/config.js';
 import { startEmbeddedService, type EmbeddedService } from './embedded-service.js';
 import { bindGatewayPort } from './http-port.js';
 import { createLogger, loggerFromEnv } from '../src/log/logger.js';
-import { loadPersistedOperations } from './plugins/trusted-documents.js';
+import { loadTrustedDocuments } from './plugins/trusted-documents.js';
 
 const EMBEDDED_ADMIN = { username: 'admin@demo.test', password: 'demo-admin' };
 
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   log = loggerFromEnv();
   const config = configFromEnv();
   // Checked before anything starts: a bad file stops the start with one line.
-  const persistedOperations = config.persistedOperations ? loadPersistedOperations(config.persistedOperations, config.limits.queryBytes) : undefined;
+  const persistedOperations = loadTrustedDocuments(config.persistedOperations, config.limits.queryBytes);
   // With the embedded service, requests without credentials act as its demo admin.
   if (!config.upstreamUrl) config.defaultCredentials ??= EMBEDDED_ADMIN;
   // The port first: a taken one is told before anything else starts.

@@ -91,7 +91,9 @@ export async function runGateway(config: GatewayConfig & { upstreamUrl: string }
   });
   let gateway: RunningGateway;
   try {
-    gateway = await startGateway({ config, upstream, imports, revocations: shared.revocations, persistedOperations, logger: log, metrics }, config.port, listenHost(config), running.bound);
+    gateway = await startGateway({
+      config, upstream, imports, revocations: shared.revocations, apq: shared.apq, persistedOperations, logger: log, metrics,
+    }, config.port, listenHost(config), running.bound);
   } catch (error) {
     await shared.close();
     throw error;

@@ -1,26 +1,29 @@
 /**
  * The gateway's HTTP server: graphql-yoga at /graphql (with GraphiQL, served
- * whole by the gateway), GET /healthz, per-request contexts, the call
- * estimate that rejects queries before they run, and each response's call
- * accounting in `extensions`.
+ * whole by the gateway), GraphQL over WebSocket on the same path
+ * (websocket.ts), GET /healthz, per-request contexts, the call estimate
+ * that rejects queries before they run, and each response's call
+ * accounting in `extensions`; its connections and timeouts are bounded
+ * (MAX_CONNECTIONS, HTTP_*_TIMEOUT_MS).
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { schema as defaultSchema } from '../schema/index.js';
 import { useUpstreamAccounting } from './plugins/use-upstream-accounting.js';
 import { GRAPHIQL_OPTIONS, renderGraphiQL } from './graphiql.js';
 import { listenHost, type GatewayConfig } from '../src/config/config.js';
 import { bindGatewayPort } from './http-port.js';
+import { limitServer } from './http-limits.js';
 import type { GatewayContext } from '../schema/context.js';
 import { Callers, type Caller } from '../src/request/credentials.js';
 import { VerifiedAccounts } from '../src/request/verified-accounts.js';
 import type { Revocations } from '../src/shared-state/index.js';
 import { createLogger, type Logger } from '../src/log/logger.js';
-import { loadPersistedOperations, type PersistedOperations } from './plugins/trusted-documents.js';
+import { loadTrustedDocuments, type PersistedOperations } from './plugins/trusted-documents.js';
 import type { ImportService } from '../src/import/jobs/import-service.js';
 import { useImportRoutes } from './routes/use-import-routes.js';
 import { RESULTS_ROUTE } from './routes/results-route.js';
@@ -41,6 +44,13 @@ import { contextFactory } from './context.js';
 import { enterGraphQL, markEntered, useCaller } from './plugins/use-caller.js';
 import { useUploadGate } from './plugins/use-upload-gate.js';
 import { UploadSlots } from '../src/request/upload-slots.js';
+import { StreamSlots } from '../src/request/stream-slots.js';
+import { MemoryApqStore, type ApqStore } from '../src/shared-state/index.js';
+import { useStreamCaps } from './plugins/use-stream-caps.js';
+import { useMultipartSubscriptions } from './plugins/use-multipart-subscriptions.js';
+import { useHttpStatus } from './plugins/use-http-status.js';
+import { toolDocuments } from './plugins/tool-documents.js';
+import { serveWebSockets } from './websocket.js';
 
 const GRAPHQL_ENDPOINT = '/graphql';
 
@@ -55,8 +65,10 @@ export interface GatewayDeps {
   callers?: Callers;
   /** Revoked usernames told between processes (shared state); without it, only this process forgets them. */
   revocations?: Revocations;
-  /** Trusted documents; by default read from the file `config.persistedOperations` names, if any. */
+  /** Trusted documents; by default read from the files `config.persistedOperations` names, if any. The tools' own are always added. */
   persistedOperations?: PersistedOperations;
+  /** Where documents sent with their hash are registered (APQ; shared state); by default this process's memory. */
+  apq?: ApqStore;
   /** Where request lines and yoga's own messages go; nowhere by default (`npm start` passes the process's log). */
   logger?: Logger;
   /** The Prometheus series, served at GET /metrics; without them, no /metrics. */
@@ -116,18 +128,39 @@ function refusalLog(log: Logger): RefusalLog & { stop(): void } {
   };
 }
 
-export function createGateway({
+/** The gateway, and what its WebSocket transport shares with it. */
+interface Gateway {
+  yoga: YogaServerInstance<Record<string, never>, GatewayContext>;
+  callers: Callers;
+  /** The plugins whose `onParams` hooks apply to every operation's parameters, on every transport. */
+  paramsRules: Plugin[];
+  logger: Logger;
+}
+
+export function createGateway(deps: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
+  return buildGateway(deps).yoga;
+}
+
+function buildGateway({
   config, upstream, schema = defaultSchema, imports, revocations,
   callers = defaultCallers({ config, upstream }),
-  persistedOperations = config.persistedOperations ? loadPersistedOperations(config.persistedOperations, config.limits.queryBytes) : new Map(),
+  persistedOperations = loadTrustedDocuments(config.persistedOperations, config.limits.queryBytes),
+  apq = new MemoryApqStore(config.apq),
   logger = createLogger({ level: 'silent' }), metrics,
-}: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
+}: GatewayDeps): Gateway {
   const uploads = new UploadSlots(config.limits.uploadsPerUser, config.limits.uploads);
+  const streams = new StreamSlots(config.streams.perUser, config.streams.inAll);
   if (revocations) {
     callers.accounts.onRevoked((tag) => revocations.publish(tag));
     revocations.subscribe((tag) => callers.accounts.forget(tag));
   }
-  return createYoga<Record<string, never>, GatewayContext>({
+  const paramsRules: Plugin[] = [
+    ...usePersistedOperations({
+      operations: new Map([...toolDocuments(), ...persistedOperations]), allowArbitraryOperations: config.allowArbitraryOperations, apq,
+    }),
+    ...useDocumentLimits(config.limits),
+  ];
+  const yoga = createYoga<Record<string, never>, GatewayContext>({
     schema,
     graphqlEndpoint: GRAPHQL_ENDPOINT,
     cors: corsFor(config.corsOrigins),
@@ -145,18 +178,21 @@ export function createGateway({
       useRoutes([GRAPHQL_ENDPOINT, ...(metrics ? [METRICS_ENDPOINT] : []), ...(imports ? [UPLOAD_ROUTE, RESULTS_ROUTE] : [])]),
       useCaller(callers, GRAPHQL_ENDPOINT),
       useDeferStream(),
+      useMultipartSubscriptions(),
       useCsrf(GRAPHQL_ENDPOINT, [UPLOAD_ROUTE]),
       useUploadGate(GRAPHQL_ENDPOINT, uploads, config.limits.uploadBytes),
       useShortErrors(),
+      useHttpStatus(),
       useRequestParser(GRAPHQL_ENDPOINT, config.limits),
-      ...usePersistedOperations({ operations: persistedOperations, allowArbitraryOperations: config.allowArbitraryOperations }),
-      ...useDocumentLimits(config.limits),
-      // The guard first: what it refuses costs no call, the estimate's counts included.
+      ...paramsRules,
+      // The guard first, then the stream caps: what they refuse costs no call, the estimate's counts included.
       useInputGuard(),
+      useStreamCaps(streams, config.streams.idleMs),
       useUpstreamAccounting(schema, config, metrics?.operation),
       ...(imports ? [useImportRoutes({ imports, uploads })] : []),
     ],
   });
+  return { yoga, callers, paramsRules, logger };
 }
 
 export interface RunningGateway {
@@ -179,13 +215,15 @@ export interface RunningGateway {
 export async function startGateway(
   deps: GatewayDeps, port = deps.config.port, host = listenHost(deps.config), bound?: Server,
 ): Promise<RunningGateway> {
-  const callers = deps.callers ?? defaultCallers(deps);
-  const yoga = createGateway({ ...deps, callers });
-  const log = refusalLog(deps.logger ?? createLogger({ level: 'silent' }));
+  const { yoga, callers, paramsRules, logger } = buildGateway({ ...deps, callers: deps.callers ?? defaultCallers(deps) });
+  const { config } = deps;
+  const log = refusalLog(logger);
   let closing = false;
   const inProgress = new Set<ServerResponse>();
   const server = bound ?? await bindGatewayPort(port, host);
+  limitServer(server, config.http, logger);
   server.removeAllListeners('request');
+  const websockets = serveWebSockets({ server, yoga, endpoint: GRAPHQL_ENDPOINT, config, callers, paramsRules, logger });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     inProgress.add(res);
     res.once('close', () => {
@@ -208,6 +246,7 @@ export async function startGateway(
     close: (graceMs = 0) => new Promise((resolve) => {
       closing = true;
       log.stop();
+      void websockets.close();
       for (const res of inProgress) if (!res.headersSent) res.setHeader('connection', 'close');
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
       server.close(() => {

@@ -2,7 +2,10 @@
  * The CLI's side of a hand-over: the gateway at GATEWAY_URL runs the job on
  * the account's one call budget. The file is streamed to POST /imports,
  * progress follows the `importProgress` subscription (SSE; polling
- * `importJob` when that fails), and the results come from the results route.
+ * `importJob` when that fails or the stream is refused or closed), and the
+ * results come from the results route. Every GraphQL operation is one of the
+ * gateway's own trusted documents, sent by its hash alone
+ * (app/plugins/tool-documents.ts): it runs where only trusted documents do.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
@@ -11,11 +14,11 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ItemKind } from '../../src/contract/kinds.js';
 import type { ImportFormat, ImportOptions } from '../../src/import/store/types.js';
 import { isActive, type JobProgress } from './progress-line.js';
+import { toolOperation, type ToolDocument } from '../plugins/tool-documents.js';
 
 /** GATEWAY_URL (or --gateway) when unset. */
 export const DEFAULT_GATEWAY_URL = 'http://localhost:4000';
 
-const JOB_FIELDS = 'id kind state reason total done created updated failed rate etaSeconds resultsUrl';
 export type GatewayJob = JobProgress & { kind: string; resultsUrl: string };
 
 /** The gateway's origin (and base path), from a URL given with or without `/graphql`. */
@@ -31,7 +34,24 @@ export async function gatewayAnswers(base: string, timeoutMs = 1000): Promise<bo
   }
 }
 
-export class GatewayError extends Error {}
+export class GatewayError extends Error {
+  /** The GraphQL error's code, when the gateway gave one. */
+  constructor(message: string, readonly code?: string) {
+    super(message);
+  }
+}
+
+type GraphQLAnswer<T> = { data?: T; errors?: { message: string; extensions?: { code?: string } }[] };
+
+/** The data of an answer, or its first error as a GatewayError. */
+function dataOf<T>(result: GraphQLAnswer<T>): T {
+  const error = result.errors?.[0];
+  if (error) throw new GatewayError(error.message, error.extensions?.code);
+  return result.data!;
+}
+
+/** Codes after which following a job goes on by polling: the stream was refused, or closed for being idle. */
+const POLL_INSTEAD = new Set(['TOO_MANY_STREAMS', 'UNAVAILABLE', 'STREAM_IDLE']);
 
 export class GatewayClient {
   private readonly headers: Record<string, string>;
@@ -70,32 +90,31 @@ export class GatewayClient {
     return (await response.json()) as GatewayJob;
   }
 
-  async graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  /** Runs one of the tools' trusted documents, by its hash. */
+  async graphql<T>(document: ToolDocument, variables: Record<string, unknown> = {}): Promise<T> {
     const response = await fetch(`${this.base}/graphql`, {
       method: 'POST',
       headers: { ...this.headers, 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ ...toolOperation(document), variables }),
     });
     if (response.status === 401) return this.refused(response, 'The gateway refused the credentials');
-    const result = (await response.json()) as { data?: T; errors?: { message: string }[] };
-    if (result.errors?.length) throw new GatewayError(result.errors[0].message);
-    return result.data!;
+    return dataOf((await response.json()) as GraphQLAnswer<T>);
   }
 
-  job = async (id: string) => (await this.graphql<{ importJob: GatewayJob }>(`query($id: ID!) { importJob(id: $id) { ${JOB_FIELDS} } }`, { id })).importJob;
-  jobs = async () => (await this.graphql<{ importJobs: GatewayJob[] }>(`{ importJobs { ${JOB_FIELDS} } }`)).importJobs;
-  resume = async (id: string) => (await this.graphql<{ resumeImport: GatewayJob }>(`mutation($id: ID!) { resumeImport(id: $id) { ${JOB_FIELDS} } }`, { id })).resumeImport;
-  cancel = async (id: string) => (await this.graphql<{ cancelImport: GatewayJob }>(`mutation($id: ID!) { cancelImport(id: $id) { ${JOB_FIELDS} } }`, { id })).cancelImport;
+  job = async (id: string) => (await this.graphql<{ importJob: GatewayJob }>('importJob', { id })).importJob;
+  jobs = async () => (await this.graphql<{ importJobs: GatewayJob[] }>('importJobs')).importJobs;
+  resume = async (id: string) => (await this.graphql<{ resumeImport: GatewayJob }>('resumeImport', { id })).resumeImport;
+  cancel = async (id: string) => (await this.graphql<{ cancelImport: GatewayJob }>('cancelImport', { id })).cancelImport;
 
   /** The job over SSE until it stops running. */
   private async *subscribe(id: string, signal: AbortSignal): AsyncGenerator<GatewayJob> {
     const response = await fetch(`${this.base}/graphql`, {
       method: 'POST',
       headers: { ...this.headers, 'content-type': 'application/json', accept: 'text/event-stream' },
-      body: JSON.stringify({ query: `subscription($id: ID!) { importProgress(id: $id) { ${JOB_FIELDS} } }`, variables: { id } }),
+      body: JSON.stringify({ ...toolOperation('importProgress'), variables: { id } }),
       signal,
     });
-    if (!response.ok || !response.headers.get('content-type')?.startsWith('text/event-stream')) throw new GatewayError(`SSE answered ${response.status}`);
+    if (!response.headers.get('content-type')?.startsWith('text/event-stream')) throw new GatewayError(`SSE answered ${response.status}`);
     const decoder = new TextDecoder();
     let buffer = '';
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
@@ -106,9 +125,7 @@ export class GatewayClient {
         buffer = buffer.slice(at + 2);
         const data = block.split('\n').find((line) => line.startsWith('data:'));
         if (!block.startsWith('event: next') || !data) continue;
-        const result = JSON.parse(data.slice(5)) as { data?: { importProgress: GatewayJob }; errors?: { message: string }[] };
-        if (result.errors?.length) throw new GatewayError(result.errors[0].message);
-        yield result.data!.importProgress;
+        yield dataOf(JSON.parse(data.slice(5)) as GraphQLAnswer<{ importProgress: GatewayJob }>).importProgress;
       }
     }
   }
@@ -123,7 +140,8 @@ export class GatewayClient {
         if (!isActive(job)) return;
       }
     } catch (error) {
-      if (signal.aborted || error instanceof GatewayError && !/^SSE/.test(error.message)) throw error;
+      const pollInstead = error instanceof GatewayError && (/^SSE/.test(error.message) || POLL_INSTEAD.has(error.code ?? ''));
+      if (signal.aborted || !pollInstead) throw error;
     }
     while (!signal.aborted) {
       last = await this.job(id);

@@ -8,6 +8,13 @@
  * The rule is applied as soon as the request arrives, before its body is
  * read (a refused upload costs nothing), to GraphQL and to the import upload
  * route alike; every refusal is 403 with the code `CSRF`.
+ *
+ * A GraphQL GET that carries `Authorization` passes without such a header
+ * (urql sends queries as GETs with no header of its own): a foreign page
+ * cannot set Authorization without a preflight either, and a browser never
+ * attaches it by itself, because the gateway's 401 challenge is not one a
+ * browser handles (src/request/errors.ts: AUTHENTICATE_CHALLENGE). A GET
+ * without Authorization (one acting as the default account) keeps the rule.
  */
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { GraphQLError } from 'graphql';
@@ -35,6 +42,7 @@ export function useCsrf(graphqlEndpoint: string, routes: string[]): Plugin {
     onRequest({ request, url, serverContext, fetchAPI, endResponse }) {
       const headers = { 'content-type': 'application/json; charset=utf-8' };
       if (url.pathname === graphqlEndpoint) {
+        if (request.method === 'GET' && request.headers.get('authorization')) return;
         const message = refused(request);
         if (message === null) return;
         noteRefusal(serverContext, 'CSRF');

@@ -40,7 +40,7 @@ export function useUploadGate(endpoint: string, slots: UploadSlots, maxBytes: nu
       }
       const slot = slots.take(caller.username);
       if (isUploadRefusal(slot)) {
-        return answer(slot.status, slot.status === 429 ? 'TOO_MANY_UPLOADS' : 'UNAVAILABLE', slot.message, { 'retry-after': String(slot.retryAfterSeconds) });
+        return answer(slot.status, slot.code, slot.message, { 'retry-after': String(slot.retryAfterSeconds) });
       }
       const holder = serverContext as Holder;
       holder[RELEASE] = slot;

@@ -30,5 +30,5 @@ export const BEFORE_THE_BODY = { connection: 'close' };
 
 /** An upload refused for the uploads already in flight: 429 (the user's) or 503 (the gateway's), with Retry-After. */
 export const uploadRefusalAnswer = (R: typeof Response, refusal: UploadRefusal) =>
-  errorAnswer(R, refusal.status, refusal.status === 429 ? 'TOO_MANY_UPLOADS' : 'UNAVAILABLE', refusal.message, undefined,
+  errorAnswer(R, refusal.status, refusal.code, refusal.message, undefined,
     { 'retry-after': String(refusal.retryAfterSeconds), ...BEFORE_THE_BODY });

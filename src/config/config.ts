@@ -83,8 +83,10 @@ export interface GatewayConfig {
   /** `METRICS_TOKEN`: when set, GET /metrics answers only `Authorization: Bearer <token>`. At least 16 characters. */
   metricsToken?: string;
   /**
-   * `PERSISTED_OPERATIONS`: a JSON file from SHA-256 hash to GraphQL document
-   * (trusted documents), which clients run by hash alone.
+   * `PERSISTED_OPERATIONS`: trusted documents, which clients run by hash
+   * alone: one file, or several separated by commas, each a JSON object from
+   * SHA-256 hash to GraphQL document (`npm run persisted`, GraphQL Codegen's
+   * `persisted-documents.json`) or Apollo's persisted query manifest.
    */
   persistedOperations?: string;
   /**
@@ -92,6 +94,52 @@ export interface GatewayConfig {
    * PERSISTED_OPERATIONS run (GraphiQL needs them). @default true
    */
   allowArbitraryOperations: boolean;
+  /**
+   * Automatic persisted queries: while arbitrary documents run, a document
+   * sent with its hash is kept for the caller's account, so the next request
+   * sends the hash alone.
+   */
+  apq: ApqSettings;
+  /** Open event streams and subscriptions, and WebSockets. */
+  streams: StreamLimits;
+  /** The HTTP server's connections and timeouts. */
+  http: HttpLimits;
+}
+
+export interface ApqSettings {
+  /** `APQ_TTL_MS`: how long a registered document is kept after its registration. @default 86400000 (a day) */
+  ttlMs: number;
+  /** `APQ_MAX_BYTES`: bytes of registered documents kept per account; the oldest go first. @default 1048576 */
+  maxBytesPerAccount: number;
+}
+
+/**
+ * Bounds of what stays open: every transport's streams (SSE, multipart,
+ * WebSocket subscriptions, incremental @defer/@stream answers) count alike.
+ */
+export interface StreamLimits {
+  /** `MAX_STREAMS_PER_USER`: streams one Upsales user may have open at once, on every transport together. @default 20 */
+  perUser: number;
+  /** `MAX_STREAMS`: streams open at once in all. @default 1000 */
+  inAll: number;
+  /** `MAX_SUBSCRIPTIONS_PER_CONNECTION`: operations in progress on one WebSocket (subscriptions, and queries while they run). @default 10 */
+  perConnection: number;
+  /** `MAX_WEBSOCKETS_PER_USER`: WebSocket connections one Upsales user may have open. @default 10 */
+  websocketsPerUser: number;
+  /** `STREAM_IDLE_TIMEOUT_MS`: a stream that sends nothing for this long is closed (a WebSocket with no operation too). @default 300000 */
+  idleMs: number;
+}
+
+/** The HTTP server's own bounds (node:http). */
+export interface HttpLimits {
+  /** `MAX_CONNECTIONS`: TCP connections open at once, WebSockets included; more are dropped as they come. @default 4096 */
+  maxConnections: number;
+  /** `HTTP_HEADERS_TIMEOUT_MS`: time to receive a request's headers. @default 10000 */
+  headersTimeoutMs: number;
+  /** `HTTP_REQUEST_TIMEOUT_MS`: time to receive a whole request, body included (uploads). @default 300000 */
+  requestTimeoutMs: number;
+  /** `HTTP_KEEP_ALIVE_TIMEOUT_MS`: how long an idle kept-alive connection waits for its next request. @default 5000 */
+  keepAliveTimeoutMs: number;
 }
 
 /** Limits of a request, each refused with a clear error before any work that grows faster than the input. */
@@ -236,6 +284,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     throw new Error('ALLOW_ARBITRARY_OPERATIONS=false needs PERSISTED_OPERATIONS, the file of the documents that may run');
   }
   const budgetCalls = positiveInt(env, 'UPSALES_BUDGET_CALLS', 45);
+  const headersTimeoutMs = positiveInt(env, 'HTTP_HEADERS_TIMEOUT_MS', 10_000);
+  const requestTimeoutMs = positiveInt(env, 'HTTP_REQUEST_TIMEOUT_MS', 300_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new Error(`HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
+  }
   const fallbackCalls = positiveInt(env, 'UPSALES_FALLBACK_CALLS', Math.max(1, Math.floor(budgetCalls / 4)));
   if (fallbackCalls > budgetCalls) throw new Error(`UPSALES_FALLBACK_CALLS (${fallbackCalls}) must not exceed UPSALES_BUDGET_CALLS (${budgetCalls})`);
   return {
@@ -275,5 +328,22 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     },
     persistedOperations: env.PERSISTED_OPERATIONS || undefined,
     allowArbitraryOperations,
+    apq: {
+      ttlMs: positiveInt(env, 'APQ_TTL_MS', 86_400_000),
+      maxBytesPerAccount: positiveInt(env, 'APQ_MAX_BYTES', 1_048_576),
+    },
+    streams: {
+      perUser: positiveInt(env, 'MAX_STREAMS_PER_USER', 20),
+      inAll: positiveInt(env, 'MAX_STREAMS', 1_000),
+      perConnection: positiveInt(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', 10),
+      websocketsPerUser: positiveInt(env, 'MAX_WEBSOCKETS_PER_USER', 10),
+      idleMs: positiveInt(env, 'STREAM_IDLE_TIMEOUT_MS', 300_000),
+    },
+    http: {
+      maxConnections: positiveInt(env, 'MAX_CONNECTIONS', 4_096),
+      headersTimeoutMs,
+      requestTimeoutMs,
+      keepAliveTimeoutMs: positiveInt(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000),
+    },
   };
 }

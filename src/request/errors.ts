@@ -6,7 +6,8 @@
 import { GraphQLError } from 'graphql';
 import { ItemMissingError, type UpstreamErrorKind } from '../upstream/index.js';
 
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'THROTTLED' | 'BAD_USER_INPUT' | 'UPSTREAM_ERROR';
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'THROTTLED' | 'BAD_USER_INPUT' | 'UPSTREAM_ERROR'
+  | 'TOO_MANY_STREAMS' | 'UNAVAILABLE' | 'STREAM_IDLE';
 
 export class GatewayError extends GraphQLError {
   constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
@@ -14,8 +15,16 @@ export class GatewayError extends GraphQLError {
   }
 }
 
-/** The challenge of every 401: how to send credentials. */
-export const AUTHENTICATE_CHALLENGE = 'Basic realm="Upsales", charset="UTF-8"';
+/**
+ * The challenge of every 401: send HTTP Basic credentials. Its scheme is not
+ * `Basic` on purpose: a browser meets a `Basic` challenge by asking the
+ * person for a password and then attaching it by itself to every request to
+ * the gateway, cross-site ones included. It handles no other scheme, so it
+ * never asks for nor keeps credentials of its own, and a request that
+ * carries Authorization was given it by a script (which, cross-site, needs
+ * a preflight that CORS refuses): app/plugins/use-csrf.ts relies on that.
+ */
+export const AUTHENTICATE_CHALLENGE = 'xBasic realm="Upsales", charset="UTF-8"';
 
 export class UnauthenticatedError extends GatewayError {
   constructor(message = 'Send your Upsales username and password as HTTP Basic credentials') {
@@ -38,6 +47,21 @@ export class LoginsThrottledError extends GatewayError {
     super('THROTTLED', `Too many failed logins for this username or from this address: try again in ${seconds} s`, {
       retryAfterMs, http: { status: 429, headers: { 'Retry-After': String(seconds) } },
     });
+  }
+}
+/** A stream refused at its start for the streams already open (src/request/stream-slots.ts): 429 or 503, with Retry-After. */
+export class StreamRefusedError extends GatewayError {
+  constructor(refusal: { status: number; code: string; message: string; retryAfterSeconds: number }) {
+    super(refusal.code as ErrorCode, refusal.message, {
+      retryAfterMs: refusal.retryAfterSeconds * 1000,
+      http: { status: refusal.status, headers: { 'Retry-After': String(refusal.retryAfterSeconds) } },
+    });
+  }
+}
+/** The last payload of a stream that sent nothing for STREAM_IDLE_TIMEOUT_MS: the gateway closes it after this. */
+export class StreamIdleError extends GatewayError {
+  constructor(idleMs: number) {
+    super('STREAM_IDLE', `Closed after ${Math.round(idleMs / 1000)} s without an event (STREAM_IDLE_TIMEOUT_MS): subscribe again to go on`);
   }
 }
 export class BadUserInputError extends GatewayError {

@@ -1,21 +1,25 @@
 /**
  * What a process shares on purpose with every other process on the same
  * Upsales accounts (gateway replicas, the in-process import CLI): each
- * account's call budget, and the import jobs. Chosen once at start-up: with
+ * account's call budget, the import jobs, and documents registered by
+ * their hash (APQ). Chosen once at start-up: with
  * REDIS_URL, through Redis; without, in this process's memory, as a single
  * process needs. Callers never know which.
  */
 import type { Redis } from 'ioredis';
 import { checkAccountHashKey } from '../account/account-tag.js';
-import { MemoryReadStore, type ReadCache } from '../cache/index.js';
 import { createBudgetRegistry, type BudgetRegistry, type CallBudgetOptions } from '../budget/index.js';
 import { createSharedWindows } from './redis/shared-window-store.js';
-import { maxQueuedCalls, type GatewayConfig } from '../config/config.js';
+import { configFromEnv, maxQueuedCalls, type GatewayConfig } from '../config/config.js';
 import { createMemoryJobBus, type JobBus } from '../import/bus/job-bus.js';
 import { createRedisEvents, type SharedEvents } from './redis/events.js';
 import { createRedisJobBus } from './redis/job-bus.js';
 import { connectRedis, redisLabel, whenReady } from './redis/connection.js';
 import { RedisReadStore } from './redis/read-store.js';
+import { MemoryApqStore, MemoryReadStore, type ApqStore, type ApqStoreOptions, type ReadCache } from '../cache/index.js';
+import { RedisApqStore } from './redis/apq-store.js';
+
+export { MemoryApqStore, type ApqStore, type ApqStoreOptions } from '../cache/index.js';
 
 export { redisLabel } from './redis/connection.js';
 
@@ -41,6 +45,8 @@ export interface SharedStateOptions {
   timeoutMs: number;
   /** Where losing and finding Redis again is told (once each). @default console.warn */
   log?(message: string): void;
+  /** APQ_TTL_MS, APQ_MAX_BYTES. @default their defaults */
+  apq?: ApqStoreOptions;
 }
 
 export interface SharedState {
@@ -53,6 +59,8 @@ export interface SharedState {
   readCache(ttlMs: number): ReadCache;
   /** Usernames whose credentials Upsales refused (revoked), told to every process: each forgets their passwords at once. */
   readonly revocations: Revocations;
+  /** Documents registered by their hash (APQ), per account; give it to the gateway. */
+  readonly apq: ApqStore;
   /**
    * This process's ioredis command connection (undefined without REDIS_URL),
    * for other state shared on purpose, such as a read cache. Its commands
@@ -112,6 +120,7 @@ export function sharedStateOptions(config: GatewayConfig, log?: (message: string
     fallbackCalls: config.fallbackCalls,
     timeoutMs: config.timeoutMs,
     log,
+    apq: config.apq,
   };
 }
 
@@ -119,10 +128,12 @@ export function sharedStateOptions(config: GatewayConfig, log?: (message: string
 export async function createSharedState(options: SharedStateOptions): Promise<SharedState> {
   checkAccountHashKey();
   const { redisUrl, budget } = options;
+  const apq = options.apq ?? configFromEnv({}).apq;
   if (!redisUrl) {
     return {
       kind: 'memory', budgets: createBudgetRegistry(budget), jobs: createMemoryJobBus(), readCache: (ttlMs) => createReadCache(null, ttlMs),
       revocations: localRevocations(),
+      apq: new MemoryApqStore(apq),
       where: 'in this process (set REDIS_URL to share them between processes)', close: async () => undefined,
     };
   }
@@ -143,6 +154,7 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
     jobs,
     readCache: (ttlMs) => createReadCache(redis, ttlMs),
     revocations: redisRevocations(events),
+    apq: new RedisApqStore(redis, apq),
     redis,
     where: `through Redis at ${label}`,
     async close() {

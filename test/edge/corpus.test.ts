@@ -12,7 +12,9 @@
  * `{ "$numbered": "f{i} ... {i-1}", "times": n, "from"?: 0 }`,
  * `{ "$nest": value, "depth": n }`, `{ "$array": value, "times": n }` and
  * `{ "$basic": "user:password" }`.
- * `expect`: `{ status, code?, message?, calls? (default 0), data?, userError?, mayQuote? }`.
+ * `expect`: `{ status, code?, message?, calls? (default 0), data?, userError?, mayQuote?, challenge? }`.
+ * No answer carries a `Basic` challenge (a browser would ask for a password
+ * and then send it by itself); `challenge` is the scheme a 401 must name.
  * Rows: `rows*.<format>` with `rows*.<format>.expected.json` (`row`, `outcome`,
  * `reason` part); `@@MORE_THAN_1_MIB@@` stands for a value over the record limit.
  */
@@ -32,6 +34,8 @@ interface Expectation {
   userError?: string;
   /** The answer may quote a short piece of the input (a name it could not find), never more than a preview. */
   mayQuote?: boolean;
+  /** The scheme of the answer's WWW-Authenticate challenge. */
+  challenge?: string;
 }
 interface Case {
   name: string;
@@ -87,17 +91,21 @@ beforeAll(async () => {
 });
 afterAll(() => served.close());
 
-async function send(testCase: Case): Promise<{ status: number; text: string }> {
+interface Answer { status: number; text: string; challenge: string | null }
+
+async function send(testCase: Case): Promise<Answer> {
   const headers = expand(testCase.headers ?? {}) as Record<string, string>;
   const body = testCase.json !== undefined ? JSON.stringify(expand(testCase.json)) : testCase.body !== undefined ? String(expand(testCase.body)) : undefined;
   if (testCase.json !== undefined) headers['content-type'] ??= 'application/json';
   const response = await served.fetch(testCase.path === undefined ? '/graphql' : String(expand(testCase.path)), { method: testCase.method ?? 'POST', headers, body });
-  return { status: response.status, text: await response.text() };
+  return { status: response.status, text: await response.text(), challenge: response.headers.get('www-authenticate') };
 }
 
-function check(testCase: Case, answer: { status: number; text: string }) {
+function check(testCase: Case, answer: Answer) {
   const want = testCase.expect;
   expect(answer.status, answer.text.slice(0, 300)).toBe(want.status);
+  expect(answer.challenge ?? '', 'a Basic challenge').not.toMatch(/(^|,)\s*basic\b/i);
+  if (want.challenge) expect(answer.challenge?.split(/\s/)[0]).toBe(want.challenge);
   for (const secret of forbidden(served)) expect(answer.text, `leaks "${secret}"`).not.toContain(secret);
   expect(answer.text).not.toContain('CANARY'.repeat(7));
   if (!want.mayQuote) expect(answer.text).not.toContain('CANARY');

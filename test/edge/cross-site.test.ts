@@ -49,6 +49,19 @@ describe('requests a page can send cross-site without a preflight run nothing', 
     expect(await marked.json()).toMatchObject({ data: { me: { email: DEMO_USERS.admin.username } } });
   });
 
+  it('a GET that carries Authorization runs without a CSRF header (urql\'s defaults): no page can set it cross-site without a preflight, and no browser adds it by itself', async () => {
+    const url = `/graphql?query=${encodeURIComponent('{ me { email } }')}`;
+    const withCredentials = await served.fetch(url, { headers: { authorization: `Basic ${Buffer.from('sales@demo.test:demo-sales').toString('base64')}` } });
+    expect(withCredentials.status).toBe(200);
+    expect(await withCredentials.json()).toMatchObject({ data: { me: { email: DEMO_USERS.sales.username } } });
+    // Only GETs: a form POST with Authorization (which a page could not send anyway) keeps the rule.
+    const form = await served.fetch('/graphql', {
+      method: 'POST', headers: { authorization: `Basic ${Buffer.from('sales@demo.test:demo-sales').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `query=${encodeURIComponent(MUTATION)}`,
+    });
+    expect(form.status).toBe(403);
+  });
+
   it('POST /imports needs a file content type (or the CSRF header): a form or text/plain body starts no job', async () => {
     await served.resetStats();
     for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', undefined]) {

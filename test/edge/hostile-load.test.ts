@@ -100,6 +100,7 @@ describe('credentials before bytes: a gateway without a default account', () => 
   beforeAll(async () => {
     sim = await startSimulator({ port: 0, throttleCalls: 1_000_000 });
     gateway = await startReplicaProcess({ UPSALES_URL: sim.url, LOG_LEVEL: 'info' });
+    gateway.child.once('exit', (code, signal) => { if (code !== 0) console.error('GATEWAY EXIT', code, signal, gateway.output().slice(-4000)); });
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -112,13 +113,17 @@ describe('credentials before bytes: a gateway without a default account', () => 
     let peak = before;
     const sampler = setInterval(() => { peak = Math.max(peak, rssMb(pid)); }, 20);
     const size = 63 * 1024 * 1024;
-    const answers = await Promise.all([
-      ...Array.from({ length: 8 }, () => post(`${gateway.base}/graphql`, { 'content-type': MULTIPART, ...CSRF }, MULTIPART_HEAD, size)),
-      ...Array.from({ length: 8 }, () => post(`${gateway.base}/imports?kind=client&format=csv`, { 'content-type': 'text/csv' }, 'name\n', size)),
-    ]);
-    // Let any reading of the rest show in memory, if the gateway did any.
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    clearInterval(sampler);
+    let answers: Sent[];
+    try {
+      answers = await Promise.all([
+        ...Array.from({ length: 8 }, () => post(`${gateway.base}/graphql`, { 'content-type': MULTIPART, ...CSRF }, MULTIPART_HEAD, size)),
+        ...Array.from({ length: 8 }, () => post(`${gateway.base}/imports?kind=client&format=csv`, { 'content-type': 'text/csv' }, 'name\n', size)),
+      ]);
+      // Let any reading of the rest show in memory, if the gateway did any.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      clearInterval(sampler);
+    }
     peak = Math.max(peak, rssMb(pid));
     for (const answer of answers) {
       expect(answer.status).toBe(401);
@@ -219,35 +224,41 @@ describe('unverified credentials never spend a verified user\'s budget', () => {
   const served = { resetStats: async () => void await fetch(`${new URL(sim.url).origin}/__sim/reset-stats`, { method: 'POST' }), stats: simStats };
   const callsOf = async (username: string) => (await simStats()).calls.byUser[username] ?? 0;
 
-  it('while 1,000 wrong-password requests for sales@demo.test arrive, the real user\'s query answers within 1 s, and at most 7 wrong logins reach Upsales', async () => {
+  it('while 1,000 wrong-password requests for sales@demo.test arrive, at most 7 wrong logins reach Upsales and the real user\'s query answers within 1 s', async () => {
     expect((await graphql(SALES, '{ me { name } }')).status).toBe(200);
     await served.resetStats();
-    const attack = Promise.all(Array.from({ length: 1_000 }, (_, i) => graphql(basic(DEMO_USERS.sales.username, `guess-${i}`), '{ me { name } }')
+    const flood = (round: number) => Promise.all(Array.from({ length: 1_000 }, (_, i) => graphql(basic(DEMO_USERS.sales.username, `guess-${round}-${i}`), '{ me { name } }')
       .then(async (response) => ({ status: response.status, text: await response.text() }))));
+    const answers = await flood(1);
+    // Refused: 401 before anything ran, 200 with `me: null` and UNAUTHENTICATED when it ran (an answer with data is 2xx), or 429.
+    for (const answer of answers) {
+      expect([200, 401, 429]).toContain(answer.status);
+      expect(answer.text).toMatch(/"code":"(UNAUTHENTICATED|THROTTLED)"/);
+      expect(answer.text).not.toContain('guess-');
+    }
+    expect(answers.filter((answer) => answer.status === 429).length).toBeGreaterThan(900);
+    // The wrong logins: 3 free, then one each time the wait allows.
+    expect(await callsOf(DEMO_USERS.sales.username)).toBeLessThanOrEqual(7);
+    // Another flood, the gateway warm, and the real user meanwhile: another client, a process of its own (curl).
+    const again = flood(2);
     await new Promise((resolve) => setTimeout(resolve, 50));
-    // The real user is another client: its own process, not this one, which sends the 1,000.
     const real = await realUser(gateway.base);
-    const answers = await attack;
-    // The same query with nobody attacking, for comparison.
-    const quiet = await realUser(gateway.base);
-    const realMs = real.ms;
-    const quietMs = quiet.ms;
+    await again;
     expect(real.status).toBe(200);
     expect((JSON.parse(real.body) as { data: { clients: { totalCount: number } } }).data.clients.totalCount).toBeGreaterThan(0);
-    expect(realMs).toBeLessThan(1_000);
-    expect(realMs).toBeLessThan(quietMs + 900);
-    const statuses = new Set(answers.map((answer) => answer.status));
-    expect([...statuses].every((status) => status === 401 || status === 429)).toBe(true);
-    expect(answers.filter((answer) => answer.status === 429).length).toBeGreaterThan(900);
-    for (const { text } of answers) expect(text).not.toContain('guess-');
-    // The real user's one call, and the wrong logins (3 free, then one each time the wait allows).
-    expect((await callsOf(DEMO_USERS.sales.username)) - 1).toBeLessThanOrEqual(7);
+    expect(real.ms).toBeLessThan(1_000);
+    // The username waits out its failures: the second flood sent nothing upstream but the real user's own call.
+    expect(await callsOf(DEMO_USERS.sales.username)).toBeLessThanOrEqual(8);
   });
 
   it('300 made-up usernames from one address send at most 14 failed logins upstream', async () => {
     await served.resetStats();
-    const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => graphql(basic(`made-up-${i}@nowhere.test`, 'x'), '{ me { name } }')));
-    expect(answers.every((answer) => answer.status === 401 || answer.status === 429)).toBe(true);
+    const answers = await Promise.all(Array.from({ length: 300 }, (_, i) => graphql(basic(`made-up-${i}@nowhere.test`, 'x'), '{ me { name } }')
+      .then(async (response) => ({ status: response.status, text: await response.text() }))));
+    for (const answer of answers) {
+      expect([200, 401, 429]).toContain(answer.status);
+      expect(answer.text).toMatch(/"code":"(UNAUTHENTICATED|THROTTLED)"/);
+    }
     expect((await served.stats()).calls.total).toBeLessThanOrEqual(14);
   });
 

@@ -68,7 +68,8 @@ describe('a gateway\'s log over a mix of requests', () => {
       method: 'POST', headers: { 'content-type': 'application/json', accept: 'multipart/mixed', authorization: basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password) },
       body: JSON.stringify({ query: 'query Later { me { name } ... @defer { clients(first: 2) { nodes { name } } } }' }),
     }), (response) => readParts(response, Date.now()));
-    await note('cross-site GET', await served.fetch(`/graphql?query=${encodeURIComponent('{ me { name } }')}`, { headers: { authorization: basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password) } }));
+    // Without Authorization: a GET that carries it is accepted without a CSRF header (issue 17), one without keeps the rule.
+    await note('cross-site GET', await served.fetch(`/graphql?query=${encodeURIComponent('{ me { name } }')}`));
     lines = sink.lines.map((line) => JSON.parse(line) as Line);
   });
 

@@ -1,8 +1,9 @@
 /**
  * The trusted documents file: what the gateway accepts at start-up and how
- * it refuses a bad one (naming the file and the entry), and that the
- * example frontend's generated code and persisted file are what codegen and
- * `npm run persisted` make of its operations today.
+ * it refuses a bad one (naming the file and the entry), Apollo's manifest
+ * and several files together, and that the example frontend's generated
+ * code and persisted file are what codegen and `npm run persisted` make of
+ * its operations today.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import codegenConfig from '../../examples/frontend/codegen.js';
 import { persistedDocuments } from '../../app/cli/persisted.js';
 import { configFromEnv } from '../../src/config/config.js';
-import { loadPersistedOperations, sha256Hex } from '../../app/plugins/trusted-documents.js';
+import { loadPersistedOperations, loadTrustedDocuments, sha256Hex } from '../../app/plugins/trusted-documents.js';
 import { createGateway } from '../../app/server.js';
 import { createUpstream } from '../../src/upstream/index.js';
 
@@ -38,7 +39,18 @@ describe('the file', () => {
   });
 
   it('the example frontend\'s generated file loads', () => {
-    expect(loadPersistedOperations(GENERATED, 65_536).size).toBe(4);
+    expect(loadPersistedOperations(GENERATED, 65_536).size).toBe(7);
+  });
+
+  it('Apollo\'s persisted query manifest loads as it is; several files load together', () => {
+    const body = 'query Me {\n  me {\n    name\n    __typename\n  }\n}';
+    const manifest = file('manifest.json', JSON.stringify({
+      format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: sha256Hex(body), name: 'Me', type: 'query', body }],
+    }));
+    expect([...loadPersistedOperations(manifest, 65_536)]).toEqual([[sha256Hex(body), body]]);
+    const both = loadTrustedDocuments(`${manifest}, ${GENERATED}`, 65_536);
+    expect(both.size).toBe(8);
+    expect(both.get(sha256Hex(body))).toBe(body);
   });
 
   it.each([
@@ -46,6 +58,8 @@ describe('the file', () => {
     ['not JSON', '{"a": ', 'is not valid JSON'],
     ['an array', '[]', 'must be a JSON object from SHA-256 hash to GraphQL document'],
     ['empty', '{}', 'lists no document'],
+    ['a manifest of another version', JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 2, operations: [] }), 'must have "version": 1'],
+    ['a manifest id that is not the hash of its body', JSON.stringify({ format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: sha256Hex('{ x }'), body: QUERY }] }), 'the key is not the SHA-256 of its document'],
     ['a key that is no hash', JSON.stringify({ FirstQuery: QUERY }), 'entry "FirstQuery": the key is not a SHA-256 hash'],
     ['a key of another document', JSON.stringify({ [sha256Hex('{ x }')]: QUERY }), 'the key is not the SHA-256 of its document'],
     ['a document that is not text', JSON.stringify({ [HASH]: { query: QUERY } }), 'the document is not a string'],
@@ -79,7 +93,15 @@ describe('the example frontend is up to date', () => {
     for (const output of outputs) expect(readFileSync(output.filename, 'utf8'), `${output.filename} is stale: npm run codegen:examples`).toBe(output.content);
   });
 
-  it('npm run persisted makes the same file of the same folder', async () => {
-    expect(await persistedDocuments('examples/frontend/operations')).toEqual(JSON.parse(readFileSync(GENERATED, 'utf8')));
+  it('npm run persisted lists what codegen makes of the same folder, and the hashes Apollo Client and urql send for each operation', async () => {
+    const listed = await persistedDocuments('examples/frontend/operations');
+    expect(listed).toMatchObject(JSON.parse(readFileSync(GENERATED, 'utf8')));
+    for (const [key, document] of Object.entries(listed)) expect(key.replace('sha256:', '')).toBe(sha256Hex(document));
+    // ClientCard: codegen's, Apollo's (a blank line between definitions) and urql's (one newline).
+    const card = Object.values(listed).filter((document) => document.includes('query ClientCard('));
+    expect(card).toHaveLength(3);
+    expect(card.filter((document) => document.includes('__typename'))).toHaveLength(3);
+    expect(card.some((document) => document.includes('}\n\nfragment ClientCardFields'))).toBe(true);
+    expect(card.some((document) => document.includes('}\nfragment ClientCardFields'))).toBe(true);
   });
 });

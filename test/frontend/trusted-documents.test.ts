@@ -12,6 +12,7 @@ import { ClientListDocument, PipelineBoardDocument } from '../../examples/fronte
 import { clientDetailPage, clientListPage, hasRelations, orderLines, pipelineBoard, pipelineColumns, recentOrders } from '../../examples/frontend/pages.js';
 import type { ClientDetailQuery } from '../../examples/frontend/generated/graphql.js';
 import { MAX_EXTENSIONS_BYTES } from '../../app/plugins/use-persisted-operations.js';
+import { sha256Hex } from '../../app/plugins/trusted-documents.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';
 import { DEMO_USERS } from '../helpers/stack.js';
 
@@ -160,10 +161,14 @@ describe('with ALLOW_ARBITRARY_OPERATIONS=true (the default)', () => {
     expect((await raw.json()).data.me.email).toBe(DEMO_USERS.admin.username);
     const board = await post(open, { ...persisted(persistedHash(PipelineBoardDocument)), variables: { perStage: 1 } });
     expect((await board.json()).data.orderStages.length).toBeGreaterThan(1);
-    const unknown = persisted('a'.repeat(64));
+    // Issue 17: the retry registers the document (APQ), so it must come with its own hash.
+    const unknown = persisted(sha256Hex('{ me { email } }'));
     expect((await (await post(open, unknown)).json()).errors[0].extensions.code).toBe('PERSISTED_QUERY_NOT_FOUND');
     const retry = await post(open, { query: '{ me { email } }', ...unknown });
     expect((await retry.json()).data.me.email).toBe(DEMO_USERS.admin.username);
+    const mismatch = await post(open, { query: '{ me { name } }', ...unknown });
+    expect(mismatch.status).toBe(400);
+    expect((await mismatch.json()).errors[0]).toMatchObject({ message: expect.stringContaining('is not the SHA-256 of the query'), extensions: { code: 'BAD_REQUEST' } });
   });
 
   it('neither a document nor a hash: the same 400-class answer as before trusted documents', async () => {

@@ -100,6 +100,15 @@ it('the log line shown has the fields, and the values that do not vary, of a rea
   }
 });
 
+it('the client setups of the Frontends section are the example files\' own code (which the client suite runs)', () => {
+  const blocks = fencedBlocks('ts').filter((block) => block.startsWith('// examples/frontend/'));
+  expect(blocks.map((block) => block.split('\n')[0])).toEqual(['// examples/frontend/apollo.ts', '// examples/frontend/urql.ts']);
+  for (const block of blocks) {
+    const [file, ...code] = block.split('\n');
+    expect(readFileSync(file.replace('// ', ''), 'utf8'), file).toContain(code.join('\n'));
+  }
+});
+
 it('every page size a user can hit is written', () => {
   const schema = section('The schema');
   const root = /Root connections[^]*?take `first` up to (\d+)\s+\(default (\d+)\)/.exec(schema);

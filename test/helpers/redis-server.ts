@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, Socket } from 'node:net';
+import { Redis } from 'ioredis';
 
 export interface TestRedis {
   port: number;
@@ -65,4 +66,18 @@ export async function startTestRedis(): Promise<TestRedis> {
   };
   await start();
   return { port, url: `redis://127.0.0.1:${port}/0`, kill, restart: start, close: kill };
+}
+
+/** A redis-server of the test's own and an ioredis client on it, ready; `close` stops both. */
+export async function startTestRedisClient(): Promise<{ server: TestRedis; redis: Redis; close(): Promise<void> }> {
+  const server = await startTestRedis();
+  const redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
+  await new Promise((resolve) => redis.once('ready', resolve));
+  return {
+    server, redis,
+    async close() {
+      redis.disconnect();
+      await server.close();
+    },
+  };
 }

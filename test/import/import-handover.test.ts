@@ -17,6 +17,8 @@ import { startSimulator, type RunningSimulator } from '../../src/simulator/index
 import { createUpstream, type Upstream } from '../../src/upstream/index.js';
 import { fetchAll } from '../../src/upstream/paged-reads.js';
 import type { SimStats } from '../helpers/stack.js';
+import { createLogger } from '../../src/log/logger.js';
+import { toolOperation } from '../../app/plugins/tool-documents.js';
 import { basic, DEMO_USERS, SHORT_CLOCK } from './import-stack.js';
 
 const ADMIN = basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password);
@@ -107,6 +109,41 @@ describe('CLI hand-over to a running gateway', () => {
     expect((await simStats()).throttled).toEqual({ faults: 0, blocks: 0 });
   });
 
+  it('works where only trusted documents run (ALLOW_ARBITRARY_OPERATIONS=false), and follows by polling when its event stream is refused', async () => {
+    const lines: string[] = [];
+    const strict = await startGateway({
+      config: {
+        ...configFromEnv({}), upstreamUrl: sim.url, ...SHORT_CLOCK.budget, batchSize: 10,
+        persistedOperations: 'examples/frontend/generated/persisted-documents.json', allowArbitraryOperations: false,
+        streams: { ...configFromEnv({}).streams, perUser: 1 },
+      },
+      upstream, imports, logger: createLogger({ destination: { write: (line: string) => void lines.push(line) } }),
+    }, 0, '127.0.0.1');
+    try {
+      // The admin's one stream is taken (following a paused job): the CLI's subscription is refused, and it polls.
+      const paused = await imports.start(DEMO_USERS.admin, { kind: 'client', format: 'JSONL', options: {}, rows: Array.from({ length: 500 }, (_, i) => ({ name: `HELD ${i}` })) });
+      await imports.pause(DEMO_USERS.admin.username, paused.id);
+      const held = new AbortController();
+      const holding = await fetch(strict.url, {
+        method: 'POST', headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: ADMIN },
+        body: JSON.stringify({ ...toolOperation('importProgress'), variables: { id: paused.id } }), signal: held.signal,
+      });
+      expect(holding.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const { code, stdout } = await cli(['--kind', 'client', '--file', csv('STRICT', 30)],
+        { GATEWAY_URL: strict.url, UPSALES_URL: 'http://127.0.0.1:9/wsapi', DATA_DIR: join(dir, 'strict') });
+      held.abort();
+      await imports.cancel(DEMO_USERS.admin.username, paused.id);
+      expect(stdout).toMatch(/COMPLETED: 30 created, 0 updated, 0 failed of 30 rows/);
+      expect(code).toBe(0);
+      const requests = lines.map((line) => JSON.parse(line) as { msg: string; outcome?: string }).filter((line) => line.msg === 'request');
+      expect(requests.some((line) => line.outcome === 'TOO_MANY_STREAMS')).toBe(true);
+      expect(requests.filter((line) => line.outcome === 'PERSISTED_QUERY_ONLY')).toEqual([]);
+      expect(await stored('STRICT')).toHaveLength(30);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('runs in process, saying so, when no gateway answers', async () => {
     const { code, stdout } = await cli(['--kind', 'client', '--file', csv('ALONE', 5)],
       { GATEWAY_URL: 'http://127.0.0.1:9', UPSALES_URL: sim.url, DATA_DIR: join(dir, 'alone') });
@@ -157,6 +194,7 @@ describe('POST /imports', () => {
     const { status, json, headers } = await post('kind=client&format=csv', 'name\nX\n', basic(DEMO_USERS.admin.username, 'not-the-password'));
     expect(status).toBe(401);
     expect(json.error).toEqual({ code: 'UNAUTHENTICATED', message: 'Upsales rejected the username or password' });
-    expect(headers.get('www-authenticate')).toMatch(/^Basic /);
+    // Not `Basic` (issue 17): a browser would ask for a password and then attach it by itself, cross-site too.
+    expect(headers.get('www-authenticate')).toMatch(/^xBasic /);
   });
 });

@@ -20,6 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { boundedCommand } from './bounded-command.js';
 import { redisScript, runScript } from './script.js';
 import { largestAnswer, READ_STORE_CHARS, type Lookup, type ReadStore } from '../../cache/read-store.js';
 
@@ -111,24 +112,8 @@ export class RedisReadStore implements ReadStore {
     return this.undropped.size === 0;
   }
 
-  /**
-   * A command's answer, or undefined when Redis is out of reach (a
-   * connection not ready, save a lazy one not yet opened), fails, or takes
-   * longer than the timeout.
-   */
-  private async command<T>(send: () => Promise<T>): Promise<T | undefined> {
-    if (this.redis.status !== 'ready' && this.redis.status !== 'wait') return undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), this.timeoutMs);
-    });
-    try {
-      return await Promise.race([send(), late]);
-    } catch {
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
+  private command<T>(send: () => Promise<T>): Promise<T | undefined> {
+    return boundedCommand(this.redis, this.timeoutMs, send);
   }
 }
 

@@ -1,0 +1,182 @@
+/**
+ * urql, set up as the README says (examples/frontend/urql.ts), against a
+ * gateway process that runs only trusted documents: queries as GETs with
+ * urql's own headers (and Authorization), fragments with every field, a
+ * mutation seen by urql's document cache and by graphcache, @defer as it
+ * arrives, errors with their code, subscriptions over graphql-ws,
+ * graphql-sse and urql's own fetch, by codegen's hashes and by urql's own;
+ * and graphql-sse and graphql-ws alone, sending a trusted hash.
+ */
+import type { Client, OperationResult } from '@urql/core';
+import type { DocumentNode } from 'graphql';
+import { createClient as createSSEClient, NetworkError } from 'graphql-sse';
+import { createClient as createWSClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { urqlClient, type UrqlSetup } from '../../../examples/frontend/urql.js';
+import { persistedHash } from '../../../examples/frontend/client.js';
+import {
+  ClientCardDocument, ClientDetailDocument, ImportProgressDocument, UpdateClientPhoneDocument,
+} from '../../../examples/frontend/generated/graphql.js';
+import { exampleDocument, globalId, startClientGateway, type ClientGateway } from '../../helpers/client-gateway.js';
+
+const source = exampleDocument;
+
+let gateway: ClientGateway;
+beforeAll(async () => {
+  gateway = await startClientGateway({ ALLOW_ARBITRARY_OPERATIONS: 'false' });
+});
+afterAll(() => gateway?.close());
+
+const client = (setup: Partial<UrqlSetup> = {}) => urqlClient({ url: gateway.url, authorization: gateway.auth(), webSocketImpl: WebSocket, ...setup });
+
+const soapCalls = () => gateway.soapCalls();
+
+/** The methods of the requests the gateway logged for operation `name` since `mark`. */
+const logged = (name: string, mark: number): string[] => gateway.requests(mark).filter((line) => line.operation === name).map((line) => line.method);
+
+type Progress = { importProgress: { state: string; done: number } };
+
+/** Follows a paused job through `urql` until it is completed: every result. */
+async function followJob(urql: Client, prefix: string, document: DocumentNode = ImportProgressDocument): Promise<OperationResult<Progress>[]> {
+  const id = await gateway.pausedJob(prefix);
+  const results: OperationResult<Progress>[] = [];
+  // urql's last result of a stream that ended says `hasNext: false`.
+  const completed = new Promise<void>((resolve) => {
+    urql.subscription<Progress>(document, { id }).subscribe((result) => {
+      results.push(result);
+      if (result.error || !result.hasNext) resolve();
+    });
+  });
+  await expect.poll(() => results.length, { timeout: 10_000 }).toBeGreaterThan(0);
+  expect(results[0].error).toBeUndefined();
+  expect(results[0].data?.importProgress.state).toBe('PAUSED');
+  expect((await gateway.steer('resume', { id })).data?.resumeImport.state).toBe('RUNNING');
+  await completed;
+  return results;
+}
+
+describe('codegen\'s hashes, urql\'s document cache', () => {
+  it('queries go as GETs with Authorization and no CSRF header, and a fragment comes with every field', async () => {
+    const urql = client();
+    const from = gateway.mark();
+    const result = await urql.query(ClientCardDocument, { id: globalId(10) }).toPromise();
+    expect(result.error).toBeUndefined();
+    expect(result.data?.client).toMatchObject({ __typename: 'Client', id: globalId(10), name: expect.any(String) });
+    expect(result.data?.client).toHaveProperty('phone');
+    await expect.poll(() => logged('ClientCard', from)).toEqual(['GET']);
+  });
+
+  it('a mutation makes the document cache read the query again (its answer holds a Client): the new phone', async () => {
+    const urql = client();
+    const id = globalId(11);
+    await urql.query(ClientCardDocument, { id }).toPromise();
+    const phone = `+46 40 ${Math.floor(Math.random() * 1e6)}`;
+    const written = await urql.mutation(UpdateClientPhoneDocument, { id, phone }).toPromise();
+    expect(written.data?.updateClient).toMatchObject({ status: 'WRITTEN', client: { phone } });
+    const again = await urql.query(ClientCardDocument, { id }, { requestPolicy: 'cache-first' }).toPromise();
+    expect(again.data?.client?.phone).toBe(phone);
+  });
+
+  it('@defer: the card first, then the deferred part', async () => {
+    const urql = client();
+    const stages: { hasNext: boolean; contacts: boolean }[] = [];
+    // Not unsubscribed at the last part: urql would abort the answer's last bytes and leave the AbortError unhandled.
+    await new Promise<void>((resolve) => {
+      urql.query(ClientDetailDocument, { id: globalId(12) }).subscribe((result) => {
+        stages.push({ hasNext: result.hasNext, contacts: result.data?.client?.contacts !== undefined });
+        if (!result.hasNext) resolve();
+      });
+    });
+    expect(stages[0]).toEqual({ hasNext: true, contacts: false });
+    expect(stages.at(-1)).toEqual({ hasNext: false, contacts: true });
+  });
+
+  it('an error carries its code', async () => {
+    const result = await client().query(ClientCardDocument, { id: globalId(999_999) }).toPromise();
+    expect(result.error?.graphQLErrors[0].extensions.code).toBe('NOT_FOUND');
+  });
+
+  it.each(['websocket', 'sse', 'fetch'] as const)('a subscription over %s: the job now, each batch, the end', async (subscriptions) => {
+    const results = await followJob(client({ subscriptions }), `urql ${subscriptions}`);
+    expect(results.every((result) => !result.error)).toBe(true);
+    expect(results.at(-1)!.data?.importProgress).toMatchObject({ state: 'COMPLETED', done: 200 });
+    expect(results.length).toBeGreaterThan(2);
+  });
+});
+
+describe('graphcache', () => {
+  it('a mutation updates the normalized client: the same query, cache-first, shows the new phone without a request', async () => {
+    const urql = client({ normalized: true });
+    const id = globalId(13);
+    await urql.query(ClientCardDocument, { id }).toPromise();
+    const phone = `+46 90 ${Math.floor(Math.random() * 1e6)}`;
+    await urql.mutation(UpdateClientPhoneDocument, { id, phone }).toPromise();
+    const before = await soapCalls();
+    const from = gateway.mark();
+    const again = await urql.query(ClientCardDocument, { id }, { requestPolicy: 'cache-first' }).toPromise();
+    expect(again.data?.client?.phone).toBe(phone);
+    expect(await soapCalls()).toBe(before);
+    expect(logged('ClientCard', from)).toEqual([]);
+  });
+});
+
+describe('urql\'s own hashes (persistedExchange() as it comes, with mutations and subscriptions), of documents written operation first', () => {
+  it('the query with a fragment, the mutation and a subscription over a WebSocket, as npm run persisted lists them', async () => {
+    const urql = client({ ids: 'sha256' });
+    const card = await urql.query(source('client-card.graphql'), { id: globalId(14) }).toPromise();
+    expect(card.error).toBeUndefined();
+    expect(card.data).toMatchObject({ client: { __typename: 'Client', name: expect.any(String) } });
+    const written = await urql.mutation(source('update-client-phone.graphql'), { id: globalId(14), phone: '+46 8 14' }).toPromise();
+    expect(written.data).toMatchObject({ updateClient: { client: { phone: '+46 8 14' } } });
+    const results = await followJob(urql, 'urql own hashes', source('import-progress.graphql'));
+    expect(results.at(-1)!.data?.importProgress.state).toBe('COMPLETED');
+  });
+});
+
+describe('graphql-sse and graphql-ws alone, sending the hash of a trusted document (an empty query)', () => {
+  const request = (id: string) => ({ query: '', variables: { id }, extensions: { persistedQuery: { version: 1, sha256Hash: persistedHash(ImportProgressDocument) } } });
+
+  /** Every value a graphql-sse or graphql-ws subscription sends, once the job it follows is resumed, until it completes. */
+  async function follow(subscribe: (body: object, sink: { next(value: unknown): void; error(error: unknown): void; complete(): void }) => () => void, prefix: string) {
+    const id = await gateway.pausedJob(prefix);
+    const values: { data?: Progress; errors?: unknown[] }[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      subscribe(request(id), { next: (value) => values.push(value as never), error: reject, complete: resolve });
+    });
+    await expect.poll(() => values.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await gateway.steer('resume', { id });
+    await done;
+    return values;
+  }
+
+  it('graphql-sse (distinct connections)', async () => {
+    const sse = createSSEClient({ url: gateway.url, headers: { authorization: gateway.auth() }, retryAttempts: 0 });
+    const values = await follow((body, sink) => sse.subscribe(body as never, sink as never), 'graphql-sse');
+    expect(values[0].data?.importProgress.state).toBe('PAUSED');
+    expect(values.at(-1)!.data?.importProgress).toMatchObject({ state: 'COMPLETED', done: 200 });
+    sse.dispose();
+  });
+
+  it('graphql-ws (credentials in connectionParams.headers)', async () => {
+    const ws = createWSClient({ url: gateway.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { headers: { authorization: gateway.auth() } } });
+    const values = await follow((body, sink) => ws.subscribe(body as never, sink as never), 'graphql-ws');
+    expect(values.at(-1)!.data?.importProgress).toMatchObject({ state: 'COMPLETED', done: 200 });
+    await ws.dispose();
+  });
+
+  it('a document as text is refused with PERSISTED_QUERY_ONLY: over SSE a 400 with a JSON body (the GraphQL over SSE protocol), on the WebSocket an error message', async () => {
+    const query = 'subscription { importProgress(id: "x") { state } }';
+    const sse = createSSEClient({ url: gateway.url, headers: { authorization: gateway.auth() }, retryAttempts: 0 });
+    const refused = await new Promise<unknown>((resolve) => sse.subscribe({ query }, { next: () => undefined, error: resolve, complete: () => resolve(undefined) }));
+    expect(refused).toBeInstanceOf(NetworkError);
+    const { response } = refused as NetworkError<Response>;
+    expect(response?.status).toBe(400);
+    expect(response?.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await response?.json()).toMatchObject({ errors: [{ extensions: { code: 'PERSISTED_QUERY_ONLY' } }] });
+    const ws = createWSClient({ url: gateway.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: gateway.auth() } });
+    const overWs = await new Promise<unknown>((resolve) => ws.subscribe({ query }, { next: resolve, error: resolve, complete: () => undefined }));
+    expect(overWs).toEqual([expect.objectContaining({ extensions: { code: 'PERSISTED_QUERY_ONLY' } })]);
+    await ws.dispose();
+  });
+});
