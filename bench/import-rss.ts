@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImportService } from '../src/import/jobs/import-service.js';
-import { JobStore } from '../src/import/store/job-store.js';
+import { SqliteJobStore } from '../src/import/store/sqlite/sqlite-job-store.js';
 import { readFile } from '../src/import/readers/file-source.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { createUpstream } from '../src/upstream/index.js';
@@ -27,7 +27,7 @@ await once(out, 'finish');
 
 const sim = await startSimulator({ port: 0, scale: 0.1, throttleCalls: 50, throttleWindowMs: 1000 });
 const upstream = createUpstream({ baseUrl: sim.url, timeoutMs: 30_000, budget: { calls: 45, windowMs: 1000 } });
-const store = new JobStore(join(dir, 'data'));
+const store = new SqliteJobStore(join(dir, 'data'));
 const service = new ImportService({ store, upstream, batchSize: 100 });
 global.gc?.();
 const baseline = process.memoryUsage().rss;
@@ -48,7 +48,7 @@ const result = {
   rows: job.total, fileMB: statSync(file).size / 2 ** 20, stagedSeconds: staged / 1000, written: (await service.get('admin@demo.test', job.id)).done,
   baselineMB: baseline / 2 ** 20, peakMB: peak / 2 ** 20,
 };
-store.close();
+await store.close();
 await sim.close();
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify(result));

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
 import { ImportService } from '../../src/import/jobs/import-service.js';
-import { JobStore } from '../../src/import/store/job-store.js';
+import { SqliteJobStore } from '../../src/import/store/sqlite/sqlite-job-store.js';
 import { startGateway } from '../../app/server.js';
 import { createSharedState, sharedStateOptions, type SharedState } from '../../src/shared-state/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
@@ -59,7 +59,7 @@ export async function startReplica({ upstreamUrl, redisUrl, config: overrides, d
     baseUrl: upstreamUrl, timeoutMs: config.timeoutMs, budgets: shared.budgets, ...(cache ? { cache: shared.readCache(config.cacheTtlMs) } : {}),
   });
   const dataDir = given ?? mkdtempSync(join(tmpdir(), 'replica-'));
-  const store = new JobStore(dataDir);
+  const store = new SqliteJobStore(dataDir);
   const imports = new ImportService({
     store, upstream, batchSize: config.batchSize, settleMs: config.timeoutMs, bus: shared.jobs, account: config.defaultCredentials,
     readLimits: { bytes: config.limits.importBytes, rows: config.limits.importRows },
@@ -75,7 +75,7 @@ export async function startReplica({ upstreamUrl, redisUrl, config: overrides, d
     async close() {
       await imports.close();
       await gateway.close();
-      store.close();
+      await store.close();
       await shared.close();
       if (!given) rmSync(dataDir, { recursive: true, force: true });
     },

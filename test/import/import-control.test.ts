@@ -73,7 +73,7 @@ describe('pause, resume, cancel', () => {
     expect(cancelled.done).toBe(cancelled.created);
     expect(cancelled.created).toBeLessThan(200);
     expect(await stored('CANCEL')).toHaveLength(cancelled.created);
-    expect(stack.imports.store.countRows(started.id, 'skipped')).toBe(200 - cancelled.created);
+    expect(await stack.imports.store.countRows(started.id, 'skipped')).toBe(200 - cancelled.created);
     const again = await stack.query(`mutation($id: ID!) { resumeImport(id: $id) { state } }`, { id: started.id });
     expect(again.errors?.[0]).toMatchObject({ message: `Import job ${started.id} is cancelled`, extensions: { code: 'BAD_USER_INPUT' } });
   });

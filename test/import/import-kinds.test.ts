@@ -135,7 +135,7 @@ describe('CSV contacts with their client by orgNo', () => {
       expect(contact.firstName).toBe(`Imp${i}`);
       expect(clients.get((contact.client as { id: number }).id)).toBe(`IMPA-${(i % 5) + 1}`);
     }
-    expect(stack.imports.store.failures(job.id, 10)).toEqual([{ row: 31, outcome: 'failed', upsalesId: null, reason: 'Company: there is no Client with orgNo "NO-SUCH-ORG"' }]);
+    expect(await stack.imports.store.failures(job.id, 10)).toEqual([{ row: 31, outcome: 'failed', upsalesId: null, reason: 'Company: there is no Client with orgNo "NO-SUCH-ORG"' }]);
   });
 });
 
@@ -162,7 +162,7 @@ describe('JSONL products and orders with rows', () => {
     expect(upload.errors).toBeUndefined();
     const job = await finished(upload.data!.startImport.id);
     expect(job).toMatchObject({ state: 'COMPLETED', total: 14, created: 12, failed: 2 });
-    expect(stack.imports.store.failures(job.id, 10)).toEqual([
+    expect(await stack.imports.store.failures(job.id, 10)).toEqual([
       { row: 13, outcome: 'failed', upsalesId: null, reason: 'rows[0].product.articleNo: there is no Product with articleNo "NOPE"' },
       { row: 14, outcome: 'failed', upsalesId: null, reason: 'The row line 14 is not valid JSON' },
     ]);

@@ -10,7 +10,7 @@ import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
 import type { ItemKind } from '../../src/contract/kinds.js';
 import type { Criterion, Item } from '../../src/contract/types.js';
 import { ImportService } from '../../src/import/jobs/import-service.js';
-import { JobStore } from '../../src/import/store/job-store.js';
+import { SqliteJobStore } from '../../src/import/store/sqlite/sqlite-job-store.js';
 import { createGateway } from '../../app/server.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { createUpstream, type Credentials, type Upstream } from '../../src/upstream/index.js';
@@ -48,7 +48,7 @@ export async function startImportStack(options: { sim?: SimulatorOptions; config
     budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
   });
   const dataDir = mkdtempSync(join(tmpdir(), 'import-test-'));
-  let store = new JobStore(dataDir);
+  let store = new SqliteJobStore(dataDir);
   // A batch of unknown outcome is looked up this long after it was sent (no call here times out: it only matters after a crash).
   const settleMs = config.timeoutMs + 200;
   let imports = new ImportService({ store, upstream, batchSize: config.batchSize, account: options.account, settleMs });
@@ -79,8 +79,8 @@ export async function startImportStack(options: { sim?: SimulatorOptions; config
     items: (kind, criteria = []) => fetchAll(upstream.forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] }), kind, criteria, [{ field: 'id' }]),
     async restart(account) {
       await imports.close();
-      store.close();
-      store = new JobStore(dataDir);
+      await store.close();
+      store = new SqliteJobStore(dataDir);
       imports = new ImportService({ store, upstream, batchSize: config.batchSize, account, settleMs });
       yoga = createGateway({ config, upstream, imports });
       stack.imports = imports;
@@ -89,7 +89,7 @@ export async function startImportStack(options: { sim?: SimulatorOptions; config
     },
     async close() {
       await imports.close();
-      store.close();
+      await store.close();
       await sim.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
