@@ -15,7 +15,7 @@ import type { Logger } from '../src/log/logger.js';
 import type { PersistedOperations } from './plugins/trusted-documents.js';
 import { dataDirFromEnv } from '../src/import/store/data-dir.js';
 import { restageFromFile } from '../src/import/readers/file-source.js';
-import { ImportService } from '../src/import/jobs/import-service.js';
+import { ImportService, jobBounds } from '../src/import/jobs/import-service.js';
 import type { JobStore } from '../src/import/store/job-store.js';
 import { jobStoreLabel, openJobStore } from '../src/import/store/engine/open-job-store.js';
 import { startGateway, type RunningGateway } from './server.js';
@@ -93,7 +93,7 @@ export async function runGateway(config: GatewayConfig & { upstreamUrl: string }
     throw new Error(`The job store could not be opened ${jobStoreLabel(config.jobs, dataDirFromEnv())}: ${(error as Error).message}`);
   }
   const imports = new ImportService({
-    store, upstream, batchSize: config.batchSize, account: config.defaultCredentials, bus: shared.jobs,
+    store, upstream, batchSize: config.batchSize, account: config.defaultCredentials, bus: shared.jobs, ...jobBounds(config.jobs),
     log: (message) => log.info({ component: 'import' }, message),
   });
   let gateway: RunningGateway;

@@ -72,6 +72,13 @@ const META_OPERATION_KIND: Record<MetaOperation, MetaKind> = {
   getCurrencies: 'currency', getCustomFields: 'customFieldDefinition',
 };
 
+/** A call its caller's `onWire` refused: never sent; the caller's own error goes back to it as it was. */
+class RefusedOnWire extends Error {
+  constructor(readonly refusal: unknown) {
+    super('refused before it was sent');
+  }
+}
+
 /** Creates the adapter; throws UpstreamConfigError for a base URL it must not use. */
 export function createUpstream(options: UpstreamOptions): Upstream {
   const baseUrl = checkBaseUrl(options.baseUrl);
@@ -98,7 +105,16 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
     async function budgeted(service: string, operation: string, args: Record<string, unknown>, shape: RecordShape): Promise<Record<string, unknown>> {
       try {
-        const raw = await budget().run(() => send(service, operation, args), {
+        const raw = await budget().run(async () => {
+          if (clientOptions.onWire) {
+            try {
+              await clientOptions.onWire();
+            } catch (refusal) {
+              throw new RefusedOnWire(refusal);
+            }
+          }
+          return send(service, operation, args);
+        }, {
           priority,
           maxWaitMs: priority === 'interactive' ? options.maxWaitMs : undefined,
           onSend: (queuedMs) => {
@@ -112,6 +128,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         clientOptions.reuse?.accepted();
         return decoded;
       } catch (error) {
+        if (error instanceof RefusedOnWire) throw error.refusal;
         const failure = toUpstreamError(error);
         if (failure.kind === 'AUTHENTICATION_FAILED' || failure.kind === 'API_ACCESS_DENIED') {
           for (const listener of refusedListeners) listener(credentials, failure.kind);

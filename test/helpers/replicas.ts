@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
-import { ImportService } from '../../src/import/jobs/import-service.js';
+import { ImportService, jobBounds } from '../../src/import/jobs/import-service.js';
 import { SqliteJobStore } from '../../src/import/store/sqlite/sqlite-job-store.js';
 import { startGateway } from '../../app/server.js';
 import { createSharedState, sharedStateOptions, type SharedState } from '../../src/shared-state/index.js';
@@ -62,7 +62,7 @@ export async function startReplica({ upstreamUrl, redisUrl, config: overrides, d
   const store = new SqliteJobStore(dataDir);
   const imports = new ImportService({
     store, upstream, batchSize: config.batchSize, settleMs: config.timeoutMs, bus: shared.jobs, account: config.defaultCredentials,
-    readLimits: { bytes: config.limits.importBytes, rows: config.limits.importRows },
+    readLimits: { bytes: config.limits.importBytes, rows: config.limits.importRows }, ...jobBounds(config.jobs),
   });
   const gateway = await startGateway({ config, upstream, imports, revocations: shared.revocations, apq: shared.apq }, 0, '127.0.0.1');
   // as run-gateway.ts: the configured account's jobs go on
@@ -125,6 +125,8 @@ export const theoreticalMinimumMs = (total: number, calls: number, windowMs: num
 
 export interface ReplicaProcess {
   child: ChildProcess;
+  /** Its DATA_DIR (removed when it stops). */
+  dataDir: string;
   /** `http://127.0.0.1:<port>` */
   base: string;
   /** Everything it printed so far. */
@@ -164,7 +166,7 @@ export async function startReplicaProcess(env: NodeJS.ProcessEnv): Promise<Repli
     });
   });
   return {
-    child, base, output: () => output,
+    child, base, dataDir, output: () => output,
     query: graphqlAt(base),
     async stop() {
       child.kill('SIGTERM');

@@ -9,7 +9,7 @@
  * to that process, which carries them out (remote-jobs.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { configFromEnv } from '../../config/config.js';
+import { configFromEnv, type JobStoreSettings } from '../../config/config.js';
 import type { Credentials, Upstream } from '../../upstream/index.js';
 import { checkRequest, ImportInputError, ImportNotFoundError, ImportStorageLimitError, ImportStoppingError, NEEDS_OWNER, type StartRequest } from './import-request.js';
 import { createMemoryJobBus, type JobBus } from '../bus/job-bus.js';
@@ -50,6 +50,10 @@ export interface ImportServiceOptions {
   /** How long a finished job and its results are kept. @default JOB_RETENTION_MS from the environment */
   retentionMs?: number;
 }
+
+/** What the job settings (MAX_STAGED_ROWS_PER_USER, MAX_STAGED_ROWS, JOB_RETENTION_MS) give an import service. */
+export const jobBounds = (jobs: JobStoreSettings): Pick<ImportServiceOptions, 'stagedLimits' | 'retentionMs'> =>
+  ({ stagedLimits: { perUser: jobs.stagedRowsPerUser, all: jobs.stagedRows }, retentionMs: jobs.retentionMs });
 
 /** How often a job whose runner stopped because the store could not be reached is tried again. */
 const UNREACHABLE_RETRY_MS = 1000;
@@ -212,7 +216,10 @@ export class ImportService {
    * (it runs it, or still reads its file) is that process's: left alone.
    */
   resumeOpenJobs(restage?: (job: JobRecord) => AsyncIterable<Uint8Array | string> | undefined): Promise<void> {
-    return this.runs.track(() => this.resumeJobs(restage));
+    return this.runs.track(async () => {
+      await this.sweep();
+      await this.resumeJobs(restage);
+    });
   }
 
   private async resumeJobs(restage?: (job: JobRecord) => AsyncIterable<Uint8Array | string> | undefined): Promise<void> {

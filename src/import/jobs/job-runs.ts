@@ -9,7 +9,7 @@
  */
 import type { Credentials, Upstream } from '../../upstream/index.js';
 import { ImportStoppingError } from './import-request.js';
-import type { JobStore } from '../store/job-store.js';
+import { LeaseLostError, type JobStore } from '../store/job-store.js';
 import { RateMeter } from './progress.js';
 import { JobRunner, type RunEnd, type StopMode } from './runner.js';
 
@@ -79,7 +79,13 @@ export class JobRuns {
     const job = await store.job(id);
     await store.setState(id, 'RUNNING');
     const runner = new JobRunner(job!, {
-      store, client: upstream.forCredentials(credentials, { calls: 0, queuedMs: 0, log: [] }, 'background'),
+      store,
+      // Checked the moment each call goes on the wire, after its wait for the budget: a runner whose lease was taken meanwhile sends nothing.
+      client: upstream.forCredentials(credentials, { calls: 0, queuedMs: 0, log: [] }, 'background', {
+        onWire: async () => {
+          if (!await store.renewLease(id)) throw new LeaseLostError(`Another process took import job ${id}`);
+        },
+      }),
       batchSize: this.options.batchSize, concurrency: budget.concurrency, settleMs: this.options.settleMs, notBefore, log: this.options.log,
       onProgress: () => this.options.changed(id),
       holdsLease: () => store.renewLease(id),
@@ -92,6 +98,8 @@ export class JobRuns {
     lease.unref();
     const finished = runner.run().then(async (end) => {
       clearInterval(lease);
+      if (end.state === 'LOST') this.options.log?.(`Import job ${id} was taken over by another process: this one stopped it without sending more`);
+      if (end.state === 'UNREACHABLE') this.options.log?.(`Import job ${id} waits: the job store cannot be reached; it goes on once it answers`);
       try {
         await this.record(id, end);
       } catch {

@@ -333,6 +333,11 @@ export class JobRunner {
     try {
       results = await client[op](this.kind, ready.map((r) => r.item));
     } catch (error) {
+      // Refused before it went on the wire: another process holds the job now; the batch stays in flight for it to look up.
+      if (error instanceof LeaseLostError || error instanceof StoreUnavailableError) {
+        if (error instanceof LeaseLostError) this.stop('lost');
+        throw error;
+      }
       if (mayHaveHappened(error)) {
         // Unknown outcome: Upsales may still write it.
         this.leaveUnknown(ready);

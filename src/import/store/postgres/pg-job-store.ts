@@ -101,7 +101,9 @@ export class PgJobStore implements JobStore {
     this.pool = new pg.Pool({
       connectionString: options.databaseUrl, max: options.maxConnections ?? 10, types: TYPES,
       // A database that does not answer fails the call (StoreUnavailableError) rather than holding it.
-      connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, keepAlive: true,
+      // A process stopped (or cut off) inside a transaction holds the job's row lock: the server ends that transaction well within a lease.
+      idle_in_transaction_session_timeout: Math.max(1000, Math.floor(this.leaseMs / 2)),
     });
     // An idle connection the server closed (a restart): the next query connects again, or reports it.
     this.pool.on('error', () => undefined);
@@ -138,6 +140,9 @@ export class PgJobStore implements JobStore {
       throw mapped(error);
     }
     let broken = false;
+    // A connection the server cuts between this transaction's statements is reported here, not as an uncaught 'error' (the next statement fails).
+    const cut = () => { broken = true; };
+    client.on('error', cut);
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -151,6 +156,7 @@ export class PgJobStore implements JobStore {
       }
       throw mapped(error);
     } finally {
+      client.off('error', cut);
       client.release(broken);
     }
   }
