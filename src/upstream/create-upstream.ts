@@ -106,14 +106,15 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     async function budgeted(service: string, operation: string, args: Record<string, unknown>, shape: RecordShape): Promise<Record<string, unknown>> {
       try {
         const raw = await budget().run(async () => {
+          let lastCheck: void | (() => void) = undefined;
           if (clientOptions.onWire) {
             try {
-              await clientOptions.onWire();
+              lastCheck = await clientOptions.onWire();
             } catch (refusal) {
               throw new RefusedOnWire(refusal);
             }
           }
-          return send(service, operation, args);
+          return send(service, operation, args, lastCheck);
         }, {
           priority,
           maxWaitMs: priority === 'interactive' ? options.maxWaitMs : undefined,
@@ -137,7 +138,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       }
     }
 
-    function send(service: string, operation: string, args: Record<string, unknown>): Promise<unknown> {
+    function send(service: string, operation: string, args: Record<string, unknown>, lastCheck?: void | (() => void)): Promise<unknown> {
       const controller = new AbortController();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
@@ -156,7 +157,16 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         const method = client[`${operation}Async`] as ((args: unknown, options: unknown) => Promise<[unknown]>) | undefined;
         if (typeof method !== 'function') throw new UpstreamError('PROTOCOL', `The Upsales ${service} does not offer ${operation}`);
         const [result] = await method.call(client, args, {
-          postProcess: (xml: string) => withSoapHeader(xml, securityHeader(credentials, passwordType)),
+          postProcess: (xml: string) => {
+            if (lastCheck) {
+              try {
+                lastCheck();
+              } catch (refusal) {
+                throw new RefusedOnWire(refusal);
+              }
+            }
+            return withSoapHeader(xml, securityHeader(credentials, passwordType));
+          },
           signal: controller.signal,
           maxRedirects: 0,
         });
@@ -167,7 +177,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         service, operation, outcome, durationMs: performance.now() - sentAt, account: accountKey(baseUrl, credentials.username),
       });
       // THROTTLED must reach the budget as such: map faults before it sees them
-      return Promise.race([invoke().catch((error: unknown) => { throw toUpstreamError(error); }), timeout])
+      return Promise.race([invoke().catch((error: unknown) => { throw error instanceof RefusedOnWire ? error : toUpstreamError(error); }), timeout])
         .then((result) => {
           told('ok');
           return result;

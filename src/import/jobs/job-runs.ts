@@ -84,6 +84,11 @@ export class JobRuns {
       client: upstream.forCredentials(credentials, { calls: 0, queuedMs: 0, log: [] }, 'background', {
         onWire: async () => {
           if (!await store.renewLease(id)) throw new LeaseLostError(`Another process took import job ${id}`);
+          // Renewed for a whole lease: the call goes out within half of it, or not at all (this process was held up meanwhile).
+          const until = Date.now() + store.leaseMs / 2;
+          return () => {
+            if (Date.now() > until) throw new LeaseLostError(`Import job ${id}: this process was held up past its lease before a call went out`);
+          };
         },
       }),
       batchSize: this.options.batchSize, concurrency: budget.concurrency, settleMs: this.options.settleMs, notBefore, log: this.options.log,
