@@ -33,6 +33,12 @@ export interface GatewayConfig {
    */
   redisUrl?: string;
   /**
+   * `REDIS_CLUSTER_NODES` (`host:port,host:port,...`), in place of REDIS_URL:
+   * the same sharing through a Redis Cluster (ioredis' Cluster client finds
+   * every node from these). Unset: no cluster.
+   */
+  redisClusterNodes?: RedisNode[];
+  /**
    * `UPSALES_FALLBACK_CALLS`: calls per window this process spends alone while
    * Redis is unreachable. @default a quarter of UPSALES_BUDGET_CALLS (4
    * processes together stay within the budget)
@@ -246,6 +252,26 @@ function redisUrlOf(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** A node of a Redis Cluster, as REDIS_CLUSTER_NODES names it. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** `REDIS_CLUSTER_NODES`, checked: host:port entries separated by commas. */
+function redisClusterNodesOf(raw: string | undefined): RedisNode[] | undefined {
+  if (!raw) return undefined;
+  const nodes = raw.split(',').map((entry) => entry.trim()).map((entry) => {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+    const port = match ? Number(match[2]) : 0;
+    return match && port >= 1 && port <= 65_535 ? { host: match[1].replace(/^\[(.*)\]$/, '$1'), port } : undefined;
+  });
+  if (nodes.some((node) => node === undefined)) {
+    throw new Error('REDIS_CLUSTER_NODES must be host:port entries separated by commas, such as 10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379');
+  }
+  return nodes as RedisNode[];
+}
+
 /** `METRICS_TOKEN`, when set: long enough not to be guessed. */
 function tokenOf(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
@@ -289,6 +315,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new Error(`HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
   }
+  if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) throw new Error('Set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
   const fallbackCalls = positiveInt(env, 'UPSALES_FALLBACK_CALLS', Math.max(1, Math.floor(budgetCalls / 4)));
   if (fallbackCalls > budgetCalls) throw new Error(`UPSALES_FALLBACK_CALLS (${fallbackCalls}) must not exceed UPSALES_BUDGET_CALLS (${budgetCalls})`);
   return {
@@ -301,6 +328,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     blockMs: positiveInt(env, 'UPSALES_BLOCK_MS', 120_000),
     interactiveReserve: wholeBelow(env, 'UPSALES_INTERACTIVE_RESERVE', defaultInteractiveReserve(budgetCalls), budgetCalls, 'below UPSALES_BUDGET_CALLS'),
     redisUrl: redisUrlOf(env.REDIS_URL),
+    redisClusterNodes: redisClusterNodesOf(env.REDIS_CLUSTER_NODES),
     fallbackCalls,
     timeoutMs: positiveInt(env, 'UPSALES_TIMEOUT_MS', 30_000),
     credentialsTtlMs: positiveInt(env, 'CREDENTIALS_TTL_MS', 60_000),
