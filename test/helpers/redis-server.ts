@@ -12,9 +12,9 @@ import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RedisNode } from '../../src/config/config.js';
-import type { RedisTarget } from '../../src/shared-state/redis/connection.js';
+import type { RedisClient, RedisTarget } from '../../src/shared-state/redis/connection.js';
 
 export interface TestRedis {
   port: number;
@@ -227,3 +227,24 @@ async function startTestRedisNode(): Promise<TestRedisTarget> {
 /** A Redis of the test's own in the given topology. */
 export const startTestRedisOf = (topology: RedisTopology): Promise<TestRedisTarget> =>
   (topology === 'single node' ? startTestRedisNode() : startTestRedisCluster());
+
+/** A plain ioredis client (no connection of the gateway's) on a test's Redis of either topology; `options` for each node. */
+export function testRedisClient(target: RedisTarget, options: RedisOptions = { maxRetriesPerRequest: 1 }): RedisClient {
+  return typeof target === 'string'
+    ? new Redis(target, options)
+    : new Cluster(target, { redisOptions: options, ...(options.retryStrategy ? { clusterRetryStrategy: options.retryStrategy } : {}) });
+}
+
+/** A Redis of the test's own in the given topology and an ioredis client on it, ready; `close` stops both. */
+export async function startTestRedisClientOf(topology: RedisTopology): Promise<{ server: TestRedisTarget; redis: RedisClient; close(): Promise<void> }> {
+  const server = await startTestRedisOf(topology);
+  const redis = testRedisClient(server.target);
+  await new Promise((resolve) => redis.once('ready', resolve));
+  return {
+    server, redis,
+    async close() {
+      redis.disconnect();
+      await server.close();
+    },
+  };
+}
