@@ -266,8 +266,10 @@ function redisClusterNodesOf(raw: string | undefined): RedisNode[] | undefined {
     const port = match ? Number(match[2]) : 0;
     return match && port >= 1 && port <= 65_535 ? { host: match[1].replace(/^\[(.*)\]$/, '$1'), port } : undefined;
   });
-  if (nodes.some((node) => node === undefined)) {
-    throw new Error('REDIS_CLUSTER_NODES must be host:port entries separated by commas, such as 10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379');
+  const bad = nodes.findIndex((node) => node === undefined);
+  if (bad >= 0) {
+    // the entry itself is not echoed: a URL with a password may have been put there
+    throw new Error(`REDIS_CLUSTER_NODES must be host:port entries separated by commas, such as 10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379; entry ${bad + 1} of ${nodes.length} is not`);
   }
   return nodes as RedisNode[];
 }

@@ -108,6 +108,10 @@ export interface TestRedisTarget {
   keys(pattern?: string): Promise<string[]>;
   /** Empties every node. */
   flush(): Promise<void>;
+  /** Hears every command any node runs (MONITOR on each), as its words joined by spaces; resolves with how to stop. */
+  monitor(listener: (command: string) => void): Promise<() => void>;
+  /** Closes every client connection on every node (but the test's monitors), as a network cut would. */
+  killClients(): Promise<void>;
   /** Kills every node (SIGKILL: nothing is saved). */
   kill(): Promise<void>;
   /** Starts every node again on its port, empty (a cluster's nodes keep their slots). */
@@ -127,6 +131,35 @@ async function onEachNode<T>(ports: number[], send: (redis: Redis) => Promise<T>
     }
   }));
 }
+
+/** MONITOR on each of `ports`; resolves with how to stop. */
+async function monitorNodes(ports: number[], listener: (command: string) => void): Promise<() => void> {
+  const monitors = await Promise.all(ports.map(async (port) => {
+    // monitor() opens a connection of its own: the one it was asked on is not needed
+    const asked = new Redis(port, '127.0.0.1');
+    try {
+      return await asked.monitor();
+    } finally {
+      asked.disconnect();
+    }
+  }));
+  for (const monitor of monitors) {
+    // a node killed by the test: the monitor reconnects when it is back
+    monitor.on('error', () => undefined).on('monitor', (_time: string, args: string[]) => listener(args.join(' ')));
+  }
+  return () => monitors.forEach((monitor) => monitor.disconnect());
+}
+
+/** Closes the connections of every client on `ports` but monitors (the test's own eyes) and the connection doing it. */
+const killClientsOn = async (ports: number[]) => {
+  await onEachNode(ports, async (redis) => {
+    const self = await redis.client('ID');
+    const clients = (await redis.client('LIST') as string).split('\n').filter(Boolean)
+      .map((line) => ({ id: /(?:^| )id=(\d+)/.exec(line)![1], flags: /(?:^| )flags=(\S*)/.exec(line)![1] }))
+      .filter(({ id, flags }) => Number(id) !== self && !flags.includes('O'));
+    for (const { id } of clients) await redis.client('KILL', 'ID', id).catch(() => undefined);
+  });
+};
 
 /** Waits until every node says `cluster_state:ok` and knows all slots. */
 async function clusterOk(ports: number[]): Promise<void> {
@@ -194,6 +227,8 @@ export async function startTestRedisCluster(): Promise<TestRedisTarget> {
     flush: async () => {
       await onEachNode(ports, (redis) => redis.flushall());
     },
+    monitor: (listener) => monitorNodes(ports, listener),
+    killClients: () => killClientsOn(ports),
     kill,
     async restart() {
       await start();
@@ -218,6 +253,8 @@ async function startTestRedisNode(): Promise<TestRedisTarget> {
     flush: async () => {
       await onEachNode([server.port], (redis) => redis.flushall());
     },
+    monitor: (listener) => monitorNodes([server.port], listener),
+    killClients: () => killClientsOn([server.port]),
     kill: server.kill,
     restart: server.restart,
     close: server.close,

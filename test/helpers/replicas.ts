@@ -10,7 +10,7 @@ import { EventEmitter, once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
+import { configFromEnv, type GatewayConfig, type RedisNode } from '../../src/config/config.js';
 import { ImportService } from '../../src/import/jobs/import-service.js';
 import { JobStore } from '../../src/import/store/job-store.js';
 import { startGateway } from '../../app/server.js';
@@ -42,8 +42,10 @@ export interface Replica {
 
 export interface ReplicaOptions {
   upstreamUrl: string;
-  /** Shares budgets and jobs through this Redis; without it, each replica has its own. */
+  /** Shares budgets and jobs through this Redis; without it (or a cluster), each replica has its own. */
   redisUrl?: string;
+  /** Shares them through this Redis Cluster instead (REDIS_CLUSTER_NODES). */
+  redisClusterNodes?: RedisNode[];
   config?: Partial<GatewayConfig>;
   /** Its DATA_DIR, kept when it closes (a replica that comes back); by default a new one, removed when it closes. */
   dataDir?: string;
@@ -51,8 +53,8 @@ export interface ReplicaOptions {
   cache?: boolean;
 }
 
-export async function startReplica({ upstreamUrl, redisUrl, config: overrides, dataDir: given, cache }: ReplicaOptions): Promise<Replica> {
-  const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl, redisUrl, ...overrides };
+export async function startReplica({ upstreamUrl, redisUrl, redisClusterNodes, config: overrides, dataDir: given, cache }: ReplicaOptions): Promise<Replica> {
+  const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl, redisUrl, redisClusterNodes, ...overrides };
   const logs: string[] = [];
   const shared = await createSharedState(sharedStateOptions(config, (line) => logs.push(line)));
   const upstream = createUpstream({
