@@ -44,7 +44,8 @@ export class VerifiedAccounts {
   private readonly accepted = new Map<string, Entry>();
   private readonly refused = new Map<string, { kind: Refusal; until: number }>();
   private readonly revokedListeners = new Set<(tag: string) => void>();
-  private readonly ttlMs: number;
+  /** How long an accepted password stays verified (CREDENTIALS_TTL_MS). */
+  readonly ttlMs: number;
   private readonly knownGoodMs: number;
   private readonly refusedMs: number;
   private readonly maxEntries: number;
