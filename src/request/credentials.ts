@@ -195,12 +195,17 @@ export async function acceptedCaller(context: object): Promise<Caller | CallerRe
     await caller.verify();
     return caller;
   } catch (error) {
-    if (error instanceof LoginsThrottledError) return { status: 429, code: 'THROTTLED', message: error.message, retryAfterMs: error.retryAfterMs };
-    const kind = (error as { kind?: string }).kind;
-    if (kind === 'AUTHENTICATION_FAILED') return { status: 401, code: 'UNAUTHENTICATED', message: 'Upsales rejected the username or password' };
-    if (kind === 'API_ACCESS_DENIED') return { status: 403, code: 'FORBIDDEN', message: 'This Upsales user has no API access' };
-    return { status: 502, code: 'UPSTREAM_ERROR', message: 'Upsales could not check the credentials' };
+    return refusalOf(error, 'Upsales could not check the credentials');
   }
+}
+
+/** A failed call of the caller's as a refusal: 429 (failed logins), 401 or 403 (Upsales refused the credentials), else 502 with `otherwise`. */
+function refusalOf(error: unknown, otherwise: string): CallerRefusal {
+  if (error instanceof LoginsThrottledError) return { status: 429, code: 'THROTTLED', message: error.message, retryAfterMs: error.retryAfterMs };
+  const kind = (error as { kind?: string }).kind;
+  if (kind === 'AUTHENTICATION_FAILED') return { status: 401, code: 'UNAUTHENTICATED', message: 'Upsales rejected the username or password' };
+  if (kind === 'API_ACCESS_DENIED') return { status: 403, code: 'FORBIDDEN', message: 'This Upsales user has no API access' };
+  return { status: 502, code: 'UPSTREAM_ERROR', message: otherwise };
 }
 
 /** Why a user may not import `kind` (or, with none, anything): the message of a FORBIDDEN refusal. */
@@ -219,8 +224,7 @@ export async function importRefusal(caller: Caller, kind?: ItemKind, stats?: Cal
   try {
     writable = await caller.writableKinds(stats);
   } catch (error) {
-    if (error instanceof LoginsThrottledError) return { status: 429, code: 'THROTTLED', message: error.message, retryAfterMs: error.retryAfterMs };
-    return { status: 502, code: 'UPSTREAM_ERROR', message: 'Upsales could not say what this user may write' };
+    return refusalOf(error, 'Upsales could not say what this user may write');
   }
   if (kind === undefined ? writable === 'all' || writable.size > 0 : mayWrite(writable, kind)) return undefined;
   return { status: 403, code: 'FORBIDDEN', message: importForbidden(kind) };

@@ -10,11 +10,10 @@
  * user and TTL (`getRoles`) beyond the password check, whose answer is kept
  * here too. An import is refused with it before anything of it is staged.
  */
-import { createHash } from 'node:crypto';
 import { ITEM_KINDS, type ItemKind } from '../contract/kinds.js';
 import type { Item } from '../contract/types.js';
 import type { Credentials, UpstreamClient } from '../upstream/index.js';
-import { usernameTag } from './verified-accounts.js';
+import { credentialsKey } from './verified-accounts.js';
 
 /** The kinds a user may write: every one, or these. */
 export type WritableKinds = 'all' | ReadonlySet<ItemKind>;
@@ -37,15 +36,11 @@ export class WriteRights {
   /** `ttlMs`: CREDENTIALS_TTL_MS; `maxEntries` per map, the oldest going first. */
   constructor(private readonly ttlMs: number, private readonly maxEntries = 50_000) {}
 
-  private static key(credentials: Credentials): string {
-    return `${usernameTag(credentials)}\u0000${createHash('sha256').update(credentials.password).digest('hex')}`;
-  }
-
   /** The password check read the user's own record (`lookupUser`): kept for the TTL, so the rights need no second read of it. */
   noteUser(credentials: Credentials, user: Item | undefined): void {
     const profile = profileOf(user);
     if (!profile) return;
-    const key = WriteRights.key(credentials);
+    const key = credentialsKey(credentials);
     this.profiles.delete(key);
     this.profiles.set(key, { profile, until: Date.now() + this.ttlMs });
     this.bound(this.profiles);
@@ -58,7 +53,7 @@ export class WriteRights {
    * (`lookUp`). Call only for credentials Upsales has accepted.
    */
   async writable(credentials: Credentials, client: UpstreamClient, lookUp: () => Promise<Item | undefined>): Promise<WritableKinds> {
-    const key = WriteRights.key(credentials);
+    const key = credentialsKey(credentials);
     const now = Date.now();
     const known = this.known.get(key);
     if (known && known.until > now) return known.writable;

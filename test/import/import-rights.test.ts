@@ -129,6 +129,15 @@ describe('the sales user (sales@demo.test, role Sales: changes its own clients, 
     });
     const rows = await graphql('sales', 'mutation { startImport(kind: PRODUCT, rows: [{ name: "RIGHTS p", listPrice: 1 }]) { id } }');
     expect(rows.errors?.map((e) => e.extensions.code)).toEqual(['FORBIDDEN']);
+    // A multipart upload's kind is inside its body: sales may write some kinds, so the body is read, and the kind refused before staging.
+    const form = new FormData();
+    form.set('operations', JSON.stringify({ query: 'mutation($file: File!) { startImport(kind: PRODUCT, file: $file) { id } }', variables: { file: null } }));
+    form.set('map', JSON.stringify({ 0: ['variables.file'] }));
+    form.set('0', new File(['name,listPrice\nRIGHTS p,1\n'], 'products.csv'));
+    const uploaded = await (await served.fetch('/graphql', { method: 'POST', headers: { authorization: auth('sales'), ...CSRF }, body: form })).json() as { errors?: { message: string; extensions: { code: string } }[] };
+    expect(uploaded.errors?.map((e) => [e.extensions.code, e.message])).toEqual([
+      ['FORBIDDEN', 'This Upsales user may not write Product items (their role\'s change right for them is none), so may not import them'],
+    ]);
     expect(await jobsOf('sales')).toEqual(before);
     expect((await calls())['MetadataService.getRoles']).toBeUndefined();
   });

@@ -1,9 +1,9 @@
 /**
  * The job bus through Redis (REDIS_URL or REDIS_CLUSTER_NODES). A job's
  * home stores its latest state under `upsales-graphql:job:{<owner>}:<id>`
- * (for 7 days after it finished;
- * while it is open, for as long as its home lives) and indexes it by owner
- * under a hash of the username, so no username is in a key and none is in
+ * (for 7 days after it finished; while it is open, for as long as its home
+ * lives) and indexes it by owner, both keys under the hash tag of the
+ * owner's hash (one slot of a cluster), so no username is in a key and none is in
  * a value either: a stored job, a command and a reply name the owner by
  * that hash ({@link ownerTag}). States, commands and replies travel as
  * messages over graphql-yoga's Redis event target; commands and replies are
