@@ -199,3 +199,85 @@ describe('what the feed costs', () => {
     stream.close();
   });
 });
+
+describe('bad input, caps and idling', () => {
+  let stack: ServedStack;
+  beforeAll(async () => {
+    stack = await startServedStack({ config: feedConfig(50, { streams: { ...configFromEnv(TEST_ENV).streams, perUser: 2 } }) });
+  });
+  afterAll(() => stack.close());
+
+  it.each([
+    ['no kind', 'changes(kinds: [])', 'BAD_USER_INPUT', 'at least one kind'],
+    ['six kinds', 'changes(kinds: [CLIENT, CONTACT, ORDER, OPPORTUNITY, PRODUCT, PROJECT])', 'BAD_USER_INPUT', 'at most 5 kinds'],
+    ['a kind twice', 'changes(kinds: [CLIENT, CLIENT])', 'BAD_USER_INPUT', 'each kind once'],
+    ['an unknown kind', 'changes(kinds: [INVOICE])', 'GRAPHQL_VALIDATION_FAILED', 'INVOICE'],
+  ])('%s: a clear error naming it, and no SOAP call', async (_case, field, code, words) => {
+    await stack.resetStats();
+    const stream = await openStream<Change>(stack.base, `subscription { ${field} { upsalesId } }`);
+    const [payload] = await stream.take(1, 3_000);
+    stream.close();
+    expect(payload?.errors?.[0]?.extensions?.code).toBe(code);
+    expect(payload!.errors![0].message).toContain(words);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await stack.stats()).calls.total).toBe(0);
+  });
+
+  it('each subscription is a stream: past MAX_STREAMS_PER_USER the next is 429 TOO_MANY_STREAMS before any call', async () => {
+    const held = [await openStream<Change>(stack.base, CHANGES), await openStream<Change>(stack.base, CHANGES)];
+    await until(async () => (await callsOf(stack, 'admin')) > 0);
+    await stack.resetStats();
+    const refused = await fetch(`${stack.base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password) },
+      body: JSON.stringify({ query: CHANGES }),
+    });
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('TOO_MANY_STREAMS');
+    for (const stream of held) stream.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const stats = await stack.stats();
+    // the held ones polled meanwhile (one call a poll); the refused one sent nothing of its own
+    expect(Object.keys(stats.calls.byOperation)).toEqual(stats.calls.total ? ['ClientService.getByCriteria'] : []);
+  });
+
+  it('with nobody watching, no call: 60 poll intervals after the last subscriber left', async () => {
+    const stream = await openStream<Change>(stack.base, CHANGES);
+    await until(async () => (await callsOf(stack, 'admin')) > 1);
+    stream.close();
+    // the gateway hears the client leave (its request's signal), then the feed stops within a round
+    await until(async () => {
+      await stack.resetStats();
+      await new Promise((resolve) => setTimeout(resolve, 4 * 50));
+      return (await stack.stats()).calls.total === 0;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 60 * 50));
+    expect((await stack.stats()).calls).toMatchObject({ total: 0 });
+  });
+});
+
+describe('writes through the gateway', () => {
+  let stack: ServedStack;
+  beforeAll(async () => {
+    stack = await startServedStack({ config: feedConfig(3_600_000) });
+  });
+  afterAll(() => stack.close());
+
+  it('reach the writer\'s subscribers at once, without a poll', async () => {
+    const stream = await openStream<Change>(stack.base, CHANGES);
+    await until(async () => (await callsOf(stack, 'admin')) > 0);
+    const made = await query(stack, 'mutation { createClient(input: { name: "Made Here AB" }) { client { upsalesId } } }');
+    const id = (made.data!.createClient as { client: { upsalesId: number } }).client.upsalesId;
+    await stack.resetStats();
+    await query(stack, 'mutation($id: ID!) { deleteClients(ids: [$id]) { results { success } } }', 'admin', { id: String(id) });
+    const heard = changesOf(await stream.take(2));
+    expect(heard).toEqual([
+      expect.objectContaining({ type: 'CREATED', upsalesId: id, node: { name: 'Made Here AB' } }),
+      expect.objectContaining({ type: 'DELETED', upsalesId: id, node: null }),
+    ]);
+    // the delete, and the poll it nudged (nothing new: the feed had heard it)
+    const byOperation = (await stack.stats()).calls.byOperation;
+    expect(byOperation['ClientService.delete']).toBe(1);
+    stream.close();
+  });
+});

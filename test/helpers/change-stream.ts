@@ -11,7 +11,7 @@ export interface SsePayload<T> {
 
 export interface OpenStream<T> {
   status: number;
-  /** The next `count` payloads, or what came within `timeoutMs` (fewer: the test says what it expected). */
+  /** The next `count` payloads (an answer that is no event stream, such as a refusal, is one payload), or what came within `timeoutMs` (fewer: the test says what it expected). */
   take(count: number, timeoutMs?: number): Promise<SsePayload<T>[]>;
   /** Payloads received and not yet taken. */
   pending(): number;
@@ -33,7 +33,15 @@ export async function openStream<T>(base: string, query: string, as: DemoUser = 
   const queue: SsePayload<T>[] = [];
   let wake: (() => void) | undefined;
   let ended = false;
+  const json = !response.headers.get('content-type')?.startsWith('text/event-stream');
   void (async () => {
+    if (json) {
+      // refused before any stream: its one answer
+      queue.push(await response.json().catch(() => ({})) as SsePayload<T>);
+      ended = true;
+      wake?.();
+      return;
+    }
     const decoder = new TextDecoder();
     let buffer = '';
     try {
