@@ -315,3 +315,28 @@ describe('kept reads hear changes', () => {
     }
   });
 });
+
+describe('other users at work (SIM_CHANGES_PER_MIN)', () => {
+  it('the embedded service changes clients and contacts at the pace asked, and subscribers see them arrive', async () => {
+    const stack = await startServedStack({ sim: { changesPerMin: 1_200 }, config: feedConfig(100) });
+    try {
+      const stream = await openStream<Change>(stack.base, 'subscription { changes(kinds: [CLIENT, CONTACT]) { kind type upsalesId node { __typename } } }');
+      const heard = changesOf(await stream.take(5, 10_000));
+      stream.close();
+      expect(heard).toHaveLength(5);
+      for (const change of heard) {
+        expect(['CLIENT', 'CONTACT']).toContain(change.kind);
+        expect(change.node).toEqual(change.type === 'DELETED' ? null : { __typename: change.kind === 'CLIENT' ? 'Client' : 'Contact' });
+      }
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('is off unless asked: SIM_CHANGES_PER_MIN unset is 0', async () => {
+    const { simulatorOptionsFromEnv } = await import('../../src/simulator/index.js');
+    expect(simulatorOptionsFromEnv({}).changesPerMin).toBeUndefined();
+    expect(simulatorOptionsFromEnv({ SIM_CHANGES_PER_MIN: '6' }).changesPerMin).toBe(6);
+    expect(() => simulatorOptionsFromEnv({ SIM_CHANGES_PER_MIN: 'lots' })).toThrow('SIM_CHANGES_PER_MIN must be a non-negative number, got "lots"');
+  });
+});
