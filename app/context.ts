@@ -48,7 +48,7 @@ export function contextFactory({ config, upstream, imports, changes }: ContextDe
     return {
       ...initContextCache(), ...state, loaders,
       ...(imports ? { imports: callerImports(imports, caller.credentials) } : {}),
-      ...(changes ? { changes: changes.forCaller(caller.credentials, () => state.verifyCredentials(), (initial as Partial<YogaInitialContext>).request?.signal) } : {}),
+      ...(changes ? { changes: changes.forCaller(caller.credentials, () => state.verifyCredentials(), () => (initial as Partial<YogaInitialContext>).request?.signal) } : {}),
     };
   };
 }
