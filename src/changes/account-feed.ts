@@ -46,6 +46,8 @@ export class AccountFeed {
   private readonly stopHearing: () => void;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private leaseTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The batches heard, told one after the other. */
+  private hearing: Promise<void> = Promise.resolve();
   /** Whether this process holds the account's lease (it polls). */
   private held = false;
   /** The kinds watched on the account by any process, as last announced. */
@@ -68,7 +70,10 @@ export class AccountFeed {
   ) {
     this.client = this.clientFor(credentials);
     // the first watcher's add() (or kept read) starts it
-    this.stopHearing = links.subscribe(account, (batch) => void this.heard(batch));
+    this.stopHearing = links.subscribe(account, (batch) => {
+      // one batch after the other, in the order heard: a later one never overtakes an earlier one's drop
+      this.hearing = this.hearing.then(() => this.heard(batch)).catch(() => undefined);
+    });
   }
 
   private clientFor(credentials: Credentials): UpstreamClient {
