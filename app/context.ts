@@ -5,13 +5,15 @@
  * operation of a WebSocket, which has no `request` of its own), the
  * request's own state over an upstream client bound to the caller
  * (src/request), its loaders, whose level scheduler tracks that client's
- * calls (resolvers/), and the import service bound to the caller.
+ * calls (resolvers/), and the import service and change feed bound to the
+ * caller.
  */
 import { initContextCache } from '@pothos/core';
 import type { YogaInitialContext } from 'graphql-yoga';
 import { requestScope } from '../resolvers/request-scope.js';
 import type { RequestLoaders } from '../resolvers/loaders.js';
 import type { GatewayContext } from '../schema/context.js';
+import type { ChangeFeeds } from '../src/changes/index.js';
 import type { GatewayConfig } from '../src/config/config.js';
 import { callerImports } from '../src/import/jobs/caller-imports.js';
 import type { ImportService } from '../src/import/jobs/import-service.js';
@@ -23,10 +25,12 @@ export interface ContextDeps {
   config: GatewayConfig;
   upstream: Upstream;
   imports?: ImportService;
+  /** Every account's change feed: each request gets it bound to its caller (`ctx.changes`). */
+  changes?: ChangeFeeds;
 }
 
 /** Yoga's `context` option: the context of one request. */
-export function contextFactory({ config, upstream, imports }: ContextDeps): (initial: YogaInitialContext) => GatewayContext {
+export function contextFactory({ config, upstream, imports, changes }: ContextDeps): (initial: YogaInitialContext) => GatewayContext {
   return (initial) => {
     const caller = callerOf(initial);
     let loaders!: RequestLoaders;
@@ -41,6 +45,10 @@ export function contextFactory({ config, upstream, imports }: ContextDeps): (ini
         return scope.upstream;
       },
     });
-    return { ...initContextCache(), ...state, loaders, ...(imports ? { imports: callerImports(imports, caller.credentials) } : {}) };
+    return {
+      ...initContextCache(), ...state, loaders,
+      ...(imports ? { imports: callerImports(imports, caller.credentials) } : {}),
+      ...(changes ? { changes: changes.forCaller(caller.credentials, () => state.verifyCredentials(), () => (initial as Partial<YogaInitialContext>).request?.signal) } : {}),
+    };
   };
 }

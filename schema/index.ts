@@ -12,5 +12,6 @@ import './metadata.js';
 import './viewer.js';
 import './mutations.js';
 import './imports.js';
+import './changes.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

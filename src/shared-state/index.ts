@@ -19,6 +19,8 @@ import { connectRedis, redisLabel, whenReady, type RedisClient, type RedisTarget
 import { RedisReadStore } from './redis/read-store.js';
 import { MemoryApqStore, MemoryReadStore, type ApqStore, type ApqStoreOptions, type ReadCache } from '../cache/index.js';
 import { RedisApqStore } from './redis/apq-store.js';
+import { createRedisChangeLinks } from './redis/change-links.js';
+import { memoryChangeLinks, type ChangeLinks } from '../changes/index.js';
 
 export { MemoryApqStore, type ApqStore, type ApqStoreOptions } from '../cache/index.js';
 
@@ -64,6 +66,8 @@ export interface SharedState {
   readonly revocations: Revocations;
   /** Documents registered by their hash (APQ), per account; give it to the gateway. */
   readonly apq: ApqStore;
+  /** What the change feeds share: a lease per account, the kinds watched, batches to every process; give it to the gateway. */
+  readonly changeLinks: ChangeLinks;
   /**
    * This process's ioredis command connection (undefined without REDIS_URL
    * or REDIS_CLUSTER_NODES; an ioredis Cluster with the latter),
@@ -140,6 +144,7 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
       kind: 'memory', budgets: createBudgetRegistry(budget), jobs: createMemoryJobBus(), readCache: (ttlMs) => createReadCache(null, ttlMs),
       revocations: localRevocations(),
       apq: new MemoryApqStore(apq),
+      changeLinks: memoryChangeLinks(),
       where: 'in this process (set REDIS_URL to share them between processes)', close: async () => undefined,
     };
   }
@@ -161,6 +166,7 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
     readCache: (ttlMs) => createReadCache(redis, ttlMs),
     revocations: redisRevocations(events),
     apq: new RedisApqStore(redis, apq),
+    changeLinks: createRedisChangeLinks(redis, events),
     redis,
     where: `through Redis at ${label}`,
     async close() {

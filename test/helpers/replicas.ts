@@ -16,7 +16,7 @@ import { JobStore } from '../../src/import/store/job-store.js';
 import { startGateway } from '../../app/server.js';
 import { createSharedState, sharedStateOptions, type SharedState } from '../../src/shared-state/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
-import { basic, DEMO_USERS, type DemoUser, type GraphQLResponse } from './stack.js';
+import { basic, DEMO_USERS, TEST_ENV, type DemoUser, type GraphQLResponse } from './stack.js';
 
 /** POSTs a GraphQL operation to the gateway at `base`, as a demo user. */
 const graphqlAt = (base: string) => async <T>(query: string, variables?: Record<string, unknown>, as: DemoUser = 'admin'): Promise<GraphQLResponse<T>> => {
@@ -54,7 +54,7 @@ export interface ReplicaOptions {
 }
 
 export async function startReplica({ upstreamUrl, redisUrl, redisClusterNodes, config: overrides, dataDir: given, cache }: ReplicaOptions): Promise<Replica> {
-  const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl, redisUrl, redisClusterNodes, ...overrides };
+  const config: GatewayConfig = { ...configFromEnv(TEST_ENV), upstreamUrl, redisUrl, redisClusterNodes, ...overrides };
   const logs: string[] = [];
   const shared = await createSharedState(sharedStateOptions(config, (line) => logs.push(line)));
   const upstream = createUpstream({
@@ -66,7 +66,7 @@ export async function startReplica({ upstreamUrl, redisUrl, redisClusterNodes, c
     store, upstream, batchSize: config.batchSize, settleMs: config.timeoutMs, bus: shared.jobs, account: config.defaultCredentials,
     readLimits: { bytes: config.limits.importBytes, rows: config.limits.importRows },
   });
-  const gateway = await startGateway({ config, upstream, imports, revocations: shared.revocations, apq: shared.apq }, 0, '127.0.0.1');
+  const gateway = await startGateway({ config, upstream, imports, revocations: shared.revocations, apq: shared.apq, changeLinks: shared.changeLinks }, 0, '127.0.0.1');
   // as run-gateway.ts: the configured account's jobs go on
   await imports.resumeOpenJobs();
   const base = new URL(gateway.url).origin;
