@@ -6,6 +6,7 @@
  * request or is shared with another.
  */
 import type { RequestLoaders } from '../resolvers/loaders.js';
+import type { CallerChanges } from '../src/changes/index.js';
 import type { CallerImports } from '../src/import/jobs/caller-imports.js';
 import type { ReadTrail } from '../src/request/read-trail.js';
 import type { RequestState } from '../src/request/request-state.js';
@@ -23,4 +24,6 @@ export interface GatewayContext extends RunState {
   nextRun(): RunState;
   /** The import service bound to the caller; absent when the gateway runs without imports. */
   imports?: CallerImports;
+  /** The change feed as the caller sees it (src/changes): `watch(kinds, signal)`. Present whenever the gateway runs. */
+  changes?: CallerChanges;
 }
