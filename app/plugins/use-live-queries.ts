@@ -17,7 +17,8 @@
  * its caller by construction, and each run its own state (`ctx.nextRun()`).
  *
  * - Which kinds it watches: those whose types the document selects (an
- *   item, its connection or edge), at most MAX_WATCHED_KINDS; a live query
+ *   item, its connection or edge), at most MAX_WATCHED_KINDS (each kind
+ *   watched costs the account's feed a poll); a live query
  *   that reads no items, or too many kinds, is refused before any call.
  * - When it runs again: a change of an item its last run was handed, or of
  *   a kind it read a list (or a count) of (src/request/read-trail.ts).
@@ -34,18 +35,11 @@ import { getNamedType, getOperationAST, TypeInfo, visit, visitWithTypeInfo, type
 import { getLiveDirectiveArgumentValues, getLiveDirectiveNode, NoLiveMixedWithDeferStreamRule } from '@n1ru4l/graphql-live-query';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../../schema/context.js';
+import { MAX_WATCHED_KINDS } from '../../src/changes/index.js';
 import { ITEM_KINDS, KINDS, type ItemKind } from '../../src/contract/kinds.js';
 import { BadUserInputError, GatewayError, toGraphQLError } from '../../src/request/errors.js';
 import type { ItemChange, ReadTrail } from '../../src/request/read-trail.js';
 import { admitRun, runFigures, type AccountingLimits } from './use-upstream-accounting.js';
-
-/** Most kinds one live query may watch (each watched kind costs the account's feed one poll call per interval). */
-export const MAX_LIVE_KINDS = 5;
-
-/** The change feed as a live query uses it: the caller's own watch. */
-export interface LiveChanges {
-  watch(kinds: readonly ItemKind[], signal?: AbortSignal): AsyncIterable<readonly ItemChange[]>;
-}
 
 /** Whether the operation `operationName` of `document` is a live query (`@live`, its `if` not false). */
 export function isLiveQuery(document: DocumentNode, operationName?: string | null, variables?: unknown): boolean {
@@ -157,20 +151,20 @@ export function useLiveQueries(schema: GraphQLSchema, limits: AccountingLimits):
     },
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
       if (!isLiveQuery(args.document, args.operationName, args.variableValues)) return;
-      const ctx = args.contextValue as unknown as GatewayContext & { changes?: LiveChanges };
+      const ctx = args.contextValue as unknown as GatewayContext;
       const refuse = (error: GraphQLError) => setResultAndStopExecution({ errors: [error] });
-      const { changes } = ctx;
-      if (!changes) return refuse(new GatewayError('UNAVAILABLE', 'Live queries need the change feed, which this gateway does not run'));
       const kinds = kindsSelected(schema, args.document);
       if (!kinds.length) {
         return refuse(new BadUserInputError('This live query reads no Upsales items (clients, contacts, orders, ...): nothing would make it change; drop @live'));
       }
-      if (kinds.length > MAX_LIVE_KINDS) {
+      if (kinds.length > MAX_WATCHED_KINDS) {
         return refuse(new BadUserInputError(
-          `This live query reads ${kinds.length} kinds of items (${kinds.join(', ')}); a live query may watch at most ${MAX_LIVE_KINDS}: split it`,
-          { kinds: kinds.length, maxKinds: MAX_LIVE_KINDS },
+          `This live query reads ${kinds.length} kinds of items (${kinds.join(', ')}); a live query may watch at most ${MAX_WATCHED_KINDS}: split it`,
+          { kinds: kinds.length, maxKinds: MAX_WATCHED_KINDS },
         ));
       }
+      const { changes } = ctx;
+      if (!changes) return refuse(new GatewayError('UNAVAILABLE', 'Live queries need the change feed, which this gateway does not run'));
       const execute = executeFn as Execute;
       setExecuteFn(((executeArgs: ExecutionArgs) => {
         const abort = new AbortController();
