@@ -30,6 +30,7 @@ export interface StreamedResult<T = Record<string, unknown>> {
  * next `event: next` (null once the stream has ended); `close()` leaves.
  */
 export function sseResults<T = Record<string, unknown>>(response: Response): { next(): Promise<StreamedResult<T> | null>; close(): Promise<void> } {
+  if (!response.headers.get('content-type')?.includes('text/event-stream')) throw new Error(`not a stream: ${response.status} ${response.headers.get('content-type')}`);
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
