@@ -6,15 +6,17 @@
  * request's own state over an upstream client bound to the caller
  * (src/request), its loaders, whose level scheduler tracks that client's
  * calls (resolvers/), the trail of what it read (src/request/read-trail.ts),
- * and the import service bound to the caller. A live query runs again with
- * a fresh run of all but the caller and the import service
- * (`GatewayContext.nextRun`): its own loaders, stats and call ceiling.
+ * and the import service and change feed bound to the caller. A live query
+ * runs again with a fresh run of all but the caller, the import service
+ * and the change feed (`GatewayContext.nextRun`): its own loaders, stats
+ * and call ceiling.
  */
 import { initContextCache } from '@pothos/core';
 import type { YogaInitialContext } from 'graphql-yoga';
 import { requestScope } from '../resolvers/request-scope.js';
 import type { RequestLoaders } from '../resolvers/loaders.js';
 import type { GatewayContext, RunState } from '../schema/context.js';
+import type { ChangeFeeds } from '../src/changes/index.js';
 import type { GatewayConfig } from '../src/config/config.js';
 import { callerImports } from '../src/import/jobs/caller-imports.js';
 import type { ImportService } from '../src/import/jobs/import-service.js';
@@ -27,10 +29,12 @@ export interface ContextDeps {
   config: GatewayConfig;
   upstream: Upstream;
   imports?: ImportService;
+  /** Every account's change feed: each request gets it bound to its caller (`ctx.changes`). */
+  changes?: ChangeFeeds;
 }
 
 /** Yoga's `context` option: the context of one request. */
-export function contextFactory({ config, upstream, imports }: ContextDeps): (initial: YogaInitialContext) => GatewayContext {
+export function contextFactory({ config, upstream, imports, changes }: ContextDeps): (initial: YogaInitialContext) => GatewayContext {
   return (initial) => {
     const caller = callerOf(initial);
     const fresh = asksFresh((initial as Partial<YogaInitialContext>).request?.headers.get('cache-control') ?? null);
@@ -50,6 +54,11 @@ export function contextFactory({ config, upstream, imports }: ContextDeps): (ini
       });
       return { ...initContextCache(), ...state, loaders, readTrail };
     };
-    return { ...run(), nextRun: run, ...(imports ? { imports: callerImports(imports, caller.credentials) } : {}) };
+    const first = run();
+    return {
+      ...first, nextRun: run,
+      ...(imports ? { imports: callerImports(imports, caller.credentials) } : {}),
+      ...(changes ? { changes: changes.forCaller(caller.credentials, () => first.verifyCredentials()) } : {}),
+    };
   };
 }

@@ -14,6 +14,7 @@ import './metadata.js';
 import './viewer.js';
 import './mutations.js';
 import './imports.js';
+import './changes.js';
 
 // @live (app/plugins/use-live-queries.ts) is part of the schema, so introspection, GraphiQL and codegen know it.
 export const schema = builder.toSchema({ sortSchema: false, directives: [...specifiedDirectives, GraphQLLiveDirective] });

@@ -6,3 +6,7 @@
  * may see. See README "Live data".
  */
 export { MAX_WATCHED_KINDS, type CallerChanges, type ChangeEvent, type ChangeType, type ChangeWithItem } from './change-event.js';
+export { ChangeFeeds, checkWatchedKinds, type ChangeFeedsOptions } from './change-feeds.js';
+export { memoryChangeLinks, type ChangeLinks } from './change-links.js';
+export { deletionCallBound, findDeleted } from './find-deleted.js';
+export { feedAccount } from './account-feed.js';

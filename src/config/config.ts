@@ -104,6 +104,36 @@ export interface GatewayConfig {
   streams: StreamLimits;
   /** The HTTP server's connections and timeouts. */
   http: HttpLimits;
+  /** The change feed (src/changes, README "Live data"). */
+  changes: ChangeSettings;
+}
+
+/** How the change feed of each account polls Upsales. */
+export interface ChangeSettings {
+  /**
+   * `CHANGES_POLL_MS`: how often each watched kind of an account is asked
+   * for changes; slower when the budget share does not allow it. @default 5000
+   */
+  pollMs: number;
+  /**
+   * `CHANGES_BUDGET_SHARE`: the most of an account's budget (a fraction of
+   * UPSALES_BUDGET_CALLS per window) the feed spends; polls slow down rather
+   * than exceed it. @default 0.2 (9 of 45 calls: three kinds every 5 s)
+   */
+  budgetShare: number;
+  /**
+   * `CHANGES_LEASE_MS`: with REDIS_URL, how long one replica's lease on
+   * polling an account lasts unless renewed; another replica takes over
+   * within this long when it dies. @default 15000
+   */
+  leaseMs: number;
+  /**
+   * `CHANGES_WATCH_KEPT_READS`: whether an answer kept in the read cache
+   * keeps its kind watched on its account while it is kept, so kept
+   * answers hear of changes made in Upsales (the feed drops them).
+   * @default true
+   */
+  watchKeptReads: boolean;
 }
 
 export interface ApqSettings {
@@ -231,6 +261,17 @@ function wholeBelow(env: NodeJS.ProcessEnv, name: string, fallback: number, belo
   return value;
 }
 
+/** A fraction above 0 and at most 1, failing loudly with the variable's name. */
+function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^(0|1)?(\.\d+)?$/.test(raw.trim()) || !(value > 0 && value <= 1)) {
+    throw new Error(`${name} must be a fraction above 0 and at most 1 (such as 0.2), got "${raw}"`);
+  }
+  return value;
+}
+
 /** `REDIS_URL`, checked: a redis:// or rediss:// URL. */
 function redisUrlOf(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
@@ -344,6 +385,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
       headersTimeoutMs,
       requestTimeoutMs,
       keepAliveTimeoutMs: positiveInt(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000),
+    },
+    changes: {
+      pollMs: positiveInt(env, 'CHANGES_POLL_MS', 5_000),
+      budgetShare: fraction(env, 'CHANGES_BUDGET_SHARE', 0.2),
+      leaseMs: positiveInt(env, 'CHANGES_LEASE_MS', 15_000),
+      watchKeptReads: boolean(env, 'CHANGES_WATCH_KEPT_READS', true),
     },
   };
 }

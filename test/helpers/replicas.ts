@@ -16,7 +16,7 @@ import { JobStore } from '../../src/import/store/job-store.js';
 import { startGateway } from '../../app/server.js';
 import { createSharedState, sharedStateOptions, type SharedState } from '../../src/shared-state/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
-import { basic, DEMO_USERS, type DemoUser, type GraphQLResponse } from './stack.js';
+import { basic, DEMO_USERS, TEST_ENV, type DemoUser, type GraphQLResponse } from './stack.js';
 
 /** POSTs a GraphQL operation to the gateway at `base`, as a demo user. */
 const graphqlAt = (base: string) => async <T>(query: string, variables?: Record<string, unknown>, as: DemoUser = 'admin'): Promise<GraphQLResponse<T>> => {
@@ -52,7 +52,7 @@ export interface ReplicaOptions {
 }
 
 export async function startReplica({ upstreamUrl, redisUrl, config: overrides, dataDir: given, cache }: ReplicaOptions): Promise<Replica> {
-  const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl, redisUrl, ...overrides };
+  const config: GatewayConfig = { ...configFromEnv(TEST_ENV), upstreamUrl, redisUrl, ...overrides };
   const logs: string[] = [];
   const shared = await createSharedState(sharedStateOptions(config, (line) => logs.push(line)));
   const upstream = createUpstream({
