@@ -4,13 +4,13 @@
  * account's change feed (src/changes) and from writes through the gateway.
  * Driven by the kinds table: one enum value per item kind.
  */
-import { brandWithType } from '@pothos/core';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { ITEM_KINDS, KINDS, type ItemKind } from '../src/contract/kinds.js';
 import { checkWatchedKinds, MAX_WATCHED_KINDS, type ChangeWithItem } from '../src/changes/index.js';
 import { GatewayError } from '../src/request/errors.js';
 import { loadByIds } from '../src/upstream/index.js';
 import { builder } from './builder.js';
+import { nodeRef } from './node-refs.js';
 
 /** `client` -> `CLIENT`, `orderStage` -> `ORDER_STAGE`. */
 const enumName = (kind: string) => kind.replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
@@ -28,6 +28,16 @@ const ChangeType = builder.enumType('ChangeType', {
   } as const,
 });
 
+/** What changed: any item type. A union, not `Node`: the relay plugin's `Node` fields load by global id, and the item is at hand. */
+const ChangedNode = builder.unionType('ChangedNode', {
+  description: 'The item a change is about.',
+  types: ITEM_KINDS.map((kind) => nodeRef(kind)),
+  resolveType: (item) => TYPE_OF.get(item as object),
+});
+
+/** The type name of each item given to {@link ChangedNode}. */
+const TYPE_OF = new WeakMap<object, string>();
+
 const Change = builder.objectRef<ChangeWithItem>('Change').implement({
   description: 'One change of one item, as your account sees it.',
   fields: (t) => ({
@@ -37,7 +47,7 @@ const Change = builder.objectRef<ChangeWithItem>('Change').implement({
     upsalesId: t.int({ nullable: false, resolve: (change) => change.upsalesId }),
     at: t.field({ type: 'DateTime', nullable: false, description: 'When: the item\'s modDate, or when it was found gone.', resolve: (change) => change.at }),
     node: t.field({
-      type: builder.nodeInterfaceRef(),
+      type: ChangedNode,
       description: 'The item as you see it now; null when deleted.',
       resolve: async (change, _args, ctx) => {
         if (change.type === 'DELETED') return null;
@@ -45,7 +55,10 @@ const Change = builder.objectRef<ChangeWithItem>('Change').implement({
           const [loaded] = await loadByIds(ctx.upstream, change.kind, [change.upsalesId]);
           return loaded instanceof Error ? null : loaded;
         })();
-        return item ? brandWithType({ ...item }, KINDS[change.kind].typeName as never) : null;
+        if (!item) return null;
+        const node = { ...item };
+        TYPE_OF.set(node, KINDS[change.kind].typeName);
+        return node;
       },
     }),
   }),

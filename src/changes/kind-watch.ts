@@ -51,11 +51,18 @@ export class KindWatch {
   private async readBaseline(): Promise<void> {
     const ids: number[] = [];
     let newest = '';
+    this.told.clear();
     for (let offset = 0; ; offset += MAX_LIMIT) {
       const page = await this.read(this.kind, { sort: [{ field: 'id' }], limit: MAX_LIMIT, offset });
       for (const item of page.items) {
+        const at = modDateOf(item);
         ids.push(item.id!);
-        if (modDateOf(item) > newest) newest = modDateOf(item);
+        if (at > newest) {
+          newest = at;
+          this.told.clear();
+        }
+        // the overlap: what is at the watermark now is not a change
+        if (at === newest) this.told.set(item.id!, at);
       }
       if (page.items.length < MAX_LIMIT || offset + MAX_LIMIT >= page.total) break;
     }
