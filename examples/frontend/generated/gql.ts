@@ -14,7 +14,7 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
-    "query ClientCardLive($id: ID!) @live {\n  client(id: $id) {\n    id\n    ...ClientCardFields\n  }\n}": typeof types.ClientCardLiveDocument,
+    "query ClientCardLive($id: ID!) @live {\n  client(id: $id) {\n    id\n    name\n    phone\n  }\n}": typeof types.ClientCardLiveDocument,
     "query ClientCard($id: ID!) {\n  client(id: $id) {\n    id\n    ...ClientCardFields\n  }\n}\n\nfragment ClientCardFields on Client {\n  name\n  phone\n}": typeof types.ClientCardDocument,
     "query ClientDetail($id: ID!) {\n  client(id: $id) {\n    id\n    name\n    orgNo\n    phone\n    webpage\n    accountManagers {\n      name\n      email\n    }\n    ...ClientRelations @defer(label: \"relations\")\n  }\n}\n\nfragment ClientRelations on Client {\n  contacts(first: 10) {\n    totalCount\n    nodes {\n      id\n      name\n      title\n      email\n    }\n  }\n  opportunities(first: 10) {\n    totalCount\n    nodes {\n      id\n      description\n      value\n      stage {\n        name\n      }\n    }\n  }\n}": typeof types.ClientDetailDocument,
     "query ClientList($first: Int = 20, $after: String, $filter: ClientFilter) {\n  clients(first: $first, after: $after, filter: $filter, orderBy: [{field: name}]) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    nodes {\n      id\n      name\n      orgNo\n      phone\n      accountManagers {\n        name\n      }\n    }\n  }\n}": typeof types.ClientListDocument,
@@ -24,7 +24,7 @@ type Documents = {
     "mutation UpdateClientPhone($id: ID!, $phone: String!) {\n  updateClient(id: $id, input: {phone: $phone}) {\n    status\n    client {\n      id\n      phone\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}": typeof types.UpdateClientPhoneDocument,
 };
 const documents: Documents = {
-    "query ClientCardLive($id: ID!) @live {\n  client(id: $id) {\n    id\n    ...ClientCardFields\n  }\n}": types.ClientCardLiveDocument,
+    "query ClientCardLive($id: ID!) @live {\n  client(id: $id) {\n    id\n    name\n    phone\n  }\n}": types.ClientCardLiveDocument,
     "query ClientCard($id: ID!) {\n  client(id: $id) {\n    id\n    ...ClientCardFields\n  }\n}\n\nfragment ClientCardFields on Client {\n  name\n  phone\n}": types.ClientCardDocument,
     "query ClientDetail($id: ID!) {\n  client(id: $id) {\n    id\n    name\n    orgNo\n    phone\n    webpage\n    accountManagers {\n      name\n      email\n    }\n    ...ClientRelations @defer(label: \"relations\")\n  }\n}\n\nfragment ClientRelations on Client {\n  contacts(first: 10) {\n    totalCount\n    nodes {\n      id\n      name\n      title\n      email\n    }\n  }\n  opportunities(first: 10) {\n    totalCount\n    nodes {\n      id\n      description\n      value\n      stage {\n        name\n      }\n    }\n  }\n}": types.ClientDetailDocument,
     "query ClientList($first: Int = 20, $after: String, $filter: ClientFilter) {\n  clients(first: $first, after: $after, filter: $filter, orderBy: [{field: name}]) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    nodes {\n      id\n      name\n      orgNo\n      phone\n      accountManagers {\n        name\n      }\n    }\n  }\n}": types.ClientListDocument,
@@ -51,7 +51,7 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "query ClientCardLive($id: ID!) @live {\n  client(id: $id) {\n    id\n    ...ClientCardFields\n  }\n}"): (typeof documents)["query ClientCardLive($id: ID!) @live {\n  client(id: $id) {\n    id\n    ...ClientCardFields\n  }\n}"];
+export function graphql(source: "query ClientCardLive($id: ID!) @live {\n  client(id: $id) {\n    id\n    name\n    phone\n  }\n}"): (typeof documents)["query ClientCardLive($id: ID!) @live {\n  client(id: $id) {\n    id\n    name\n    phone\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
