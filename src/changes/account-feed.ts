@@ -143,7 +143,10 @@ export class AccountFeed {
         }
         let watch = this.polls.get(kind);
         if (!watch) this.polls.set(kind, watch = new KindWatch(kind, (k, query) => this.share.run(() => this.client.getByCriteria(k, query))));
+        const baseline = !watch.ready;
         const changes = await watch.poll();
+        // what was kept before the baseline may have changed unseen: kept reads start again from it
+        if (baseline) await this.upstream.forget([kind]);
         if (changes.length > 0 && !this.stopped) this.links.publish(this.account, changes);
       }
     } catch (error) {

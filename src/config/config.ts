@@ -67,7 +67,9 @@ export interface GatewayConfig {
   batchSize: number;
   /**
    * `UPSALES_CACHE_TTL_MS`: how long a read's answer is kept for its account
-   * (writes through the gateway drop it sooner); 0: not kept. @default 30000
+   * (writes through the gateway drop it sooner, and so does the change feed,
+   * which watches the kind of every answer kept); 0: not kept. @default
+   * 600000 (10 minutes)
    */
   cacheTtlMs: number;
   /**
@@ -349,7 +351,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     maxQueryCalls: positiveInt(env, 'MAX_QUERY_CALLS', 45),
     maxCallsOverEstimate: whole(env, 'MAX_CALLS_OVER_ESTIMATE', 10, 'calls'),
     batchSize: positiveInt(env, 'UPSALES_BATCH_SIZE', 100),
-    cacheTtlMs: wholeMs(env, 'UPSALES_CACHE_TTL_MS', 30_000),
+    cacheTtlMs: wholeMs(env, 'UPSALES_CACHE_TTL_MS', 600_000),
     host: env.HOST || undefined,
     corsOrigins: originsOf(env.CORS_ORIGINS),
     metricsToken: tokenOf(env.METRICS_TOKEN),

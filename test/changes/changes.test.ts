@@ -281,3 +281,37 @@ describe('writes through the gateway', () => {
     stream.close();
   });
 });
+
+describe('kept reads hear changes', () => {
+  const READ = 'query($id: ID!) { client(id: $id) { name } }';
+  const readOf = async (stack: ServedStack, id: number) => {
+    const answer = await query(stack, READ, 'admin', { id: String(id) }) as Awaited<ReturnType<typeof query>> & { extensions: { upsales: { soapCalls: number } } };
+    expect(answer.errors).toBeUndefined();
+    return { name: (answer.data!.client as { name: string }).name, soapCalls: answer.extensions.upsales.soapCalls };
+  };
+  const nameOf = async (stack: ServedStack, id: number) => (await readOf(stack, id)).name;
+
+  it.each([true, false])('a change made in Upsales shows in plain cached reads within the poll interval when kept reads keep their kind watched (%s)', async (watchKeptReads) => {
+    const stack = await startServedStack({
+      config: { cacheTtlMs: 600_000, changes: { ...configFromEnv(TEST_ENV).changes, pollMs: 100, budgetShare: 1, watchKeptReads } },
+    });
+    try {
+      const id = (await createClient(stack, 'Kept AB', await userId(stack, 'admin'))).id!;
+      await stack.resetStats();
+      expect(await nameOf(stack, id)).toBe('Kept AB');
+      if (watchKeptReads) {
+        // the read kept made the feed watch clients: it reads its baseline, then drops what was kept before it
+        await until(async () => (await callsOf(stack, 'admin')) >= 2);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(await nameOf(stack, id)).toBe('Kept AB');
+      // kept: read again, it costs nothing
+      expect(await readOf(stack, id)).toEqual({ name: 'Kept AB', soapCalls: 0 });
+      await straight(stack, 'admin').update('client', [{ id, name: 'Changed In Upsales AB' }]);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(await nameOf(stack, id)).toBe(watchKeptReads ? 'Changed In Upsales AB' : 'Kept AB');
+    } finally {
+      await stack.close();
+    }
+  });
+});
