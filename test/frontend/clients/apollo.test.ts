@@ -6,7 +6,7 @@
  * field, a mutation updating the normalized cache, @defer as it arrives,
  * errors with their code, and subscriptions over HTTP multipart and over a
  * WebSocket; the live client card (`@live`) over both, a new card when the
- * client changes straight in Upsales.
+ * client changes straight in Upsales; the `changes` subscription over both.
  */
 import { gql, type ApolloClient } from '@apollo/client';
 import type { DocumentNode } from 'graphql';
@@ -14,7 +14,7 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apolloClient, LIVE_OVER_HTTP } from '../../../examples/frontend/apollo.js';
 import {
-  ClientCardDocument, ClientCardLiveDocument, ClientDetailDocument, ImportProgressDocument, UpdateClientPhoneDocument,
+  ClientCardDocument, ClientCardLiveDocument, ClientChangesDocument, ClientDetailDocument, ImportProgressDocument, UpdateClientPhoneDocument,
 } from '../../../examples/frontend/generated/graphql.js';
 import { createUpstream } from '../../../src/upstream/index.js';
 import { DEMO_USERS } from '../../helpers/stack.js';
@@ -193,6 +193,46 @@ describe.each<[string, () => ApolloClient, () => DocumentNode, object]>([
       expect(failed).toEqual([]);
     } finally {
       subscription.unsubscribe();
+    }
+  });
+});
+
+describe.each<[string, () => ApolloClient, () => DocumentNode]>([
+  ['over HTTP multipart, by codegen\'s hash', () => apolloClient({ url: gateway.url, authorization: gateway.auth() }), () => ClientChangesDocument],
+  ['over the WebSocket (GraphQLWsLink), by Apollo\'s own hash', () => apolloClient({ url: gateway.url, authorization: gateway.auth(), ids: 'sha256', webSocket: { impl: WebSocket } }),
+    () => source('client-changes.graphql')],
+])('the changes subscription %s', (name, make, document) => {
+  let client: ApolloClient;
+  beforeAll(() => {
+    client = make();
+  });
+  afterAll(() => client?.stop());
+
+  it('a write through the gateway (another frontend\'s) is told with the client as it is now', async () => {
+    const upsalesId = name.includes('HTTP') ? 61 : 62;
+    type Told = { changes: { type: string; upsalesId: number; node: { phone?: string | null } | null } };
+    const told: Told[] = [];
+    const failed: unknown[] = [];
+    const subscription = client.subscribe<Told>({ query: document() }).subscribe({
+      next: (result) => (result.error ? failed.push(result.error) : result.data && told.push(result.data)),
+      error: (error) => failed.push(error),
+    });
+    const other = apolloClient({ url: gateway.url, authorization: gateway.auth() });
+    try {
+      // Nothing is replayed: a write before the subscription was under way is not told, so write until one is.
+      let heard: Told | undefined;
+      for (let attempt = 0; attempt < 20 && !heard; attempt++) {
+        const phone = `+46 60 ${upsalesId}${attempt}${Math.floor(Math.random() * 1e3)}`;
+        await other.mutate({ mutation: UpdateClientPhoneDocument, variables: { id: globalId(upsalesId), phone } });
+        const find = () => told.find((change) => change.changes.node?.phone === phone);
+        for (const waitUntil = Date.now() + 2_000; !find() && Date.now() < waitUntil;) await new Promise((resolve) => setTimeout(resolve, 20));
+        heard = find();
+      }
+      expect(failed).toEqual([]);
+      expect(heard?.changes).toMatchObject({ type: 'UPDATED', upsalesId, node: { __typename: 'Client' } });
+    } finally {
+      subscription.unsubscribe();
+      other.stop();
     }
   });
 });

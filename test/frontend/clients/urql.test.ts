@@ -8,7 +8,7 @@
  * and graphql-sse and graphql-ws alone, sending a trusted hash. A live query
  * (the live client card) over each of them: a new card when the client
  * changes, through the gateway (at once) or straight in Upsales (within
- * the feed's poll).
+ * the feed's poll); and the `changes` subscription over each of them.
  */
 import type { Client, OperationResult } from '@urql/core';
 import type { DocumentNode } from 'graphql';
@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { urqlClient, type UrqlSetup } from '../../../examples/frontend/urql.js';
 import { persistedHash } from '../../../examples/frontend/client.js';
 import {
-  ClientCardDocument, ClientCardLiveDocument, ClientDetailDocument, ImportProgressDocument, UpdateClientPhoneDocument,
+  ClientCardDocument, ClientCardLiveDocument, ClientChangesDocument, ClientDetailDocument, ImportProgressDocument, UpdateClientPhoneDocument,
   type ClientCardLiveQuery,
 } from '../../../examples/frontend/generated/graphql.js';
 import { createUpstream } from '../../../src/upstream/index.js';
@@ -246,5 +246,60 @@ describe('@live: the live client card (a trusted document) over each transport',
     await expect.poll(() => cards.at(-1)?.data?.client?.phone, { timeout: 20_000 }).toBe(phone);
     leave();
     sse.dispose();
+  });
+});
+
+describe('the changes subscription (a trusted document) over each transport', () => {
+  type Changed = { data?: { changes: { type: string; upsalesId: number; node: { phone?: string | null } | null } } | null; errors?: unknown[] };
+  const request = { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: persistedHash(ClientChangesDocument) } } };
+
+  /**
+   * Subscribes, then writes a client's phone through the gateway until the
+   * change is heard (a write made before the subscription was under way is
+   * not told: nothing is replayed); the change as told.
+   */
+  async function hears(subscribe: (body: object, sink: { next(value: unknown): void; error(error: unknown): void; complete(): void }) => () => void, upsalesId: number) {
+    const told: Changed[] = [];
+    const failed: unknown[] = [];
+    const leave = subscribe(request, { next: (value) => told.push(value as Changed), error: (error) => failed.push(error), complete: () => undefined });
+    try {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const phone = `+46 54 ${upsalesId}${attempt}${Math.floor(Math.random() * 1e3)}`;
+        const written = await client().mutation(UpdateClientPhoneDocument, { id: globalId(upsalesId), phone }).toPromise();
+        expect(written.data?.updateClient).toMatchObject({ status: 'WRITTEN' });
+        const heard = () => told.find((change) => change.data?.changes.node?.phone === phone);
+        for (const waitUntil = Date.now() + 2_000; !heard() && Date.now() < waitUntil;) await new Promise((resolve) => setTimeout(resolve, 20));
+        const change = heard();
+        if (change) {
+          expect(failed).toEqual([]);
+          expect(change.data?.changes).toMatchObject({ type: 'UPDATED', upsalesId, node: { phone } });
+          return change;
+        }
+      }
+      throw new Error(`No change heard: ${JSON.stringify({ told, failed })}`);
+    } finally {
+      leave();
+    }
+  }
+
+  it('graphql-sse (distinct connections)', async () => {
+    const sse = createSSEClient({ url: gateway.url, headers: { authorization: gateway.auth() }, retryAttempts: 0 });
+    await hears((body, sink) => sse.subscribe(body as never, sink as never), 51);
+    sse.dispose();
+  });
+
+  it('graphql-ws', async () => {
+    const ws = createWSClient({ url: gateway.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: gateway.auth() } });
+    await hears((body, sink) => ws.subscribe(body as never, sink as never), 52);
+    await ws.dispose();
+  });
+
+  it.each(['fetch', 'sse', 'websocket'] as const)('urql (subscriptions over %s)', async (subscriptions) => {
+    const urql = client({ subscriptions });
+    const upsalesId = { fetch: 53, sse: 54, websocket: 55 }[subscriptions];
+    await hears((_body, sink) => urql.subscription(ClientChangesDocument, {}).subscribe((result) => {
+      if (result.error) sink.error(result.error);
+      else sink.next({ data: result.data });
+    }).unsubscribe, upsalesId);
   });
 });
