@@ -161,6 +161,37 @@ describe('what a run costs', () => {
   });
 });
 
+describe('each run is a request of its own', () => {
+  it('each run has its own MAX_QUERY_CALLS: two runs of 2 calls under a ceiling of 3', async () => {
+    // Nothing kept: each run reads everything again.
+    const tight = await startStack({
+      sim: UNTHROTTLED.sim, config: { ...configFromEnv({ CHANGES_POLL_MS: String(POLL_MS), CHANGES_BUDGET_SHARE: '1' }), ...UNTHROTTLED.config, maxQueryCalls: 3, cacheTtlMs: 0 },
+    });
+    const write = createUpstream({ baseUrl: tight.sim.url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] });
+    try {
+      const [made] = await write.create('client', [{ name: 'Liveceiling A' }]);
+      // The password accepted already: the watch's check of it costs no call in the first run.
+      expect((await tight.query('{ me { name } }')).errors).toBeUndefined();
+      const results = await live<Board & { clients: { nodes: { accountManagers: { name: string }[] }[] } }>(
+        'query @live { clients(first: 10, filter: { name: { startsWith: "Liveceiling" } }) { totalCount nodes { upsalesId name phone accountManagers { name } } } }', 'admin', tight,
+      );
+      try {
+        const first = await results.next();
+        expect(first?.errors).toBeUndefined();
+        expect(first?.extensions?.upsales).toMatchObject({ soapCalls: 2, estimatedCalls: 2 });
+        await write.update('client', [{ id: made.item!.id, phone: '+46 5' }]);
+        const { result: again } = await until(results, (result) => result.data?.clients.nodes[0]?.phone === '+46 5');
+        expect(again.errors).toBeUndefined();
+        expect(again.extensions?.upsales).toMatchObject({ soapCalls: 2, cachedCalls: 0, estimatedCalls: 2 });
+      } finally {
+        await results.close();
+      }
+    } finally {
+      await tight.close();
+    }
+  });
+});
+
 describe('refused before any call', () => {
   // A stack of its own: no feed of another test polls meanwhile.
   let quiet: Stack;
@@ -199,6 +230,18 @@ describe('refused before any call', () => {
       extensions: { code: 'BAD_USER_INPUT' },
     });
     expect((await quiet.stats()).calls.total).toBe(0);
+  });
+
+  it('under trusted documents, a live query that is not trusted is refused like any document: PERSISTED_QUERY_ONLY, no call', async () => {
+    const trusted = await startStack({ sim: UNTHROTTLED.sim, config: { ...UNTHROTTLED.config, allowArbitraryOperations: false } });
+    try {
+      const refused = await trusted.query(board('Livetrusted'));
+      expect(refused.status).toBe(400);
+      expect(refused.errors?.[0]?.extensions?.code).toBe('PERSISTED_QUERY_ONLY');
+      expect((await trusted.stats()).calls.total).toBe(0);
+    } finally {
+      await trusted.close();
+    }
   });
 
   it('@live with @defer is refused by validation', async () => {
