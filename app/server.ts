@@ -47,10 +47,12 @@ import { UploadSlots } from '../src/request/upload-slots.js';
 import { StreamSlots } from '../src/request/stream-slots.js';
 import { MemoryApqStore, type ApqStore } from '../src/shared-state/index.js';
 import { useStreamCaps } from './plugins/use-stream-caps.js';
+import { useLiveQueries } from './plugins/use-live-queries.js';
 import { useMultipartSubscriptions } from './plugins/use-multipart-subscriptions.js';
 import { useHttpStatus } from './plugins/use-http-status.js';
 import { toolDocuments } from './plugins/tool-documents.js';
 import { serveWebSockets } from './websocket.js';
+import { ChangeFeeds, type ChangeLinks } from '../src/changes/index.js';
 
 const GRAPHQL_ENDPOINT = '/graphql';
 
@@ -73,6 +75,8 @@ export interface GatewayDeps {
   logger?: Logger;
   /** The Prometheus series, served at GET /metrics; without them, no /metrics. */
   metrics?: GatewayMetrics;
+  /** What the change feeds of every process share (shared state: a lease per account, batches to every replica); by default this process alone. */
+  changeLinks?: ChangeLinks;
 }
 
 /** The callers of a gateway built from `deps` alone. */
@@ -135,6 +139,8 @@ interface Gateway {
   /** The plugins whose `onParams` hooks apply to every operation's parameters, on every transport. */
   paramsRules: Plugin[];
   logger: Logger;
+  /** Every account's change feed in this process. */
+  changes: ChangeFeeds;
 }
 
 export function createGateway(deps: GatewayDeps): YogaServerInstance<Record<string, never>, GatewayContext> {
@@ -146,8 +152,11 @@ function buildGateway({
   callers = defaultCallers({ config, upstream }),
   persistedOperations = loadTrustedDocuments(config.persistedOperations, config.limits.queryBytes),
   apq = new MemoryApqStore(config.apq),
-  logger = createLogger({ level: 'silent' }), metrics,
+  logger = createLogger({ level: 'silent' }), metrics, changeLinks,
 }: GatewayDeps): Gateway {
+  const changes = new ChangeFeeds({
+    upstream, settings: config.changes, budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs }, links: changeLinks,
+  });
   const uploads = new UploadSlots(config.limits.uploadsPerUser, config.limits.uploads);
   const streams = new StreamSlots(config.streams.perUser, config.streams.inAll);
   if (revocations) {
@@ -171,7 +180,7 @@ function buildGateway({
     // Bodies have limits of their own (plugins/use-request-parser.ts); this one is the largest, MAX_UPLOAD_BYTES.
     maxRequestBodySize: config.limits.uploadBytes,
     logging: logger.child({ component: 'yoga' }),
-    context: contextFactory({ config, upstream, imports }),
+    context: contextFactory({ config, upstream, imports, changes }),
     plugins: [
       useRequestLog(logger),
       ...(metrics ? useMetrics(metrics, config.metricsToken) : []),
@@ -188,11 +197,13 @@ function buildGateway({
       // The guard first, then the stream caps: what they refuse costs no call, the estimate's counts included.
       useInputGuard(),
       useStreamCaps(streams, config.streams.idleMs),
+      // Before the estimate: what it refuses (too many kinds watched) costs no count.
+      useLiveQueries(schema, config),
       useUpstreamAccounting(schema, config, metrics?.operation),
       ...(imports ? [useImportRoutes({ imports, uploads })] : []),
     ],
   });
-  return { yoga, callers, paramsRules, logger };
+  return { yoga, callers, paramsRules, logger, changes };
 }
 
 export interface RunningGateway {
@@ -215,7 +226,7 @@ export interface RunningGateway {
 export async function startGateway(
   deps: GatewayDeps, port = deps.config.port, host = listenHost(deps.config), bound?: Server,
 ): Promise<RunningGateway> {
-  const { yoga, callers, paramsRules, logger } = buildGateway({ ...deps, callers: deps.callers ?? defaultCallers(deps) });
+  const { yoga, callers, paramsRules, logger, changes } = buildGateway({ ...deps, callers: deps.callers ?? defaultCallers(deps) });
   const { config } = deps;
   const log = refusalLog(logger);
   let closing = false;
@@ -246,6 +257,7 @@ export async function startGateway(
     close: (graceMs = 0) => new Promise((resolve) => {
       closing = true;
       log.stop();
+      changes.close();
       void websockets.close();
       for (const res of inProgress) if (!res.headersSent) res.setHeader('connection', 'close');
       const force = setTimeout(() => server.closeAllConnections(), graceMs);

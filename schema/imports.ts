@@ -2,7 +2,7 @@
  * Mass import: `startImport` (a file upload or rows), `importJob`,
  * `importJobs`, `pauseImport`, `resumeImport`, `cancelImport`, and the
  * `importProgress` subscription (served over SSE). A job and its results are
- * its owner's only.
+ * its owner's only; only a user Upsales lets write a kind may import it.
  */
 import type { GatewayContext } from './context.js';
 import { BadUserInputError, GatewayError, NotFoundError, type ErrorCode } from '../src/request/errors.js';
@@ -68,7 +68,9 @@ builder.mutationFields((t) => ({
       rows: t.arg({ type: ['JSON'], description: 'Rows as objects, instead of a file', extensions: CHECKED_PER_ITEM }),
       options: t.arg({ type: ImportOptionsInput }),
     },
-    resolve: (_r, args, ctx) => imports(ctx, (i) => {
+    resolve: (_r, args, ctx) => imports(ctx, async (i) => {
+      // Who may import: a user whose role may not write the kind is FORBIDDEN before anything is staged.
+      await ctx.mayImport(args.kind);
       const o: OptionsArg = args.options ?? {};
       const format = o.format ?? (args.file ? formatOf(args.file.name) : 'JSONL');
       if (!format) throw new ImportInputError('options.format: say CSV or JSONL (the file name does not)');

@@ -45,7 +45,7 @@ const USAGE = `Usage: npm run import -- --kind <kind> --file <path> [options]
   --gateway <url>        the gateway to hand the job to (GATEWAY_URL; default ${DEFAULT_GATEWAY_URL})
   --in-process           run the job in this process even when a gateway answers
 Environment: GATEWAY_URL, UPSALES_URL, UPSALES_USERNAME, UPSALES_PASSWORD, DATA_DIR (./data), UPSALES_BUDGET_CALLS,
-UPSALES_BUDGET_WINDOW_MS, UPSALES_CONCURRENCY, UPSALES_BATCH_SIZE, REDIS_URL (share the budget with gateways),
+UPSALES_BUDGET_WINDOW_MS, UPSALES_CONCURRENCY, UPSALES_BATCH_SIZE, REDIS_URL or REDIS_CLUSTER_NODES (share the budget with gateways),
 IMPORT_PROGRESS_MS (non-TTY progress lines, 5000).`;
 
 /** The embedded demo administrator of `npm start`, used only against that embedded service. */
@@ -147,7 +147,7 @@ async function handOver(base: string, values: Args, progressMs: number): Promise
   process.exitCode = job.state === 'COMPLETED' ? 0 : job.state === 'PAUSED' ? 2 : 1;
 }
 
-/** The job runs here, on the account's call budget: this process's own, or shared through Redis (REDIS_URL). */
+/** The job runs here, on the account's call budget: this process's own, or shared through Redis (REDIS_URL, REDIS_CLUSTER_NODES). */
 async function inProcess(values: Args, progressMs: number): Promise<void> {
   const config = configFromEnv();
   const upstreamUrl = config.upstreamUrl ?? `http://127.0.0.1:${process.env.SIM_PORT ?? 4010}/wsapi`;
@@ -240,7 +240,8 @@ async function main(): Promise<void> {
   const base = gatewayBase(values.gateway ?? process.env.GATEWAY_URL ?? DEFAULT_GATEWAY_URL);
   if (!values['in-process'] && await gatewayAnswers(base)) return handOver(base, values, progressMs);
   const why = values['in-process'] ? 'With --in-process' : `No gateway answers at ${base}`;
-  const redis = configFromEnv().redisUrl;
+  const { redisUrl, redisClusterNodes } = configFromEnv();
+  const redis = redisClusterNodes ?? redisUrl;
   console.log(redis
     ? `${why}: the import runs in this process, on the account's call budget shared through Redis at ${redisLabel(redis)}.`
     : `${why}: the import runs in this process, on its own call budget; do not run it alongside a gateway on the same Upsales account.`);

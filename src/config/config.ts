@@ -33,6 +33,12 @@ export interface GatewayConfig {
    */
   redisUrl?: string;
   /**
+   * `REDIS_CLUSTER_NODES` (`host:port,host:port,...`), in place of REDIS_URL:
+   * the same sharing through a Redis Cluster (ioredis' Cluster client finds
+   * every node from these). Unset: no cluster.
+   */
+  redisClusterNodes?: RedisNode[];
+  /**
    * `UPSALES_FALLBACK_CALLS`: calls per window this process spends alone while
    * Redis is unreachable. @default a quarter of UPSALES_BUDGET_CALLS (4
    * processes together stay within the budget)
@@ -67,7 +73,9 @@ export interface GatewayConfig {
   batchSize: number;
   /**
    * `UPSALES_CACHE_TTL_MS`: how long a read's answer is kept for its account
-   * (writes through the gateway drop it sooner); 0: not kept. @default 30000
+   * (writes through the gateway drop it sooner, and so does the change feed,
+   * which watches the kind of every answer kept); 0: not kept. @default
+   * 600000 (10 minutes)
    */
   cacheTtlMs: number;
   /**
@@ -106,6 +114,36 @@ export interface GatewayConfig {
   http: HttpLimits;
   /** Where import jobs live, and what they may hold. */
   jobs: JobStoreSettings;
+  /** The change feed (src/changes, README "Live data"). */
+  changes: ChangeSettings;
+}
+
+/** How the change feed of each account polls Upsales. */
+export interface ChangeSettings {
+  /**
+   * `CHANGES_POLL_MS`: how often each watched kind of an account is asked
+   * for changes; slower when the budget share does not allow it. @default 5000
+   */
+  pollMs: number;
+  /**
+   * `CHANGES_BUDGET_SHARE`: the most of an account's budget (a fraction of
+   * UPSALES_BUDGET_CALLS per window) the feed spends; polls slow down rather
+   * than exceed it. @default 0.2 (9 of 45 calls: three kinds every 5 s)
+   */
+  budgetShare: number;
+  /**
+   * `CHANGES_LEASE_MS`: with REDIS_URL, how long one replica's lease on
+   * polling an account lasts unless renewed; another replica takes over
+   * within this long when it dies. @default 15000
+   */
+  leaseMs: number;
+  /**
+   * `CHANGES_WATCH_KEPT_READS`: whether an answer kept in the read cache
+   * keeps its kind watched on its account while it is kept, so kept
+   * answers hear of changes made in Upsales (the feed drops them).
+   * @default true
+   */
+  watchKeptReads: boolean;
 }
 
 /** The import job store: SQLite in DATA_DIR, or PostgreSQL shared by every replica. */
@@ -247,6 +285,17 @@ function wholeBelow(env: NodeJS.ProcessEnv, name: string, fallback: number, belo
   return value;
 }
 
+/** A fraction above 0 and at most 1, failing loudly with the variable's name. */
+function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!/^(0|1)?(\.\d+)?$/.test(raw.trim()) || !(value > 0 && value <= 1)) {
+    throw new Error(`${name} must be a fraction above 0 and at most 1 (such as 0.2), got "${raw}"`);
+  }
+  return value;
+}
+
 /** `REDIS_URL`, checked: a redis:// or rediss:// URL. */
 function redisUrlOf(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
@@ -275,6 +324,28 @@ function databaseUrlOf(raw: string | undefined): string | undefined {
     throw new Error('DATABASE_URL must be a postgres:// URL such as postgres://user:password@127.0.0.1:5432/imports');
   }
   return raw;
+}
+
+/** A node of a Redis Cluster, as REDIS_CLUSTER_NODES names it. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** `REDIS_CLUSTER_NODES`, checked: host:port entries separated by commas. */
+function redisClusterNodesOf(raw: string | undefined): RedisNode[] | undefined {
+  if (!raw) return undefined;
+  const nodes = raw.split(',').map((entry) => entry.trim()).map((entry) => {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+    const port = match ? Number(match[2]) : 0;
+    return match && port >= 1 && port <= 65_535 ? { host: match[1].replace(/^\[(.*)\]$/, '$1'), port } : undefined;
+  });
+  const bad = nodes.findIndex((node) => node === undefined);
+  if (bad >= 0) {
+    // the entry itself is not echoed: a URL with a password may have been put there
+    throw new Error(`REDIS_CLUSTER_NODES must be host:port entries separated by commas, such as 10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379; entry ${bad + 1} of ${nodes.length} is not`);
+  }
+  return nodes as RedisNode[];
 }
 
 /** `METRICS_TOKEN`, when set: long enough not to be guessed. */
@@ -320,6 +391,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new Error(`HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
   }
+  if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) throw new Error('Set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
   const fallbackCalls = positiveInt(env, 'UPSALES_FALLBACK_CALLS', Math.max(1, Math.floor(budgetCalls / 4)));
   if (fallbackCalls > budgetCalls) throw new Error(`UPSALES_FALLBACK_CALLS (${fallbackCalls}) must not exceed UPSALES_BUDGET_CALLS (${budgetCalls})`);
   return {
@@ -332,6 +404,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     blockMs: positiveInt(env, 'UPSALES_BLOCK_MS', 120_000),
     interactiveReserve: wholeBelow(env, 'UPSALES_INTERACTIVE_RESERVE', defaultInteractiveReserve(budgetCalls), budgetCalls, 'below UPSALES_BUDGET_CALLS'),
     redisUrl: redisUrlOf(env.REDIS_URL),
+    redisClusterNodes: redisClusterNodesOf(env.REDIS_CLUSTER_NODES),
     fallbackCalls,
     timeoutMs: positiveInt(env, 'UPSALES_TIMEOUT_MS', 30_000),
     credentialsTtlMs: positiveInt(env, 'CREDENTIALS_TTL_MS', 60_000),
@@ -339,7 +412,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     maxQueryCalls: positiveInt(env, 'MAX_QUERY_CALLS', 45),
     maxCallsOverEstimate: whole(env, 'MAX_CALLS_OVER_ESTIMATE', 10, 'calls'),
     batchSize: positiveInt(env, 'UPSALES_BATCH_SIZE', 100),
-    cacheTtlMs: wholeMs(env, 'UPSALES_CACHE_TTL_MS', 30_000),
+    cacheTtlMs: wholeMs(env, 'UPSALES_CACHE_TTL_MS', 600_000),
     host: env.HOST || undefined,
     corsOrigins: originsOf(env.CORS_ORIGINS),
     metricsToken: tokenOf(env.METRICS_TOKEN),
@@ -382,6 +455,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
       stagedRowsPerUser: positiveInt(env, 'MAX_STAGED_ROWS_PER_USER', 2_000_000),
       stagedRows: positiveInt(env, 'MAX_STAGED_ROWS', 10_000_000),
       retentionMs: positiveInt(env, 'JOB_RETENTION_MS', 604_800_000),
+    },
+    changes: {
+      pollMs: positiveInt(env, 'CHANGES_POLL_MS', 5_000),
+      budgetShare: fraction(env, 'CHANGES_BUDGET_SHARE', 0.2),
+      leaseMs: positiveInt(env, 'CHANGES_LEASE_MS', 15_000),
+      watchKeptReads: boolean(env, 'CHANGES_WATCH_KEPT_READS', true),
     },
   };
 }

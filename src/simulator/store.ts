@@ -39,6 +39,20 @@ export class Store {
     return this.entities.get(KINDS[kind].entity)!;
   }
 
+  private lastStampMs = 0;
+
+  /**
+   * The `regDate`/`modDate` of a write now: never earlier than the one
+   * before it (a clock stepping back does not reorder changes), equal
+   * within a millisecond, as Upsales' own can be equal within its
+   * resolution. A change feed reading `modDate` later than the last seen
+   * relies on this.
+   */
+  stamp(): string {
+    this.lastStampMs = Math.max(Date.now(), this.lastStampMs);
+    return new Date(this.lastStampMs).toISOString();
+  }
+
   /** Next id of a sequence (an entity, or `orderRow`). */
   nextId(sequence: string): number {
     const id = this.nextIds.get(sequence) ?? 1;

@@ -17,7 +17,7 @@ import { METADATA_SERVICE, type MetaOperation, type Operation } from '../contrac
 import { checkBaseUrl } from './base-url.js';
 import { toUpstreamError, UpstreamError } from './errors.js';
 import { decode, encode } from './normalize.js';
-import { COUNT_TTL_MS, createSharedReads, groupOf, METADATA_GROUP } from './shared-reads.js';
+import { COUNT_TTL_MS, createSharedReads, groupOf, groupsChangedBy, METADATA_GROUP } from './shared-reads.js';
 import { soapServices } from './soap-services.js';
 import type { CallPriority, CallStats, ClientOptions, Credentials, UpstreamClient } from './types.js';
 import { CRITERIA_QUERY, metadataResponseShape, responseShapes, requestArgs, type RecordShape } from './wire-shapes.js';
@@ -61,7 +61,26 @@ export interface Upstream {
   budgetForAccount(username: string): CallBudget;
   /** Tells `listener` of every call Upsales refused for its credentials (any caller, background work too); returns how to stop. */
   onRefused(listener: RefusedListener): () => void;
+  /** Tells `listener` of every write answered by Upsales (any caller, imports too), after kept reads it may change are dropped; returns how to stop. */
+  onWrite(listener: WriteListener): () => void;
+  /**
+   * Tells `listener` of every read sent for a caller whose answer is kept
+   * (with the cache's TTL): the change feed keeps the kind watched for as
+   * long, so kept answers hear of changes; returns how to stop.
+   */
+  onKept(listener: KeptListener): () => void;
+  /** Drops every account's kept reads that a change of `kinds` may change (as a write through the gateway does). */
+  forget(kinds: readonly ItemKind[]): Promise<void>;
 }
+
+/** A write Upsales answered: whose, of what kind, and its results (some may have failed). */
+export type UpstreamWrite =
+  | { username: string; kind: ItemKind; operation: 'create' | 'update'; results: ItemResult[] }
+  | { username: string; kind: ItemKind; operation: 'delete'; results: DeleteResult[] };
+export type WriteListener = (write: UpstreamWrite) => void;
+
+/** A read of `kind` by `credentials` was sent and its answer kept for `ttlMs`. */
+export type KeptListener = (credentials: Credentials, kind: ItemKind, ttlMs: number) => void;
 
 /** Upsales refused a call of `credentials`: a wrong password or a revoked user (AUTHENTICATION_FAILED), or no API access. */
 export type RefusedListener = (credentials: Credentials, kind: 'AUTHENTICATION_FAILED' | 'API_ACCESS_DENIED') => void;
@@ -91,6 +110,21 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const shared = createSharedReads(baseUrl, options.cache, options.observer?.saved);
   const { observer } = options;
   const refusedListeners = new Set<RefusedListener>();
+  const writeListeners = new Set<WriteListener>();
+  const keptListeners = new Set<KeptListener>();
+  const listen = <L>(set: Set<L>, listener: L) => {
+    set.add(listener);
+    return () => void set.delete(listener);
+  };
+  const tell = <A extends unknown[]>(set: Set<(...args: A) => void>, ...args: A) => {
+    for (const listener of set) {
+      try {
+        listener(...args);
+      } catch {
+        // a listener never breaks a call
+      }
+    }
+  };
 
   function forCredentials(credentials: Credentials, stats: CallStats, priority: CallPriority = 'interactive', clientOptions: ClientOptions = {}): UpstreamClient {
     // Looked up per call, never kept: the registry may forget an idle budget.
@@ -195,10 +229,18 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         (await call(METADATA_SERVICE, operation, args, metadataResponseShape(META_OPERATION_KIND[operation]))).items as T[]);
     const itemCall = (kind: ItemKind, operation: Operation, args: Record<string, unknown>) =>
       call(service(kind), operation, args, responseShapes[operation](kind));
+    const keeps = Boolean(clientOptions.reuse && options.cache && options.cache.ttlMs > 0);
     const read = <T>(kind: ItemKind, operation: Operation, args: Record<string, unknown>, answer: (result: Record<string, unknown>) => T, ttlMs?: number) =>
-      gate.read(groupOf(kind), [kind, operation, args], async () => answer(await itemCall(kind, operation, args)), ttlMs);
-    const write = <T>(kind: ItemKind, operation: Operation, args: Record<string, unknown>, answer: (result: Record<string, unknown>) => T) =>
-      gate.write(kind, async () => answer(await itemCall(kind, operation, args)));
+      gate.read(groupOf(kind), [kind, operation, args], async () => {
+        const result = answer(await itemCall(kind, operation, args));
+        if (keeps && ttlMs === undefined) tell(keptListeners, credentials, kind, options.cache!.ttlMs);
+        return result;
+      }, ttlMs);
+    const write = async <T extends ItemResult[] | DeleteResult[]>(kind: ItemKind, operation: 'create' | 'update' | 'delete', args: Record<string, unknown>, answer: (result: Record<string, unknown>) => T) => {
+      const results = await gate.write(kind, async () => answer(await itemCall(kind, operation, args)));
+      tell(writeListeners, { username: credentials.username, kind, operation, results } as UpstreamWrite);
+      return results;
+    };
 
     return {
       getByCriteria: async (kind, query: CriteriaQuery) =>
@@ -230,5 +272,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       refusedListeners.add(listener);
       return () => refusedListeners.delete(listener);
     },
+    onWrite: (listener) => listen(writeListeners, listener),
+    onKept: (listener) => listen(keptListeners, listener),
+    forget: (kinds) => shared.drop([...new Set(kinds.flatMap(groupsChangedBy))]),
   };
 }

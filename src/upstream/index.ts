@@ -1,4 +1,4 @@
-export { createUpstream, type Upstream, type UpstreamOptions } from './create-upstream.js';
+export { createUpstream, type KeptListener, type Upstream, type UpstreamOptions, type UpstreamWrite, type WriteListener } from './create-upstream.js';
 export { ItemMissingError, UpstreamError } from './errors.js';
 export { fetchAll, ID_BATCH, loadByIds } from './paged-reads.js';
 export { UpstreamConfigError, checkBaseUrl, isLoopbackHost } from './base-url.js';

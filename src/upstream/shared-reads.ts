@@ -53,6 +53,8 @@ export interface CallerGate {
 
 export interface SharedReads {
   forCaller(credentials: Credentials, stats: CallStats, options: ClientOptions): CallerGate;
+  /** Drops every account's kept reads of `groups`, and the reads in flight that may have read them before (a change heard). */
+  drop(groups: string[]): Promise<void>;
 }
 
 /** The shared reads of one upstream (`baseUrl`); without `cache`, reads in flight are still shared, and nothing is kept. */
@@ -73,6 +75,7 @@ export function createSharedReads(baseUrl: string, cache?: ReadCache, onSaved?: 
   }
 
   return {
+    drop,
     forCaller(credentials, stats, { beforeSend, reuse }) {
       const account = accountTag(accountKey(baseUrl, credentials.username)).slice(0, 32);
       const password = digest(credentials.password);

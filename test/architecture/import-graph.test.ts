@@ -31,6 +31,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ['src/shared-state'], // what processes share, in memory or in Redis, chosen at start-up
   ['src/shared-state/redis'], // every Redis piece: connections, scripts, budget windows, kept reads, the job bus
   ['src/metrics'], // the Prometheus series
+  ['src/changes'], // the change feed: one per account, polled within a share of its budget, told to whoever may see
   ['src/import/jobs'], // import jobs: the service, runners, reconciliation, lookups
   ['src/import/bus', 'src/import/readers'], // jobs as every process sees them; CSV and JSONL read as records
   ['src/import/store/engine'], // the job store's engine, chosen once at start-up (DATABASE_URL or DATA_DIR)

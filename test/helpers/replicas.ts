@@ -10,13 +10,13 @@ import { EventEmitter, once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
+import { configFromEnv, type GatewayConfig, type RedisNode } from '../../src/config/config.js';
 import { ImportService, jobBounds } from '../../src/import/jobs/import-service.js';
 import { SqliteJobStore } from '../../src/import/store/sqlite/sqlite-job-store.js';
 import { startGateway } from '../../app/server.js';
 import { createSharedState, sharedStateOptions, type SharedState } from '../../src/shared-state/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
-import { basic, DEMO_USERS, type DemoUser, type GraphQLResponse } from './stack.js';
+import { basic, DEMO_USERS, TEST_ENV, type DemoUser, type GraphQLResponse } from './stack.js';
 
 /** POSTs a GraphQL operation to the gateway at `base`, as a demo user. */
 const graphqlAt = (base: string) => async <T>(query: string, variables?: Record<string, unknown>, as: DemoUser = 'admin'): Promise<GraphQLResponse<T>> => {
@@ -42,8 +42,10 @@ export interface Replica {
 
 export interface ReplicaOptions {
   upstreamUrl: string;
-  /** Shares budgets and jobs through this Redis; without it, each replica has its own. */
+  /** Shares budgets and jobs through this Redis; without it (or a cluster), each replica has its own. */
   redisUrl?: string;
+  /** Shares them through this Redis Cluster instead (REDIS_CLUSTER_NODES). */
+  redisClusterNodes?: RedisNode[];
   config?: Partial<GatewayConfig>;
   /** Its DATA_DIR, kept when it closes (a replica that comes back); by default a new one, removed when it closes. */
   dataDir?: string;
@@ -51,8 +53,8 @@ export interface ReplicaOptions {
   cache?: boolean;
 }
 
-export async function startReplica({ upstreamUrl, redisUrl, config: overrides, dataDir: given, cache }: ReplicaOptions): Promise<Replica> {
-  const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl, redisUrl, ...overrides };
+export async function startReplica({ upstreamUrl, redisUrl, redisClusterNodes, config: overrides, dataDir: given, cache }: ReplicaOptions): Promise<Replica> {
+  const config: GatewayConfig = { ...configFromEnv(TEST_ENV), upstreamUrl, redisUrl, redisClusterNodes, ...overrides };
   const logs: string[] = [];
   const shared = await createSharedState(sharedStateOptions(config, (line) => logs.push(line)));
   const upstream = createUpstream({
@@ -64,7 +66,7 @@ export async function startReplica({ upstreamUrl, redisUrl, config: overrides, d
     store, upstream, batchSize: config.batchSize, settleMs: config.timeoutMs, bus: shared.jobs, account: config.defaultCredentials,
     readLimits: { bytes: config.limits.importBytes, rows: config.limits.importRows }, ...jobBounds(config.jobs),
   });
-  const gateway = await startGateway({ config, upstream, imports, revocations: shared.revocations, apq: shared.apq }, 0, '127.0.0.1');
+  const gateway = await startGateway({ config, upstream, imports, revocations: shared.revocations, apq: shared.apq, changeLinks: shared.changeLinks }, 0, '127.0.0.1');
   // as run-gateway.ts: the configured account's jobs go on
   await imports.resumeOpenJobs();
   const base = new URL(gateway.url).origin;

@@ -19,7 +19,7 @@ import { createUpstream } from '../../src/upstream/index.js';
 import { fetchAll } from '../../src/upstream/paged-reads.js';
 import type { ItemKind } from '../../src/contract/kinds.js';
 import type { Criterion, Item } from '../../src/contract/types.js';
-import { DEMO_USERS, type SimStats } from './stack.js';
+import { DEMO_USERS, TEST_ENV, type SimStats } from './stack.js';
 
 export interface ServedStack {
   sim: RunningSimulator;
@@ -53,7 +53,7 @@ export interface ServedOptions {
 export async function startServedStack(options: ServedOptions = {}): Promise<ServedStack> {
   const sim = await startSimulator({ port: 0, throttleCalls: 1_000_000, ...options.sim });
   // Tests count the calls of each request: answers are kept across requests only where a test asks (cacheTtlMs).
-  const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl: sim.url, cacheTtlMs: 0, budgetCalls: 1_000_000, ...options.config };
+  const config: GatewayConfig = { ...configFromEnv(TEST_ENV), upstreamUrl: sim.url, cacheTtlMs: 0, budgetCalls: 1_000_000, ...options.config };
   // The budgets as `npm start` makes them (queue bound from UPSALES_MAX_WAIT_MS included).
   const budgets = createBudgetRegistry(sharedStateOptions(config).budget);
   const { metrics } = options;

@@ -73,10 +73,17 @@ export interface StackOptions {
   cache?: ReadCache;
 }
 
+/**
+ * The environment tests start gateways with: kept reads keep no kind watched
+ * (CHANGES_WATCH_KEPT_READS=false), so a test that keeps reads counts only
+ * its own calls; tests of the change feed ask for it.
+ */
+export const TEST_ENV: NodeJS.ProcessEnv = { CHANGES_WATCH_KEPT_READS: 'false' };
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sim = await startSimulator({ port: 0, ...options.sim });
   // Tests count the calls of each request: answers are kept across requests only where a test asks (cacheTtlMs).
-  const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl: sim.url, cacheTtlMs: 0, ...options.config };
+  const config: GatewayConfig = { ...configFromEnv(TEST_ENV), upstreamUrl: sim.url, cacheTtlMs: 0, ...options.config };
   const upstream = createUpstream({
     baseUrl: sim.url,
     timeoutMs: config.timeoutMs,

@@ -142,7 +142,7 @@ export function runItemOperation(ctx: ItemServiceContext, kind: ItemKind, operat
         const rec: Rec = structuredClone(current);
         applyPatch(store, kind, rec, patch);
         checkRecord(store, kind, rec, false);
-        rec.modDate = new Date().toISOString();
+        rec.modDate = store.stamp();
         return rec;
       });
     }
@@ -170,7 +170,7 @@ export function runItemOperation(ctx: ItemServiceContext, kind: ItemKind, operat
 function removeRecord(store: Store, kind: ItemKind, rec: Rec): void {
   if (KINDS[kind].deleteMeans === 'deactivate') {
     rec.active = false;
-    rec.modDate = new Date().toISOString();
+    rec.modDate = store.stamp();
     return;
   }
   store.entity(kind).delete(rec.id);

@@ -64,7 +64,7 @@ const isFixedProbability = (kind: ItemKind): boolean => {
 /** A new record with the defaults of its kind, owned by the caller where nobody else is named. */
 export function newRecord(store: Store, kind: ItemKind, caller: Caller, patch: Patch): Rec {
   const fields = KINDS[kind].fields as Record<string, FieldSpec>;
-  const now = new Date().toISOString();
+  const now = store.stamp();
   const rec: Rec = { id: 0, regDate: now, modDate: now, regBy: caller.userId };
   if ('active' in fields) rec.active = true;
   if ('currency' in fields) rec.currency = store.meta.currencies.find((c) => c.masterCurrency)?.iso ?? 'SEK';
