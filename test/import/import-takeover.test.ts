@@ -44,8 +44,8 @@ beforeAll(async () => {
     UPSALES_URL: sim.url, UPSALES_USERNAME: DEMO_USERS.admin.username, UPSALES_PASSWORD: DEMO_USERS.admin.password,
     REDIS_URL: redis.url, DATABASE_URL: postgres.url, LOG_LEVEL: 'info',
     UPSALES_BUDGET_CALLS: '18', UPSALES_BUDGET_WINDOW_MS: '1000', UPSALES_BATCH_SIZE: '10', UPSALES_CACHE_TTL_MS: '0',
-    // A runner gone 3 s loses its jobs; a batch of unknown outcome is looked up 3.5 s after it was sent.
-    IMPORT_LEASE_MS: '3000', UPSALES_TIMEOUT_MS: '3000', IMPORT_RECONCILE_GRACE_MS: '500',
+    // A runner gone 6 s loses its jobs (short, yet long enough for a loaded machine's timers); a batch of unknown outcome is looked up 5.5 s after it was sent.
+    IMPORT_LEASE_MS: '6000', UPSALES_TIMEOUT_MS: '5000', IMPORT_RECONCILE_GRACE_MS: '500',
   };
   replicas.push(await startReplicaProcess(env), await startReplicaProcess(env));
 }, 120_000);
@@ -80,7 +80,7 @@ async function job(on: ReplicaProcess, id: string): Promise<Job> {
   return result.data!.importJob;
 }
 
-async function until(on: ReplicaProcess, id: string, test: (job: Job) => boolean, within = 40_000): Promise<Job> {
+async function until(on: ReplicaProcess, id: string, test: (job: Job) => boolean, within = 90_000): Promise<Job> {
   const deadline = Date.now() + within;
   for (;;) {
     const found = await job(on, id);
@@ -138,7 +138,7 @@ it('a runner paused past its lease (SIGSTOP) comes back after the takeover and w
 
   c.child.kill('SIGCONT');
   // C's timers and the answers it was waiting for all arrive now: its lease renewal fails, its writes are fenced.
-  await sleep(4000);
+  await sleep(5000);
   expect(c.child.exitCode).toBeNull();
   expect(c.output()).toContain(`Import job ${id} was taken over by another process: this one stopped it without sending more`);
   expect(await job(b, id)).toMatchObject({ state: 'COMPLETED', created: ROWS, failed: 0 });
