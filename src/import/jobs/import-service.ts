@@ -74,6 +74,8 @@ export class ImportService {
   private readonly retentionMs: number;
   /** Jobs being launched here now (their lease being taken). */
   private readonly launching = new Map<string, Promise<boolean>>();
+  /** Jobs whose file this process is reading now: they hold its lease, and the takeover sweep leaves them alone. */
+  private readonly staging = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: ImportServiceOptions) {
@@ -149,18 +151,24 @@ export class ImportService {
         id: randomUUID(), kind: request.kind, owner: credentials.username, upstream: this.options.upstream.baseUrl,
         format: request.format, options, source: request.sourceInfo,
       });
+      this.staging.add(job.id);
       try {
         await this.store.stage(job.id, request.source
           ? readRecords(request.format, request.source, this.readLimits) : valueRecords(request.rows!, this.readLimits.rows), this.stagedLimits);
       } catch (error) {
+        this.staging.delete(job.id);
         await this.stagingFailed(job.id, error);
         if (error instanceof SourceError) throw new ImportInputError(error.message, 'file', error instanceof SourceTooLargeError);
         if (error instanceof StagedRowsLimitError) throw new ImportStorageLimitError(error.message);
         throw error instanceof LeaseLostError ? new ImportInputError(error.message) : error;
       }
       this.credentials.set(job.id, credentials);
-      // Stopping since the file was read: the job waits, QUEUED, for the next start.
-      if (!await this.launch(job.id)) await this.store.releaseLease(job.id);
+      try {
+        // Stopping since the file was read: the job waits, QUEUED, for the next start.
+        if (!await this.launch(job.id)) await this.store.releaseLease(job.id);
+      } finally {
+        this.staging.delete(job.id);
+      }
       return this.published(job.id);
     });
   }
@@ -170,7 +178,12 @@ export class ImportService {
     return this.runs.track(async () => {
       const job = (await this.store.job(id))!;
       if (!await this.store.acquireLease(id)) throw new ImportInputError(`Import job ${id} is being read or run by another process`);
-      await this.store.stage(id, readRecords(job.format, source, this.readLimits), this.stagedLimits);
+      this.staging.add(id);
+      try {
+        await this.store.stage(id, readRecords(job.format, source, this.readLimits), this.stagedLimits);
+      } finally {
+        this.staging.delete(id);
+      }
     });
   }
 
@@ -226,7 +239,7 @@ export class ImportService {
     const { account } = this.options;
     for (const job of await this.store.openJobs()) {
       if (this.runs.closed) return;
-      if (job.state === 'PAUSED' || this.runs.has(job.id) || this.launching.has(job.id) || job.upstream !== this.options.upstream.baseUrl) continue;
+      if (job.state === 'PAUSED' || this.runs.has(job.id) || this.launching.has(job.id) || this.staging.has(job.id) || job.upstream !== this.options.upstream.baseUrl) continue;
       const taken = await this.store.acquireLease(job.id);
       if (!taken) continue;
       if (this.runs.has(job.id)) continue;
