@@ -10,7 +10,7 @@
  */
 import { ITEM_KINDS, KINDS, type ItemKind } from '../../src/contract/kinds.js';
 import { preview } from '../../src/request/input-text.js';
-import { ImportInputError, ImportStoppingError } from '../../src/import/jobs/import-service.js';
+import { ImportInputError, ImportStoppingError, storeRefusal } from '../../src/import/jobs/import-service.js';
 import { SourceAbortedError } from '../../src/import/readers/read-records.js';
 import { acceptedCaller, importRefusal, isCallerRefusal } from '../../src/request/credentials.js';
 import { isUploadRefusal } from '../../src/request/upload-slots.js';
@@ -136,6 +136,8 @@ export async function uploadResponse(deps: ImportRouteDeps, request: Request, se
   } catch (e) {
     // Nobody reads this answer; the job failed with that reason. One info line, no 500.
     if (request.signal.aborted) return error(R, 499, 'CLIENT_CLOSED_REQUEST', 'The client closed the connection before the whole file was read');
+    const refused = storeRefusal(e);
+    if (refused) return error(R, refused.status, refused.code, refused.message, undefined, { 'retry-after': String(refused.retryAfterSeconds) });
     if (!(e instanceof ImportInputError)) throw e;
     if (e instanceof ImportStoppingError) return error(R, 503, 'UNAVAILABLE', e.message, undefined, { 'retry-after': '10' });
     const parameter = e.parameter === 'file' ? 'body' : e.parameter;

@@ -112,6 +112,8 @@ export interface GatewayConfig {
   streams: StreamLimits;
   /** The HTTP server's connections and timeouts. */
   http: HttpLimits;
+  /** Where import jobs live, and what they may hold. */
+  jobs: JobStoreSettings;
   /** The change feed (src/changes, README "Live data"). */
   changes: ChangeSettings;
 }
@@ -142,6 +144,20 @@ export interface ChangeSettings {
    * @default true
    */
   watchKeptReads: boolean;
+}
+
+/** The import job store: SQLite in DATA_DIR, or PostgreSQL shared by every replica. */
+export interface JobStoreSettings {
+  /** `DATABASE_URL` (`postgres://user:password@host:5432/db`): jobs, rows, results and leases in PostgreSQL. Unset: SQLite in DATA_DIR. */
+  databaseUrl?: string;
+  /** `IMPORT_LEASE_MS`: a job's runner renews its lease every third of this; a runner gone this long loses its jobs to another replica. @default 15000 */
+  leaseMs: number;
+  /** `MAX_STAGED_ROWS_PER_USER`: rows one user's unfinished import jobs may hold staged. @default 2000000 */
+  stagedRowsPerUser: number;
+  /** `MAX_STAGED_ROWS`: rows every unfinished import job together may hold staged. @default 10000000 */
+  stagedRows: number;
+  /** `JOB_RETENTION_MS`: how long a finished job's results are kept; then the job and its results are deleted. @default 604800000 (7 days) */
+  retentionMs: number;
 }
 
 export interface ApqSettings {
@@ -295,6 +311,21 @@ function redisUrlOf(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** `DATABASE_URL`, checked: a postgres:// or postgresql:// URL. */
+function databaseUrlOf(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || !url.hostname) {
+    throw new Error('DATABASE_URL must be a postgres:// URL such as postgres://user:password@127.0.0.1:5432/imports');
+  }
+  return raw;
+}
+
 /** A node of a Redis Cluster, as REDIS_CLUSTER_NODES names it. */
 export interface RedisNode {
   host: string;
@@ -417,6 +448,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
       headersTimeoutMs,
       requestTimeoutMs,
       keepAliveTimeoutMs: positiveInt(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000),
+    },
+    jobs: {
+      databaseUrl: databaseUrlOf(env.DATABASE_URL),
+      leaseMs: positiveInt(env, 'IMPORT_LEASE_MS', 15_000),
+      stagedRowsPerUser: positiveInt(env, 'MAX_STAGED_ROWS_PER_USER', 2_000_000),
+      stagedRows: positiveInt(env, 'MAX_STAGED_ROWS', 10_000_000),
+      retentionMs: positiveInt(env, 'JOB_RETENTION_MS', 604_800_000),
     },
     changes: {
       pollMs: positiveInt(env, 'CHANGES_POLL_MS', 5_000),

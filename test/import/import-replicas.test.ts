@@ -133,9 +133,9 @@ describe.each(REDIS_TOPOLOGIES)('over a Redis %s', (topology) => {
       expect(last.created).toBeGreaterThanOrEqual(40);
       expect(last.created).toBeLessThan(200);
       // A, the job's home, carried it out
-      expect(a.imports.store.job(started.id)).toMatchObject({ state: 'CANCELLED', created: last.created });
-      expect(a.imports.store.countRows(started.id, 'skipped')).toBe(200 - last.created);
-      expect(b.imports.store.job(started.id)).toBeUndefined();
+      expect(await a.imports.store.job(started.id)).toMatchObject({ state: 'CANCELLED', created: last.created });
+      expect(await a.imports.store.countRows(started.id, 'skipped')).toBe(200 - last.created);
+      expect(await b.imports.store.job(started.id)).toBeUndefined();
       const names = await stored('VIA-B');
       expect(names).toHaveLength(last.created);
       expect(new Set(names).size).toBe(last.created);
@@ -278,7 +278,7 @@ describe.each(REDIS_TOPOLOGIES)('over a Redis %s', (topology) => {
       expect(cancelled.errors).toBeUndefined();
       expect(cancelled.data!.cancelImport.state).toBe('CANCELLED');
       expect((await following).at(-1)).toMatchObject({ state: 'CANCELLED', done: cancelled.data!.cancelImport.done });
-      expect(a.imports.store.job(started.id)).toMatchObject({ state: 'CANCELLED', created: cancelled.data!.cancelImport.created });
+      expect(await a.imports.store.job(started.id)).toMatchObject({ state: 'CANCELLED', created: cancelled.data!.cancelImport.created });
       const names = await stored('BACK-PAUSED');
       expect(names).toHaveLength(cancelled.data!.cancelImport.created);
       expect(new Set(names).size).toBe(names.length);

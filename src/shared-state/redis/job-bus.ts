@@ -85,7 +85,7 @@ export function createRedisJobBus({ redis, events: target, commandTimeoutMs }: R
   const pending = new Map<string, { resolve(view: JobView): void; reject(error: Error): void; timer: NodeJS.Timeout }>();
   let handler: ((command: JobCommand) => Promise<JobView>) | undefined;
 
-  let held: ((finishedSince?: number) => JobView[]) | undefined;
+  let held: ((finishedSince?: number) => Promise<JobView[]>) | undefined;
   /** The jobs this process published since it started: their home, it writes them over when it puts them back. */
   const published = new Set<string>();
 
@@ -104,7 +104,7 @@ export function createRedisJobBus({ redis, events: target, commandTimeoutMs }: R
     const now = Date.now();
     // One pipeline per owner: a Redis Cluster takes a pipeline's keys from one slot only.
     const batches = new Map<string, ReturnType<RedisClient['pipeline']>>();
-    for (const view of held(all ? now - JOB_TTL_S * 1000 : undefined)) {
+    for (const view of await held(all ? now - JOB_TTL_S * 1000 : undefined)) {
       const ttl = view.finishedAt === null ? JOB_TTL_S : JOB_TTL_S - Math.floor((now - view.finishedAt) / 1000);
       if (ttl <= 0) continue;
       const record = JSON.stringify({ view: stored(view), home: self } satisfies Stored);
