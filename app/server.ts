@@ -47,6 +47,7 @@ import { UploadSlots } from '../src/request/upload-slots.js';
 import { StreamSlots } from '../src/request/stream-slots.js';
 import { MemoryApqStore, type ApqStore } from '../src/shared-state/index.js';
 import { useStreamCaps } from './plugins/use-stream-caps.js';
+import { useLiveQueries } from './plugins/use-live-queries.js';
 import { useMultipartSubscriptions } from './plugins/use-multipart-subscriptions.js';
 import { useHttpStatus } from './plugins/use-http-status.js';
 import { toolDocuments } from './plugins/tool-documents.js';
@@ -196,6 +197,8 @@ function buildGateway({
       // The guard first, then the stream caps: what they refuse costs no call, the estimate's counts included.
       useInputGuard(),
       useStreamCaps(streams, config.streams.idleMs),
+      // Before the estimate: what it refuses (too many kinds watched) costs no count.
+      useLiveQueries(schema, config),
       useUpstreamAccounting(schema, config, metrics?.operation),
       ...(imports ? [useImportRoutes({ imports, uploads })] : []),
     ],

@@ -9,13 +9,15 @@
  * BENCH_SCALE (default 10) sizes the demo data; BENCH_LATENCY_MS (100) is the
  * simulated latency per SOAP call; BENCH_BURST (300) queries in the burst, on
  * a throttle clock of BENCH_WINDOW_MS (1000) with Upsales' 50 calls and the
- * gateway's default budget of 45 per window. Last, the soak (bench/soak.ts):
+ * gateway's default budget of 45 per window. Then freshness against cost
+ * (bench/freshness.ts: polling, kept reads, `changes`, `@live`). Last, the soak (bench/soak.ts):
  * memory and latency of a gateway process under minutes of ordinary load.
  */
 import { parse } from 'graphql';
 import { schema } from '../schema/index.js';
 import { createReadCache } from '../src/shared-state/index.js';
 import { replicaOf, startStack, UNTHROTTLED, type GraphQLResponse, type Stack } from '../test/helpers/stack.js';
+import { freshnessBench } from './freshness.js';
 import { importBench } from './import.js';
 import { replicasBench } from './replicas.js';
 import { soakBench } from './soak.js';
@@ -115,4 +117,5 @@ await typicalQueries();
 await burst();
 await importBench(table);
 await replicasBench(table);
+await freshnessBench(table);
 await soakBench(table);

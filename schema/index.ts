@@ -1,4 +1,6 @@
 /** The GraphQL schema: imports every domain file, then builds. */
+import { GraphQLLiveDirective } from '@envelop/live-query';
+import { specifiedDirectives } from 'graphql';
 import { builder } from './builder.js';
 import './scalars.js';
 import './node-refs.js';
@@ -14,4 +16,5 @@ import './mutations.js';
 import './imports.js';
 import './changes.js';
 
-export const schema = builder.toSchema({ sortSchema: false });
+// @live (app/plugins/use-live-queries.ts) is part of the schema, so introspection, GraphiQL and codegen know it.
+export const schema = builder.toSchema({ sortSchema: false, directives: [...specifiedDirectives, GraphQLLiveDirective] });

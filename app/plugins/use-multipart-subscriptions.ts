@@ -9,11 +9,14 @@
  * every {@link HEARTBEAT_MS} so that proxies keep the connection, a
  * transport failure is `{"payload": null, "errors": [...]}`, and the
  * closing boundary ends it. The client leaving ends the subscription. It is a stream like any
- * other (use-stream-caps.ts: caps and idle timeout apply).
+ * other (use-stream-caps.ts: caps and idle timeout apply). A live query
+ * (`@live`) asked for this way is answered the same way, one part per
+ * result (Apollo Client asks so when the query's context adds that Accept).
  */
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { GraphQLError } from 'graphql';
 import { publicResult } from './public-result.js';
+import { isLiveQuery } from './use-live-queries.js';
 
 /** How often an open multipart subscription sends a heartbeat part. */
 export const HEARTBEAT_MS = 5_000;
@@ -63,12 +66,16 @@ function multipartSubscription(result: AsyncIterable<object>, fetchAPI: FetchAPI
 }
 
 export function useMultipartSubscriptions(heartbeatMs = HEARTBEAT_MS): Plugin {
-  /** Requests whose operation is a subscription (an incremental query's parts keep their own format). */
+  /** Requests whose operation is a subscription or a live query (an incremental query's parts keep their own format). */
   const subscriptions = new WeakSet<Request>();
   return {
     onSubscribe({ args }) {
       const { request } = args.contextValue as { request?: Request };
       if (request) subscriptions.add(request);
+    },
+    onExecute({ args }) {
+      const { request } = args.contextValue as { request?: Request };
+      if (request && isLiveQuery(args.document, args.operationName, args.variableValues)) subscriptions.add(request);
     },
     onResultProcess({ request, result, setResultProcessor }) {
       if (!isAsyncIterable(result) || !subscriptions.has(request) || !SUBSCRIPTION_SPEC.test(request.headers.get('accept') ?? '')) return;

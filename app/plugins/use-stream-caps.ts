@@ -1,7 +1,7 @@
 /**
  * Bounded streams, on every transport at once: a subscription (over SSE,
- * multipart or a WebSocket) and a query or mutation with @defer or @stream
- * (an incremental answer) each take a stream slot of its caller before it
+ * multipart or a WebSocket), a live query (`@live`) and a query or
+ * mutation with @defer or @stream (an incremental answer) each take a stream slot of its caller before it
  * starts (src/request/stream-slots.ts: MAX_STREAMS_PER_USER, MAX_STREAMS);
  * past a bound it is refused with TOO_MANY_STREAMS (429) or UNAVAILABLE
  * (503) and Retry-After, before its resolvers run. The slot is given back
@@ -18,6 +18,7 @@ import { StreamIdleError, StreamRefusedError } from '../../src/request/errors.js
 import type { RequestState } from '../../src/request/request-state.js';
 import { isSlotRefusal, type SlotRelease } from '../../src/request/held-slots.js';
 import type { StreamSlots } from '../../src/request/stream-slots.js';
+import { isLiveQuery } from './use-live-queries.js';
 
 /** Whether a document asks for an incremental answer (@defer or @stream anywhere in it). */
 export function isIncremental(document: DocumentNode): boolean {
@@ -107,10 +108,11 @@ export function useStreamCaps(slots: StreamSlots, idleMs: number): Plugin {
       return { onSubscribeResult: settle(slot, false), onSubscribeError: () => slot() };
     },
     onExecute({ args, setResultAndStopExecution }) {
-      if (!isIncremental(args.document)) return;
+      const incremental = isIncremental(args.document);
+      if (!incremental && !isLiveQuery(args.document, args.operationName, args.variableValues)) return;
       const slot = claim(args.contextValue);
       if (typeof slot !== 'function') return setResultAndStopExecution(slot);
-      return { onExecuteDone: settle(slot, true) };
+      return { onExecuteDone: settle(slot, incremental) };
     },
   };
 }

@@ -6,7 +6,7 @@
  * query is answered, it sends no more calls. A mutation reads what Upsales
  * holds now (current order rows, recovery lookups), never kept answers.
  */
-import { getOperationAST, getVariableValues, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { getOperationAST, getVariableValues, type DocumentNode, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { RequestState } from '../../src/request/request-state.js';
 import { BadUserInputError, toGraphQLError } from '../../src/request/errors.js';
@@ -42,50 +42,79 @@ export interface AccountingLimits {
   maxCallsOverEstimate: number;
 }
 
-export function useUpstreamAccounting(schema: GraphQLSchema, { maxQueryCalls, batchSize, maxCallsOverEstimate }: AccountingLimits, observe?: OperationObserver): Plugin<RequestState> {
+/** What a run of an operation cost, as `extensions.upsales` shows it. */
+export const runFigures = (ctx: RequestState, estimate: number | undefined) => ({
+  upsales: { soapCalls: ctx.stats.calls, cachedCalls: ctx.stats.cached ?? 0, queuedMs: Math.round(ctx.stats.queuedMs), estimatedCalls: estimate },
+});
+
+/** The operation as a run sees it: the document, its name and its raw variables. */
+export interface RunOperation {
+  document: DocumentNode;
+  operationName?: string | null;
+  variableValues?: unknown;
+}
+
+/**
+ * Whether a run of `operation` in `ctx` may start: its estimate (bounded by
+ * the account's counts) within MAX_QUERY_CALLS, and for a request acting as
+ * the configured account its ceiling lowered to the estimate and
+ * MAX_CALLS_OVER_ESTIMATE; else the answer that refuses it, before any call
+ * of its own. Every run: a query's, and each run of a live query.
+ */
+export async function admitRun(
+  schema: GraphQLSchema, { maxQueryCalls, batchSize, maxCallsOverEstimate }: AccountingLimits, ctx: RequestState, operation: RunOperation,
+): Promise<{ estimate: number } | { refused: ExecutionResult }> {
+  let estimate: number;
+  try {
+    estimate = await estimateForAccount(schema, operation.document, coercedVariables(schema, operation.document, operation.operationName, operation.variableValues), operation.operationName, {
+      maxCalls: maxQueryCalls, batchSize, countItems: ctx.countItems,
+    });
+  } catch (error) {
+    return { refused: { errors: [toGraphQLError(error) as GraphQLError], extensions: runFigures(ctx, undefined) } };
+  }
+  if (estimate > maxQueryCalls) {
+    return {
+      refused: {
+        errors: [new BadUserInputError(
+          `This query may need ${estimate} SOAP calls, more than MAX_QUERY_CALLS (${maxQueryCalls}); ask for fewer items (first) or split it`,
+          { estimatedCalls: estimate, maxQueryCalls },
+        )],
+        extensions: runFigures(ctx, estimate),
+      },
+    };
+  }
+  if (ctx.caller.anonymous) ctx.capCalls(estimate + maxCallsOverEstimate);
+  return { estimate };
+}
+
+export function useUpstreamAccounting(schema: GraphQLSchema, limits: AccountingLimits, observe?: OperationObserver): Plugin<RequestState> {
   return {
     async onExecute({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as RequestState;
       if (getOperationAST(args.document, args.operationName)?.operation === 'mutation') ctx.reads.fresh = true;
-      let estimate: number | undefined;
-      const accounting = () => ({
-        upsales: { soapCalls: ctx.stats.calls, cachedCalls: ctx.stats.cached ?? 0, queuedMs: Math.round(ctx.stats.queuedMs), estimatedCalls: estimate },
-      });
-      try {
-        estimate = await estimateForAccount(schema, args.document, coercedVariables(schema, args.document, args.operationName, args.variableValues), args.operationName, {
-          maxCalls: maxQueryCalls, batchSize, countItems: ctx.countItems,
-        });
-      } catch (error) {
-        setResultAndStopExecution({ errors: [toGraphQLError(error)], extensions: accounting() });
+      const admitted = await admitRun(schema, limits, ctx, args);
+      if ('refused' in admitted) {
+        setResultAndStopExecution(admitted.refused);
         return;
       }
-      if (estimate > maxQueryCalls) {
-        setResultAndStopExecution({
-          errors: [new BadUserInputError(
-            `This query may need ${estimate} SOAP calls, more than MAX_QUERY_CALLS (${maxQueryCalls}); ask for fewer items (first) or split it`,
-            { estimatedCalls: estimate, maxQueryCalls },
-          )],
-          extensions: accounting(),
-        });
-        return;
-      }
-      if (ctx.caller.anonymous) ctx.capCalls(estimate + maxCallsOverEstimate);
+      const { estimate } = admitted;
       const type = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
       const done = () => {
         // A query's fields still loading once it is answered are read for nobody. A mutation's writes are left to finish.
         if (type === 'query') ctx.endCalls();
-        observe?.(type, estimate ?? 0, ctx.stats.calls);
+        observe?.(type, estimate, ctx.stats.calls);
       };
       return {
         onExecuteDone({ result, setResult }) {
           // An incremental (@defer/@stream) answer: every payload carries the figures so far, the last one the totals.
+          // A live query's runs each carry their own (use-live-queries.ts): those are kept.
           if (isAsyncIterable(result)) {
             return {
-              onNext: ({ result: part, setResult: setPart }) => setPart({ ...part, extensions: { ...part.extensions, ...accounting() } }),
+              onNext: ({ result: part, setResult: setPart }) => setPart({ ...part, extensions: { ...runFigures(ctx, estimate), ...part.extensions } }),
               onEnd: done,
             };
           }
-          setResult({ ...result, extensions: { ...result.extensions, ...accounting() } });
+          setResult({ ...result, extensions: { ...result.extensions, ...runFigures(ctx, estimate) } });
           done();
         },
       };

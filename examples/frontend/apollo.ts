@@ -2,8 +2,10 @@
  * Apollo Client 4 set up for the gateway as the README's *Frontends* says:
  * one HttpLink for queries, mutations, @defer (the 2022-08-24 format the
  * gateway sends, `Defer20220824Handler`) and subscriptions (Apollo's
- * multipart protocol), or subscriptions over a WebSocket (graphql-ws,
- * `GraphQLWsLink`); Basic credentials in the Authorization header (and in
+ * multipart protocol), or subscriptions and live queries (`@live`) over a
+ * WebSocket (graphql-ws, `GraphQLWsLink`); without the WebSocket, a live
+ * query asks for Apollo's multipart protocol in its context
+ * ({@link LIVE_OVER_HTTP}); Basic credentials in the Authorization header (and in
  * `connectionParams` for the WebSocket); trusted documents sent by their
  * hash alone. The normalized cache (`InMemoryCache`) adds `__typename` to
  * what it sends; the trusted documents carry it too, so fragments match and
@@ -43,6 +45,13 @@ export interface ApolloSetup {
   webSocket?: { impl?: unknown };
 }
 
+/**
+ * The context of a live query sent over HTTP: it asks for Apollo's multipart
+ * subscription protocol, which HttpLink reads part by part (it asks so by
+ * itself only for subscriptions).
+ */
+export const LIVE_OVER_HTTP = { http: { accept: ['multipart/mixed;boundary=graphql;subscriptionSpec=1.0'] } } as const;
+
 function persistedLink(ids: TrustedIds): PersistedQueryLink {
   if (ids === 'codegen') {
     return new PersistedQueryLink({ generateHash: (document: DocumentNode) => (document as { __meta__?: { hash: string } }).__meta__!.hash });
@@ -61,9 +70,11 @@ export function apolloClient({ url, authorization, ids = 'codegen', webSocket }:
       connectionParams: authorization ? { authorization } : {},
       ...(webSocket.impl ? { webSocketImpl: webSocket.impl } : {}),
     }));
+    // Subscriptions and live queries (`@live`: many results) go over the WebSocket.
     transport = ApolloLink.split(({ query }) => {
       const definition = getMainDefinition(query);
-      return definition.kind === 'OperationDefinition' && definition.operation === 'subscription';
+      return definition.kind === 'OperationDefinition'
+        && (definition.operation === 'subscription' || !!definition.directives?.some((directive) => directive.name.value === 'live'));
     }, ws, http);
   }
   return new ApolloClient({

@@ -5,8 +5,9 @@
  * arrives), a cache (urql's document cache, or graphcache, which normalizes
  * by `__typename` and `id`), trusted documents sent by their hash alone for
  * queries, mutations and subscriptions (`persistedExchange`), and
- * subscriptions over a WebSocket (graphql-ws), over SSE (graphql-sse) or
- * over urql's own fetch (SSE or multipart). The tests run these clients
+ * subscriptions and live queries (`@live`) over a WebSocket (graphql-ws),
+ * over SSE (graphql-sse), or subscriptions over urql's own fetch (SSE or
+ * multipart). The tests run these clients
  * against a gateway.
  */
 import { Client, cacheExchange as documentCacheExchange, fetchExchange, subscriptionExchange, type Exchange } from '@urql/core';
@@ -45,6 +46,9 @@ function subscriptionTransport({ url, authorization, subscriptions, webSocketImp
     ? createSSEClient({ url, headers: () => headers })
     : createWSClient({ url: url.replace(/^http/, 'ws'), connectionParams: headers, ...(webSocketImpl ? { webSocketImpl } : {}) });
   return [subscriptionExchange({
+    // Subscriptions and live queries (`@live`: many results).
+    isSubscriptionOperation: (operation) => operation.kind === 'subscription'
+      || operation.query.definitions.some((definition) => definition.kind === 'OperationDefinition' && !!definition.directives?.some((directive) => directive.name.value === 'live')),
     forwardSubscription(request) {
       // A hash alone has no query: graphql-ws and graphql-sse want a string.
       const operation = { ...request, query: request.query ?? '' };

@@ -14,7 +14,9 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "query ClientCardLive($id: ID!) @live {\n  client(id: $id) {\n    id\n    name\n    phone\n  }\n}": typeof types.ClientCardLiveDocument,
     "query ClientCard($id: ID!) {\n  client(id: $id) {\n    id\n    ...ClientCardFields\n  }\n}\n\nfragment ClientCardFields on Client {\n  name\n  phone\n}": typeof types.ClientCardDocument,
+    "subscription ClientChanges {\n  changes(kinds: [CLIENT]) {\n    kind\n    type\n    id\n    upsalesId\n    at\n    node {\n      ... on Client {\n        id\n        name\n        phone\n      }\n    }\n  }\n}": typeof types.ClientChangesDocument,
     "query ClientDetail($id: ID!) {\n  client(id: $id) {\n    id\n    name\n    orgNo\n    phone\n    webpage\n    accountManagers {\n      name\n      email\n    }\n    ...ClientRelations @defer(label: \"relations\")\n  }\n}\n\nfragment ClientRelations on Client {\n  contacts(first: 10) {\n    totalCount\n    nodes {\n      id\n      name\n      title\n      email\n    }\n  }\n  opportunities(first: 10) {\n    totalCount\n    nodes {\n      id\n      description\n      value\n      stage {\n        name\n      }\n    }\n  }\n}": typeof types.ClientDetailDocument,
     "query ClientList($first: Int = 20, $after: String, $filter: ClientFilter) {\n  clients(first: $first, after: $after, filter: $filter, orderBy: [{field: name}]) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    nodes {\n      id\n      name\n      orgNo\n      phone\n      accountManagers {\n        name\n      }\n    }\n  }\n}": typeof types.ClientListDocument,
     "subscription ImportProgress($id: ID!) {\n  importProgress(id: $id) {\n    id\n    state\n    total\n    done\n    failed\n  }\n}": typeof types.ImportProgressDocument,
@@ -23,7 +25,9 @@ type Documents = {
     "mutation UpdateClientPhone($id: ID!, $phone: String!) {\n  updateClient(id: $id, input: {phone: $phone}) {\n    status\n    client {\n      id\n      phone\n    }\n    userErrors {\n      field\n      message\n      code\n    }\n  }\n}": typeof types.UpdateClientPhoneDocument,
 };
 const documents: Documents = {
+    "query ClientCardLive($id: ID!) @live {\n  client(id: $id) {\n    id\n    name\n    phone\n  }\n}": types.ClientCardLiveDocument,
     "query ClientCard($id: ID!) {\n  client(id: $id) {\n    id\n    ...ClientCardFields\n  }\n}\n\nfragment ClientCardFields on Client {\n  name\n  phone\n}": types.ClientCardDocument,
+    "subscription ClientChanges {\n  changes(kinds: [CLIENT]) {\n    kind\n    type\n    id\n    upsalesId\n    at\n    node {\n      ... on Client {\n        id\n        name\n        phone\n      }\n    }\n  }\n}": types.ClientChangesDocument,
     "query ClientDetail($id: ID!) {\n  client(id: $id) {\n    id\n    name\n    orgNo\n    phone\n    webpage\n    accountManagers {\n      name\n      email\n    }\n    ...ClientRelations @defer(label: \"relations\")\n  }\n}\n\nfragment ClientRelations on Client {\n  contacts(first: 10) {\n    totalCount\n    nodes {\n      id\n      name\n      title\n      email\n    }\n  }\n  opportunities(first: 10) {\n    totalCount\n    nodes {\n      id\n      description\n      value\n      stage {\n        name\n      }\n    }\n  }\n}": types.ClientDetailDocument,
     "query ClientList($first: Int = 20, $after: String, $filter: ClientFilter) {\n  clients(first: $first, after: $after, filter: $filter, orderBy: [{field: name}]) {\n    totalCount\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n    nodes {\n      id\n      name\n      orgNo\n      phone\n      accountManagers {\n        name\n      }\n    }\n  }\n}": types.ClientListDocument,
     "subscription ImportProgress($id: ID!) {\n  importProgress(id: $id) {\n    id\n    state\n    total\n    done\n    failed\n  }\n}": types.ImportProgressDocument,
@@ -49,7 +53,15 @@ export function graphql(source: string): unknown;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "query ClientCardLive($id: ID!) @live {\n  client(id: $id) {\n    id\n    name\n    phone\n  }\n}"): (typeof documents)["query ClientCardLive($id: ID!) @live {\n  client(id: $id) {\n    id\n    name\n    phone\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "query ClientCard($id: ID!) {\n  client(id: $id) {\n    id\n    ...ClientCardFields\n  }\n}\n\nfragment ClientCardFields on Client {\n  name\n  phone\n}"): (typeof documents)["query ClientCard($id: ID!) {\n  client(id: $id) {\n    id\n    ...ClientCardFields\n  }\n}\n\nfragment ClientCardFields on Client {\n  name\n  phone\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "subscription ClientChanges {\n  changes(kinds: [CLIENT]) {\n    kind\n    type\n    id\n    upsalesId\n    at\n    node {\n      ... on Client {\n        id\n        name\n        phone\n      }\n    }\n  }\n}"): (typeof documents)["subscription ClientChanges {\n  changes(kinds: [CLIENT]) {\n    kind\n    type\n    id\n    upsalesId\n    at\n    node {\n      ... on Client {\n        id\n        name\n        phone\n      }\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

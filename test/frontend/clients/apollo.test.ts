@@ -5,16 +5,19 @@
  * Apollo's manifest ids and by Apollo's own hashing; fragments with every
  * field, a mutation updating the normalized cache, @defer as it arrives,
  * errors with their code, and subscriptions over HTTP multipart and over a
- * WebSocket.
+ * WebSocket; the live client card (`@live`) over both, a new card when the
+ * client changes straight in Upsales; the `changes` subscription over both.
  */
 import { gql, type ApolloClient } from '@apollo/client';
 import type { DocumentNode } from 'graphql';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apolloClient } from '../../../examples/frontend/apollo.js';
+import { apolloClient, LIVE_OVER_HTTP } from '../../../examples/frontend/apollo.js';
 import {
-  ClientCardDocument, ClientDetailDocument, ImportProgressDocument, UpdateClientPhoneDocument,
+  ClientCardDocument, ClientCardLiveDocument, ClientChangesDocument, ClientDetailDocument, ImportProgressDocument, UpdateClientPhoneDocument,
 } from '../../../examples/frontend/generated/graphql.js';
+import { createUpstream } from '../../../src/upstream/index.js';
+import { DEMO_USERS } from '../../helpers/stack.js';
 import { exampleDocument, globalId, readManifest, startClientGateway, type ClientGateway } from '../../helpers/client-gateway.js';
 
 // Node 20 has no WebSocket of its own, and Apollo's GraphQLWsLink reads the global one (README: Frontends).
@@ -154,5 +157,82 @@ describe('with Apollo\'s own hashing (PersistedQueryLink({ sha256 })) of documen
     const result = await client.query({ query: gql`query NotListed { me { name } }`, errorPolicy: 'all' });
     expect((result.error as { errors?: { extensions?: { code?: string } }[] }).errors?.[0].extensions?.code).toBe('PERSISTED_QUERY_ONLY');
     expect(await soapCalls()).toBe(before);
+  });
+});
+
+describe.each<[string, () => ApolloClient, () => DocumentNode, object]>([
+  ['over HTTP, as Apollo\'s multipart subscriptions (LIVE_OVER_HTTP), by codegen\'s hash', () => apolloClient({ url: gateway.url, authorization: gateway.auth() }),
+    () => ClientCardLiveDocument, LIVE_OVER_HTTP],
+  // GraphQLWsLink sends the document with its hash: Apollo's own hashing of the document as written (as the WebSocket suite above).
+  ['over the WebSocket (GraphQLWsLink), by Apollo\'s own hash', () => apolloClient({ url: gateway.url, authorization: gateway.auth(), ids: 'sha256', webSocket: { impl: WebSocket } }),
+    () => source('client-card-live.graphql'), {}],
+])('@live: the live client card %s', (name, make, document, context) => {
+  let client: ApolloClient;
+  beforeAll(() => {
+    client = make();
+  });
+  afterAll(() => client?.stop());
+
+  it('the card now, then a new card when another program changes the client straight in Upsales', async () => {
+    const upsalesId = name.includes('HTTP') ? 41 : 42;
+    const elsewhere = createUpstream({ baseUrl: gateway.sim.url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] });
+    const phones: (string | null | undefined)[] = [];
+    const failed: unknown[] = [];
+    const subscription = client.watchQuery<{ client: { phone: string | null } | null }>({ query: document(), variables: { id: globalId(upsalesId) }, fetchPolicy: 'network-only', context }).subscribe({
+      next: (result) => (result.error ? failed.push(result.error) : result.data?.client && phones.push(result.data.client.phone)),
+      error: (error) => failed.push(error),
+    });
+    try {
+      await expect.poll(() => phones.length + failed.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      const phone = `+46 8 4${upsalesId}${Math.floor(Math.random() * 1e4)}`;
+      await elsewhere.update('client', [{ id: upsalesId, phone }]);
+      // Within the feed's poll (CHANGES_POLL_MS, 5 s by default).
+      await expect.poll(() => phones.at(-1), { timeout: 20_000 }).toBe(phone);
+      // Apollo wrote it to its normalized cache too.
+      expect((client.cache.extract() as Record<string, { phone?: string }>)[`Client:${globalId(upsalesId)}`]?.phone).toBe(phone);
+      expect(failed).toEqual([]);
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+});
+
+describe.each<[string, () => ApolloClient, () => DocumentNode]>([
+  ['over HTTP multipart, by codegen\'s hash', () => apolloClient({ url: gateway.url, authorization: gateway.auth() }), () => ClientChangesDocument],
+  ['over the WebSocket (GraphQLWsLink), by Apollo\'s own hash', () => apolloClient({ url: gateway.url, authorization: gateway.auth(), ids: 'sha256', webSocket: { impl: WebSocket } }),
+    () => source('client-changes.graphql')],
+])('the changes subscription %s', (name, make, document) => {
+  let client: ApolloClient;
+  beforeAll(() => {
+    client = make();
+  });
+  afterAll(() => client?.stop());
+
+  it('a write through the gateway (another frontend\'s) is told with the client as it is now', async () => {
+    const upsalesId = name.includes('HTTP') ? 61 : 62;
+    type Told = { changes: { type: string; upsalesId: number; node: { phone?: string | null } | null } };
+    const told: Told[] = [];
+    const failed: unknown[] = [];
+    const subscription = client.subscribe<Told>({ query: document() }).subscribe({
+      next: (result) => (result.error ? failed.push(result.error) : result.data && told.push(result.data)),
+      error: (error) => failed.push(error),
+    });
+    const other = apolloClient({ url: gateway.url, authorization: gateway.auth() });
+    try {
+      // Nothing is replayed: a write before the subscription was under way is not told, so write until one is.
+      let heard: Told | undefined;
+      for (let attempt = 0; attempt < 20 && !heard; attempt++) {
+        const phone = `+46 60 ${upsalesId}${attempt}${Math.floor(Math.random() * 1e3)}`;
+        await other.mutate({ mutation: UpdateClientPhoneDocument, variables: { id: globalId(upsalesId), phone } });
+        const find = () => told.find((change) => change.changes.node?.phone === phone);
+        for (const waitUntil = Date.now() + 2_000; !find() && Date.now() < waitUntil;) await new Promise((resolve) => setTimeout(resolve, 20));
+        heard = find();
+      }
+      expect(failed).toEqual([]);
+      expect(heard?.changes).toMatchObject({ type: 'UPDATED', upsalesId, node: { __typename: 'Client' } });
+    } finally {
+      subscription.unsubscribe();
+      other.stop();
+    }
   });
 });

@@ -5,7 +5,10 @@
  * mutation seen by urql's document cache and by graphcache, @defer as it
  * arrives, errors with their code, subscriptions over graphql-ws,
  * graphql-sse and urql's own fetch, by codegen's hashes and by urql's own;
- * and graphql-sse and graphql-ws alone, sending a trusted hash.
+ * and graphql-sse and graphql-ws alone, sending a trusted hash. A live query
+ * (the live client card) over each of them: a new card when the client
+ * changes, through the gateway (at once) or straight in Upsales (within
+ * the feed's poll); and the `changes` subscription over each of them.
  */
 import type { Client, OperationResult } from '@urql/core';
 import type { DocumentNode } from 'graphql';
@@ -16,8 +19,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { urqlClient, type UrqlSetup } from '../../../examples/frontend/urql.js';
 import { persistedHash } from '../../../examples/frontend/client.js';
 import {
-  ClientCardDocument, ClientDetailDocument, ImportProgressDocument, UpdateClientPhoneDocument,
+  ClientCardDocument, ClientCardLiveDocument, ClientChangesDocument, ClientDetailDocument, ImportProgressDocument, UpdateClientPhoneDocument,
+  type ClientCardLiveQuery,
 } from '../../../examples/frontend/generated/graphql.js';
+import { createUpstream } from '../../../src/upstream/index.js';
+import { DEMO_USERS } from '../../helpers/stack.js';
 import { exampleDocument, globalId, startClientGateway, type ClientGateway } from '../../helpers/client-gateway.js';
 
 const source = exampleDocument;
@@ -178,5 +184,122 @@ describe('graphql-sse and graphql-ws alone, sending the hash of a trusted docume
     const overWs = await new Promise<unknown>((resolve) => ws.subscribe({ query }, { next: resolve, error: resolve, complete: () => undefined }));
     expect(overWs).toEqual([expect.objectContaining({ extensions: { code: 'PERSISTED_QUERY_ONLY' } })]);
     await ws.dispose();
+  });
+});
+
+describe('@live: the live client card (a trusted document) over each transport', () => {
+  type Card = { data?: ClientCardLiveQuery | null; errors?: unknown[] };
+  const request = (upsalesId: number) => ({
+    query: '', variables: { id: globalId(upsalesId) }, extensions: { persistedQuery: { version: 1, sha256Hash: persistedHash(ClientCardLiveDocument) } },
+  });
+  /** The phone written through the gateway (another frontend's trusted mutation). */
+  const writePhone = async (upsalesId: number, phone: string) => {
+    const written = await client().mutation(UpdateClientPhoneDocument, { id: globalId(upsalesId), phone }).toPromise();
+    expect(written.data?.updateClient).toMatchObject({ status: 'WRITTEN' });
+  };
+
+  /** The card now, then a new card with the phone written through the gateway; then leaves. */
+  async function keptFresh(subscribe: (body: object, sink: { next(value: unknown): void; error(error: unknown): void; complete(): void }) => () => void, upsalesId: number) {
+    const cards: Card[] = [];
+    const failed: unknown[] = [];
+    const leave = subscribe(request(upsalesId), { next: (value) => cards.push(value as Card), error: (error) => failed.push(error), complete: () => undefined });
+    await expect.poll(() => cards.length, { timeout: 10_000 }).toBe(1);
+    expect(cards[0].data?.client).toMatchObject({ __typename: 'Client', id: globalId(upsalesId), name: expect.any(String) });
+    const phone = `+46 31 ${upsalesId}${Math.floor(Math.random() * 1e4)}`;
+    await writePhone(upsalesId, phone);
+    await expect.poll(() => cards.at(-1)?.data?.client?.phone, { timeout: 10_000 }).toBe(phone);
+    leave();
+    expect(failed).toEqual([]);
+    expect(cards.every((card) => !card.errors)).toBe(true);
+  }
+
+  it('graphql-sse (distinct connections)', async () => {
+    const sse = createSSEClient({ url: gateway.url, headers: { authorization: gateway.auth() }, retryAttempts: 0 });
+    await keptFresh((body, sink) => sse.subscribe(body as never, sink as never), 31);
+    sse.dispose();
+  });
+
+  it('graphql-ws', async () => {
+    const ws = createWSClient({ url: gateway.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: gateway.auth() } });
+    await keptFresh((body, sink) => ws.subscribe(body as never, sink as never), 32);
+    await ws.dispose();
+  });
+
+  it.each(['websocket', 'sse'] as const)('urql, forwarding the live query to its subscription transport (%s)', async (subscriptions) => {
+    const urql = client({ subscriptions });
+    const upsalesId = subscriptions === 'sse' ? 33 : 34;
+    await keptFresh((body, sink) => urql.query(ClientCardLiveDocument, (body as { variables: { id: string } }).variables).subscribe((result) => {
+      if (result.error) sink.error(result.error);
+      else sink.next({ data: result.data });
+    }).unsubscribe, upsalesId);
+  });
+
+  it('a change straight in Upsales (another program) reaches the live card within the feed\'s poll', async () => {
+    const elsewhere = createUpstream({ baseUrl: gateway.sim.url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] });
+    const sse = createSSEClient({ url: gateway.url, headers: { authorization: gateway.auth() }, retryAttempts: 0 });
+    const cards: Card[] = [];
+    const leave = sse.subscribe(request(35) as never, { next: (value) => cards.push(value as Card), error: () => undefined, complete: () => undefined });
+    await expect.poll(() => cards.length, { timeout: 10_000 }).toBe(1);
+    const phone = '+46 35 35';
+    await elsewhere.update('client', [{ id: 35, phone }]);
+    // Within the feed's poll (CHANGES_POLL_MS, 5 s by default).
+    await expect.poll(() => cards.at(-1)?.data?.client?.phone, { timeout: 20_000 }).toBe(phone);
+    leave();
+    sse.dispose();
+  });
+});
+
+describe('the changes subscription (a trusted document) over each transport', () => {
+  type Changed = { data?: { changes: { type: string; upsalesId: number; node: { phone?: string | null } | null } } | null; errors?: unknown[] };
+  const request = { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: persistedHash(ClientChangesDocument) } } };
+
+  /**
+   * Subscribes, then writes a client's phone through the gateway until the
+   * change is heard (a write made before the subscription was under way is
+   * not told: nothing is replayed); the change as told.
+   */
+  async function hears(subscribe: (body: object, sink: { next(value: unknown): void; error(error: unknown): void; complete(): void }) => () => void, upsalesId: number) {
+    const told: Changed[] = [];
+    const failed: unknown[] = [];
+    const leave = subscribe(request, { next: (value) => told.push(value as Changed), error: (error) => failed.push(error), complete: () => undefined });
+    try {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const phone = `+46 54 ${upsalesId}${attempt}${Math.floor(Math.random() * 1e3)}`;
+        const written = await client().mutation(UpdateClientPhoneDocument, { id: globalId(upsalesId), phone }).toPromise();
+        expect(written.data?.updateClient).toMatchObject({ status: 'WRITTEN' });
+        const heard = () => told.find((change) => change.data?.changes.node?.phone === phone);
+        for (const waitUntil = Date.now() + 2_000; !heard() && Date.now() < waitUntil;) await new Promise((resolve) => setTimeout(resolve, 20));
+        const change = heard();
+        if (change) {
+          expect(failed).toEqual([]);
+          expect(change.data?.changes).toMatchObject({ type: 'UPDATED', upsalesId, node: { phone } });
+          return change;
+        }
+      }
+      throw new Error(`No change heard: ${JSON.stringify({ told, failed })}`);
+    } finally {
+      leave();
+    }
+  }
+
+  it('graphql-sse (distinct connections)', async () => {
+    const sse = createSSEClient({ url: gateway.url, headers: { authorization: gateway.auth() }, retryAttempts: 0 });
+    await hears((body, sink) => sse.subscribe(body as never, sink as never), 51);
+    sse.dispose();
+  });
+
+  it('graphql-ws', async () => {
+    const ws = createWSClient({ url: gateway.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: gateway.auth() } });
+    await hears((body, sink) => ws.subscribe(body as never, sink as never), 52);
+    await ws.dispose();
+  });
+
+  it.each(['fetch', 'sse', 'websocket'] as const)('urql (subscriptions over %s)', async (subscriptions) => {
+    const urql = client({ subscriptions });
+    const upsalesId = { fetch: 53, sse: 54, websocket: 55 }[subscriptions];
+    await hears((_body, sink) => urql.subscription(ClientChangesDocument, {}).subscribe((result) => {
+      if (result.error) sink.error(result.error);
+      else sink.next({ data: result.data });
+    }).unsubscribe, upsalesId);
   });
 });
