@@ -1,6 +1,6 @@
 /**
- * The change feed across replicas sharing one Redis (the test's own
- * redis-server): one replica polls each account (a lease), every replica's
+ * The change feed across replicas sharing one Redis of the test's own (one
+ * node, and a 3-node Cluster): one replica polls each account (a lease), every replica's
  * subscribers hear every change, and the feed's calls with three replicas
  * are those of one; a poller killed (SIGKILL, a real process), another
  * replica takes over within CHANGES_LEASE_MS and events go on, a change
