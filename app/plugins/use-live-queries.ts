@@ -30,6 +30,9 @@
  *   change dropped.
  * - It is a stream (use-stream-caps.ts): MAX_STREAMS_PER_USER, MAX_STREAMS
  *   and STREAM_IDLE_TIMEOUT_MS apply; the client leaving ends its watch.
+ *   Over HTTP it needs `Accept: text/event-stream` or `multipart/mixed`
+ *   (406 NOT_ACCEPTABLE otherwise, before any call: yoga would run it and
+ *   then answer 406 with nothing).
  */
 import { getNamedType, getOperationAST, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { getLiveDirectiveArgumentValues, getLiveDirectiveNode, NoLiveMixedWithDeferStreamRule } from '@n1ru4l/graphql-live-query';
@@ -162,6 +165,13 @@ export function useLiveQueries(schema: GraphQLSchema, limits: AccountingLimits):
           `This live query reads ${kinds.length} kinds of items (${kinds.join(', ')}); a live query may watch at most ${MAX_WATCHED_KINDS}: split it`,
           { kinds: kinds.length, maxKinds: MAX_WATCHED_KINDS },
         ));
+      }
+      // Over HTTP, only a stream can carry its results: refused before any call when the request cannot take one.
+      const accept = (ctx as { request?: Request }).request?.headers.get('accept');
+      if (accept !== undefined && !/text\/event-stream|multipart\/mixed/i.test(accept ?? '')) {
+        return refuse(new GatewayError('NOT_ACCEPTABLE', 'A live query answers as a stream: send Accept: text/event-stream (SSE) or multipart/mixed, or use a WebSocket', {
+          http: { status: 406 },
+        }));
       }
       const { changes } = ctx;
       if (!changes) return refuse(new GatewayError('UNAVAILABLE', 'Live queries need the change feed, which this gateway does not run'));
