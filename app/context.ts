@@ -58,7 +58,7 @@ export function contextFactory({ config, upstream, imports, changes }: ContextDe
     return {
       ...first, nextRun: run,
       ...(imports ? { imports: callerImports(imports, caller.credentials) } : {}),
-      ...(changes ? { changes: changes.forCaller(caller.credentials, () => first.verifyCredentials(), (initial as Partial<YogaInitialContext>).request?.signal) } : {}),
+      ...(changes ? { changes: changes.forCaller(caller.credentials, () => first.verifyCredentials(), () => (initial as Partial<YogaInitialContext>).request?.signal) } : {}),
     };
   };
 }

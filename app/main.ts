@@ -20,6 +20,9 @@ let log = createLogger();
 let embedded: EmbeddedService | undefined;
 let bound: Server | undefined;
 
+/** What `npm start`'s embedded service does unless told otherwise: other users at work, so a `changes` subscription shows changes arriving. */
+const DEMO_SERVICE_ENV: NodeJS.ProcessEnv = { SIM_CHANGES_PER_MIN: '6' };
+
 async function main(): Promise<void> {
   log = loggerFromEnv();
   const config = configFromEnv();
@@ -32,7 +35,7 @@ async function main(): Promise<void> {
   // The gateway's modules (the schema above all) take seconds to load: they load while the embedded service starts.
   const [{ runGateway }] = await Promise.all([
     import('./run-gateway.js'),
-    config.upstreamUrl ? undefined : startEmbeddedService(log).then((service) => {
+    config.upstreamUrl ? undefined : startEmbeddedService(log, { ...DEMO_SERVICE_ENV, ...process.env }).then((service) => {
       embedded = service;
     }),
   ]);

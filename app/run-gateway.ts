@@ -92,7 +92,7 @@ export async function runGateway(config: GatewayConfig & { upstreamUrl: string }
   let gateway: RunningGateway;
   try {
     gateway = await startGateway({
-      config, upstream, imports, revocations: shared.revocations, apq: shared.apq, persistedOperations, logger: log, metrics,
+      config, upstream, imports, revocations: shared.revocations, apq: shared.apq, changeLinks: shared.changeLinks, persistedOperations, logger: log, metrics,
     }, config.port, listenHost(config), running.bound);
   } catch (error) {
     await shared.close();

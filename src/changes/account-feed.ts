@@ -45,6 +45,13 @@ export class AccountFeed {
   private client: UpstreamClient;
   private readonly stopHearing: () => void;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private leaseTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The batches heard, told one after the other. */
+  private hearing: Promise<void> = Promise.resolve();
+  /** Whether this process holds the account's lease (it polls). */
+  private held = false;
+  /** The kinds watched on the account by any process, as last announced. */
+  private kinds: ItemKind[] = [];
   private running = false;
   private again = false;
   private stopped = false;
@@ -62,8 +69,11 @@ export class AccountFeed {
     private readonly onIdle: (feed: AccountFeed) => void,
   ) {
     this.client = this.clientFor(credentials);
-    this.stopHearing = links.subscribe(account, (batch) => void this.heard(batch));
-    this.schedule(0);
+    // the first watcher's add() (or kept read) starts it
+    this.stopHearing = links.subscribe(account, (batch) => {
+      // one batch after the other, in the order heard: a later one never overtakes an earlier one's drop
+      this.hearing = this.hearing.then(() => this.heard(batch)).catch(() => undefined);
+    });
   }
 
   private clientFor(credentials: Credentials): UpstreamClient {
@@ -79,7 +89,7 @@ export class AccountFeed {
 
   add(watcher: Watcher): void {
     this.watchers.add(watcher);
-    if ([...watcher.kinds].some((kind) => !this.polls.has(kind))) this.wake();
+    if ([...watcher.kinds].some((kind) => !this.polls.has(kind))) void this.tick();
   }
 
   remove(watcher: Watcher): void {
@@ -92,7 +102,7 @@ export class AccountFeed {
     const until = Date.now() + ms;
     const had = this.readers.has(kind);
     if ((this.readers.get(kind) ?? 0) < until) this.readers.set(kind, until);
-    if (!had && !this.polls.has(kind)) this.wake();
+    if (!had && !this.polls.has(kind)) void this.tick();
   }
 
   /** Kinds watched here now. */
@@ -112,6 +122,7 @@ export class AccountFeed {
   }
 
   private wake(): void {
+    if (!this.held) return;
     if (this.running) this.again = true;
     else this.schedule(0);
   }
@@ -123,6 +134,34 @@ export class AccountFeed {
     this.timer.unref?.();
   }
 
+  /** How long a lease lasts unless renewed: renewed five times within CHANGES_LEASE_MS, so another replica takes over within it. */
+  private get leaseTtlMs(): number {
+    return Math.max(1, Math.round(0.8 * this.settings.leaseMs));
+  }
+
+  /**
+   * Says what this process watches and asks for the lease, every fifth of
+   * CHANGES_LEASE_MS whether it polls or not: the holder keeps it, and
+   * another process takes it over once its holder stopped renewing.
+   */
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    const local = this.localKinds();
+    if (local.length === 0) return this.stop();
+    this.kinds = await this.links.announce(this.account, local, 2 * this.settings.leaseMs);
+    const held = !this.stopped && await this.links.lease(this.account, this.leaseTtlMs);
+    const taken = held && !this.held;
+    this.held = held;
+    if (!held) this.polls.clear();
+    // just taken over, or a kind new to the polls: poll now
+    if (taken || (held && this.kinds.some((kind) => !this.polls.has(kind)))) this.wake();
+    if (!this.stopped) {
+      clearTimeout(this.leaseTimer);
+      this.leaseTimer = setTimeout(() => void this.tick(), this.settings.leaseMs / 5);
+      this.leaseTimer.unref?.();
+    }
+  }
+
   /** One round: every kind watched on the account, while this process holds its lease. */
   private async round(): Promise<void> {
     if (this.stopped || this.running) return;
@@ -132,12 +171,13 @@ export class AccountFeed {
     try {
       const local = this.localKinds();
       if (local.length === 0) return this.stop();
-      const kinds = await this.links.announce(this.account, local, Math.max(this.settings.leaseMs, 3 * this.settings.pollMs));
+      const kinds = [...new Set([...this.kinds, ...local])];
       for (const kind of this.polls.keys()) if (!kinds.includes(kind)) this.polls.delete(kind);
       for (const kind of kinds) {
         // Renewed before each kind: a round slowed by the share never outlives the lease.
-        if (this.stopped || !(await this.links.lease(this.account, this.settings.leaseMs))) {
+        if (this.stopped || !this.held || !(await this.links.lease(this.account, this.leaseTtlMs))) {
           // another process polls: what this one knew goes stale meanwhile
+          this.held = false;
           this.polls.clear();
           break;
         }
@@ -180,6 +220,7 @@ export class AccountFeed {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
+    clearTimeout(this.leaseTimer);
     this.polls.clear();
     this.stopHearing();
     void this.links.announce(this.account, [], 1).catch(() => undefined);

@@ -109,12 +109,13 @@ export class ChangeFeeds {
    * The feed as the caller of one request sees it; `verify` resolves once
    * Upsales accepted the caller's credentials (one call at most,
    * remembered). `requestSignal` (the request's, aborted when its client
-   * leaves) ends every watch of the request as well as its own signal.
+   * leaves; asked for only when a watch starts) ends every watch of the
+   * request as well as its own signal.
    */
-  forCaller(credentials: Credentials, verify: () => Promise<void>, requestSignal?: AbortSignal): CallerChanges {
+  forCaller(credentials: Credentials, verify: () => Promise<void>, requestSignal?: () => AbortSignal | undefined): CallerChanges {
     return {
       watch: (kinds, own) => {
-        const signals = [own, requestSignal].filter((one): one is AbortSignal => one !== undefined);
+        const signals = [own, requestSignal?.()].filter((one): one is AbortSignal => one !== undefined);
         const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
         const wanted = new Set(checkWatchedKinds(kinds));
         return new Repeater<ChangeWithItem[]>(async (push, stop) => {

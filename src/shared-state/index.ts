@@ -18,6 +18,8 @@ import { connectRedis, redisLabel, whenReady } from './redis/connection.js';
 import { RedisReadStore } from './redis/read-store.js';
 import { MemoryApqStore, MemoryReadStore, type ApqStore, type ApqStoreOptions, type ReadCache } from '../cache/index.js';
 import { RedisApqStore } from './redis/apq-store.js';
+import { createRedisChangeLinks } from './redis/change-links.js';
+import { memoryChangeLinks, type ChangeLinks } from '../changes/index.js';
 
 export { MemoryApqStore, type ApqStore, type ApqStoreOptions } from '../cache/index.js';
 
@@ -61,6 +63,8 @@ export interface SharedState {
   readonly revocations: Revocations;
   /** Documents registered by their hash (APQ), per account; give it to the gateway. */
   readonly apq: ApqStore;
+  /** What the change feeds share: a lease per account, the kinds watched, batches to every process; give it to the gateway. */
+  readonly changeLinks: ChangeLinks;
   /**
    * This process's ioredis command connection (undefined without REDIS_URL),
    * for other state shared on purpose, such as a read cache. Its commands
@@ -134,6 +138,7 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
       kind: 'memory', budgets: createBudgetRegistry(budget), jobs: createMemoryJobBus(), readCache: (ttlMs) => createReadCache(null, ttlMs),
       revocations: localRevocations(),
       apq: new MemoryApqStore(apq),
+      changeLinks: memoryChangeLinks(),
       where: 'in this process (set REDIS_URL to share them between processes)', close: async () => undefined,
     };
   }
@@ -155,6 +160,7 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
     readCache: (ttlMs) => createReadCache(redis, ttlMs),
     revocations: redisRevocations(events),
     apq: new RedisApqStore(redis, apq),
+    changeLinks: createRedisChangeLinks(redis, events),
     redis,
     where: `through Redis at ${label}`,
     async close() {

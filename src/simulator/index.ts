@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import * as soap from 'soap';
 import { LISTING_PATH, METADATA_SERVICE, ITEM_SERVICES, ALL_SERVICES, WSAPI_PATH, servicePath } from '../contract/wire.js';
 import { WsSecurity } from './auth/ws-security.js';
+import { startBusyUsers } from './busy-users.js';
 import { generateDemoData } from './data/generate-demo-data.js';
 import { handleSoapPost, sendFault } from './soap/soap-endpoint.js';
 import { buildServices } from './soap/services.js';
@@ -36,16 +37,19 @@ export interface SimulatorOptions {
   throttleBlockMs?: number;
   /** Most items per create/update/delete call. @default 100 */
   batchMax?: number;
+  /** Other users' changes a minute, made in the service itself (busy-users.ts); 0: none. @default 0 */
+  changesPerMin?: number;
 }
 
 export const DEFAULT_OPTIONS: Required<SimulatorOptions> = {
   port: 4010, host: '127.0.0.1', seed: 1, scale: 1, latencyMs: 0,
-  throttleCalls: 50, throttleWindowMs: 15_000, throttleBlockMs: 120_000, batchMax: 100,
+  throttleCalls: 50, throttleWindowMs: 15_000, throttleBlockMs: 120_000, batchMax: 100, changesPerMin: 0,
 };
 
 const ENV: Record<string, keyof SimulatorOptions> = {
   SIM_PORT: 'port', SIM_SEED: 'seed', SIM_SCALE: 'scale', SIM_LATENCY_MS: 'latencyMs',
   SIM_THROTTLE_CALLS: 'throttleCalls', SIM_THROTTLE_WINDOW_MS: 'throttleWindowMs', SIM_THROTTLE_BLOCK_MS: 'throttleBlockMs', SIM_BATCH_MAX: 'batchMax',
+  SIM_CHANGES_PER_MIN: 'changesPerMin',
 };
 
 /** Reads `SIM_*` variables; unset ones are left to the defaults. Throws on a value that is not a number. */
@@ -133,10 +137,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     res.end(`Not found. The services are listed at ${LISTING_PATH}\n`);
   });
 
+  const stopBusyUsers = o.changesPerMin > 0 ? startBusyUsers(store, o.changesPerMin, o.seed) : () => undefined;
   return {
     url: `${origin}${WSAPI_PATH}`,
     port,
     close: () => new Promise<void>((resolve, reject) => {
+      stopBusyUsers();
       server.close((err) => (err ? reject(err) : resolve()));
       server.closeAllConnections();
     }),

@@ -315,3 +315,59 @@ describe('kept reads hear changes', () => {
     }
   });
 });
+
+describe('other users at work (SIM_CHANGES_PER_MIN)', () => {
+  it('the embedded service changes clients and contacts at the pace asked, and subscribers see them arrive', async () => {
+    const stack = await startServedStack({ sim: { changesPerMin: 1_200 }, config: feedConfig(100) });
+    try {
+      const stream = await openStream<Change>(stack.base, 'subscription { changes(kinds: [CLIENT, CONTACT]) { kind type upsalesId node { __typename } } }');
+      const heard = changesOf(await stream.take(5, 10_000));
+      stream.close();
+      expect(heard).toHaveLength(5);
+      for (const change of heard) {
+        expect(['CLIENT', 'CONTACT']).toContain(change.kind);
+        expect(change.node).toEqual(change.type === 'DELETED' ? null : { __typename: change.kind === 'CLIENT' ? 'Client' : 'Contact' });
+      }
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('is off unless asked: SIM_CHANGES_PER_MIN unset is 0', async () => {
+    const { simulatorOptionsFromEnv } = await import('../../src/simulator/index.js');
+    expect(simulatorOptionsFromEnv({}).changesPerMin).toBeUndefined();
+    expect(simulatorOptionsFromEnv({ SIM_CHANGES_PER_MIN: '6' }).changesPerMin).toBe(6);
+    expect(() => simulatorOptionsFromEnv({ SIM_CHANGES_PER_MIN: 'lots' })).toThrow('SIM_CHANGES_PER_MIN must be a non-negative number, got "lots"');
+  });
+});
+
+describe('the feed\'s share of the budget', () => {
+  it('never spends more than CHANGES_BUDGET_SHARE of a window, even polling five (small) kinds as fast as asked; no THROTTLED, and queries still go', async () => {
+    // 45 calls a 2 s window (the service throttles at the same), a fifth of it for the feed: 9
+    const stack = await startServedStack({
+      sim: { throttleCalls: 45, throttleWindowMs: 2_000 },
+      config: { budgetCalls: 45, budgetWindowMs: 2_000, interactiveReserve: 5, changes: { ...configFromEnv(TEST_ENV).changes, pollMs: 10, budgetShare: 0.2 } },
+    });
+    try {
+      expect((await query(stack, '{ me { name } }')).errors).toBeUndefined();
+      await stack.resetStats();
+      const stream = await openStream<Change>(stack.base, 'subscription { changes(kinds: [PRODUCT, PROJECT, USER, AGREEMENT, LEAD]) { upsalesId } }');
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      // the feed's calls are background calls: a query still goes (the reserve is its own; test/budget covers the wait)
+      const read = await query(stack, '{ clients(first: 1) { nodes { name } } }');
+      expect(read.errors).toBeUndefined();
+      stream.close();
+      const { arrivals } = await (await fetch(`${new URL(stack.sim.url).origin}/__sim/arrivals`)).json() as { arrivals: number[] };
+      const stats = await stack.stats();
+      expect(stats.throttled).toEqual({ faults: 0, blocks: 0 });
+      const feedCalls = stats.calls.total - 1;
+      // polled as fast as the share lets: 5 s is two and a half windows of 9
+      expect(feedCalls).toBeGreaterThanOrEqual(18);
+      const busiest = Math.max(...arrivals.map((at) => arrivals.filter((other) => other >= at && other < at + 2_000).length));
+      // the query's one call may share a window with 9 of the feed's
+      expect(busiest).toBeLessThanOrEqual(9 + 1);
+    } finally {
+      await stack.close();
+    }
+  });
+});

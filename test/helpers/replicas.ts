@@ -64,7 +64,7 @@ export async function startReplica({ upstreamUrl, redisUrl, config: overrides, d
     store, upstream, batchSize: config.batchSize, settleMs: config.timeoutMs, bus: shared.jobs, account: config.defaultCredentials,
     readLimits: { bytes: config.limits.importBytes, rows: config.limits.importRows },
   });
-  const gateway = await startGateway({ config, upstream, imports, revocations: shared.revocations, apq: shared.apq }, 0, '127.0.0.1');
+  const gateway = await startGateway({ config, upstream, imports, revocations: shared.revocations, apq: shared.apq, changeLinks: shared.changeLinks }, 0, '127.0.0.1');
   // as run-gateway.ts: the configured account's jobs go on
   await imports.resumeOpenJobs();
   const base = new URL(gateway.url).origin;
