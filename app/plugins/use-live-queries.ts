@@ -22,7 +22,9 @@
  *   that reads no items, or too many kinds, is refused before any call.
  * - When it runs again: a change of an item its last run was handed, or of
  *   a kind it read a list (or a count) of (src/request/read-trail.ts).
- *   One run at a time; changes heard during a run make one more run.
+ *   One run at a time; changes heard during a run make one more run. A
+ *   result the client has not read yet is replaced by a newer one: a slow
+ *   reader holds one result at most.
  * - Each run is a request of its own: the estimate against MAX_QUERY_CALLS
  *   (refused: that payload is the refusal, and the query stays live), its
  *   own call ceiling, loaders and `extensions.upsales`; reads kept in the
@@ -87,8 +89,9 @@ function liveAnswers(
   let running = false;
   let dirty = false;
   let trail: ReadTrail | undefined;
+  // A result not read yet is replaced by a newer one: a client that reads slowly gets the latest, and holds one at most.
   const deliver = (answer: ExecutionResult) => {
-    ready.push(answer);
+    ready.splice(0, ready.length, answer);
     wake?.();
   };
   const end = () => {
