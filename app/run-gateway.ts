@@ -15,8 +15,9 @@ import type { Logger } from '../src/log/logger.js';
 import type { PersistedOperations } from './plugins/trusted-documents.js';
 import { dataDirFromEnv } from '../src/import/store/data-dir.js';
 import { restageFromFile } from '../src/import/readers/file-source.js';
-import { ImportService } from '../src/import/jobs/import-service.js';
-import { JobStore } from '../src/import/store/job-store.js';
+import { ImportService, jobBounds } from '../src/import/jobs/import-service.js';
+import type { JobStore } from '../src/import/store/job-store.js';
+import { jobStoreLabel, openJobStore } from '../src/import/store/engine/open-job-store.js';
 import { startGateway, type RunningGateway } from './server.js';
 import { createSharedState, sharedStateOptions, type SharedState } from '../src/shared-state/index.js';
 import { createUpstream } from '../src/upstream/index.js';
@@ -52,7 +53,7 @@ function stopOnSignals(gateway: RunningGateway, imports: ImportService, store: J
     await gateway.close(DRAIN_MS);
     // No request and no runner writes to the store any more; the shared state (job commands) goes last.
     await importsClosed;
-    store.close();
+    await store.close();
     await shared.close();
     await embedded?.stop();
     process.exit(code);
@@ -84,9 +85,15 @@ export async function runGateway(config: GatewayConfig & { upstreamUrl: string }
     observer: metrics.upstream,
   });
   metrics.watchBudgets(shared.budgets);
-  const store = new JobStore(dataDirFromEnv(), metrics.importRows);
+  let store: JobStore;
+  try {
+    store = await openJobStore(config.jobs, dataDirFromEnv(), metrics.importRows);
+  } catch (error) {
+    await shared.close();
+    throw new Error(`The job store could not be opened ${jobStoreLabel(config.jobs, dataDirFromEnv())}: ${(error as Error).message}`);
+  }
   const imports = new ImportService({
-    store, upstream, batchSize: config.batchSize, account: config.defaultCredentials, bus: shared.jobs,
+    store, upstream, batchSize: config.batchSize, account: config.defaultCredentials, bus: shared.jobs, ...jobBounds(config.jobs),
     log: (message) => log.info({ component: 'import' }, message),
   });
   let gateway: RunningGateway;
@@ -95,6 +102,7 @@ export async function runGateway(config: GatewayConfig & { upstreamUrl: string }
       config, upstream, imports, revocations: shared.revocations, apq: shared.apq, changeLinks: shared.changeLinks, persistedOperations, logger: log, metrics,
     }, config.port, listenHost(config), running.bound);
   } catch (error) {
+    await store.close();
     await shared.close();
     throw error;
   }
@@ -102,6 +110,7 @@ export async function runGateway(config: GatewayConfig & { upstreamUrl: string }
   const graphiql = config.allowArbitraryOperations ? 'GraphiQL in a browser' : 'trusted documents only: no GraphiQL';
   log.info(`GraphQL gateway: ${gateway.url} (${graphiql}), health: ${gateway.url.replace('/graphql', '/healthz')}`);
   log.info(`Call budgets, kept reads and import jobs are shared ${shared.where}`);
+  log.info(`Import jobs are kept ${jobStoreLabel(config.jobs, dataDirFromEnv())}`);
   if (config.defaultCredentials) {
     const reach = gateway.server.address() as { address: string };
     const local = ['127.0.0.1', '::1'].includes(reach.address) ? ' (listening on loopback only: see HOST in the README)' : '';

@@ -1,14 +1,16 @@
 /**
  * Child of bench/import.ts: peak RSS while a 1,000,000-row CSV is streamed
- * into the job store and the first batches are sent, then paused (the full
- * upstream import need not finish). Prints one JSON line.
+ * into the job store (SQLite, or PostgreSQL with DATABASE_URL) and the first
+ * batches are sent, then paused (the full upstream import need not finish).
+ * Prints one JSON line.
  */
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ImportService } from '../src/import/jobs/import-service.js';
-import { JobStore } from '../src/import/store/job-store.js';
+import { configFromEnv } from '../src/config/config.js';
+import { openJobStore } from '../src/import/store/engine/open-job-store.js';
 import { readFile } from '../src/import/readers/file-source.js';
 import { startSimulator } from '../src/simulator/index.js';
 import { createUpstream } from '../src/upstream/index.js';
@@ -27,7 +29,7 @@ await once(out, 'finish');
 
 const sim = await startSimulator({ port: 0, scale: 0.1, throttleCalls: 50, throttleWindowMs: 1000 });
 const upstream = createUpstream({ baseUrl: sim.url, timeoutMs: 30_000, budget: { calls: 45, windowMs: 1000 } });
-const store = new JobStore(join(dir, 'data'));
+const store = await openJobStore(configFromEnv().jobs, join(dir, 'data'));
 const service = new ImportService({ store, upstream, batchSize: 100 });
 global.gc?.();
 const baseline = process.memoryUsage().rss;
@@ -48,7 +50,7 @@ const result = {
   rows: job.total, fileMB: statSync(file).size / 2 ** 20, stagedSeconds: staged / 1000, written: (await service.get('admin@demo.test', job.id)).done,
   baselineMB: baseline / 2 ** 20, peakMB: peak / 2 ** 20,
 };
-store.close();
+await store.close();
 await sim.close();
 rmSync(dir, { recursive: true, force: true });
 console.log(JSON.stringify(result));

@@ -1,15 +1,20 @@
 /**
- * Import benchmarks (called from bench/run.ts): rows/s of a 20,000-row
- * import against the theoretical limit (batch size x the budget calls per
- * window background work may take: all but the interactive reserve), an interactive query's latency during an import, and the peak
- * RSS while a 1,000,000-row CSV is staged (in a child process, so nothing
- * else counts). On a short throttle clock: BENCH_WINDOW_MS (1000) with
- * Upsales' 50 calls and the gateway's 45.
+ * Import benchmarks (called from bench/run.ts), on each job store engine
+ * (SQLite in DATA_DIR; PostgreSQL on a server the bench starts, as the
+ * tests do): rows/s of a 20,000-row import against the theoretical limit
+ * (batch size x the budget calls per window background work may take: all
+ * but the interactive reserve), an interactive query's latency during an
+ * import, and the peak RSS while a 1,000,000-row CSV is staged (in a child
+ * process, so nothing else counts; PostgreSQL's own memory is its server's).
+ * On a short throttle clock: BENCH_WINDOW_MS (1000) with Upsales' 50 calls
+ * and the gateway's 45.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { defaultInteractiveReserve } from '../src/budget/index.js';
 import { startImportStack } from '../test/import/import-stack.js';
+import { ENGINES, type Engine } from '../test/helpers/job-store-engines.js';
+import { startTestPostgres } from '../test/helpers/postgres-server.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const WINDOW = env('BENCH_WINDOW_MS', 1000);
@@ -21,10 +26,13 @@ const BUDGET_CALLS = 45;
 type Table = (headers: string[], rows: (string | number)[][]) => string;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-async function throughput(table: Table): Promise<void> {
+interface Throughput { row: (string | number)[]; latency: (string | number)[][] }
+
+async function throughput(engine: Engine): Promise<Throughput> {
   const stack = await startImportStack({
     sim: { scale: 0.2, throttleCalls: UPSALES_CALLS, throttleWindowMs: WINDOW, throttleBlockMs: WINDOW * 8 },
     config: { budgetCalls: BUDGET_CALLS, budgetWindowMs: WINDOW, batchSize: BATCH },
+    engine,
   });
   try {
     const query = `{ clients(first: 5) { nodes { name } } }`;
@@ -55,38 +63,58 @@ async function throughput(table: Table): Promise<void> {
     const stats = await stack.stats();
     const reserve = defaultInteractiveReserve(BUDGET_CALLS);
     const theoretical = (BATCH * (BUDGET_CALLS - reserve)) / (WINDOW / 1000);
-    console.log(`\nImport of ${ROWS} clients (CSV, no match key; throttle ${UPSALES_CALLS} calls / ${WINDOW} ms, budget ${BUDGET_CALLS} of which ${reserve} kept for interactive calls, batch ${BATCH})\n`);
-    console.log(table(
-      ['rows', 'created', 'seconds', 'rows/s', 'theoretical rows/s', 'share', 'staging ms', 'ETA at start s', 'SOAP calls', 'THROTTLED faults'],
-      [[ROWS, end.created, seconds.toFixed(2), Math.round(ROWS / seconds), theoretical, `${((ROWS / seconds / theoretical) * 100).toFixed(0)}%`,
-        Math.round(stagedMs), etaAtStart ?? '-', stats.calls.total, stats.throttled.faults]],
-    ));
-    console.log('\nAn interactive query (`clients(first: 5)`, 1 SOAP call) idle and during that import\n');
-    console.log(table(
-      ['when', 'queries', 'median ms', 'max ms', 'median queued ms'],
-      [['idle', idle.length, Math.round(median(idle)), Math.round(Math.max(...idle)), 0],
-        ['during import', busy.length, Math.round(median(busy)), Math.round(Math.max(...busy)), Math.round(median(busyQueued))]],
-    ));
+    return {
+      row: [engine, ROWS, end.created, seconds.toFixed(2), Math.round(ROWS / seconds), theoretical, `${((ROWS / seconds / theoretical) * 100).toFixed(0)}%`,
+        Math.round(stagedMs), etaAtStart ?? '-', stats.calls.total, stats.throttled.faults],
+      latency: [[engine, 'idle', idle.length, Math.round(median(idle)), Math.round(Math.max(...idle)), 0],
+        [engine, 'during import', busy.length, Math.round(median(busy)), Math.round(Math.max(...busy)), Math.round(median(busyQueued))]],
+    };
   } finally {
     await stack.close();
   }
 }
 
-async function peakRss(table: Table): Promise<void> {
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./import-rss.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function throughputs(table: Table): Promise<void> {
+  const runs: Throughput[] = [];
+  for (const engine of ENGINES) runs.push(await throughput(engine));
+  const reserve = defaultInteractiveReserve(BUDGET_CALLS);
+  console.log(`\nImport of ${ROWS} clients (CSV, no match key; throttle ${UPSALES_CALLS} calls / ${WINDOW} ms, budget ${BUDGET_CALLS} of which ${reserve} kept for interactive calls, batch ${BATCH})\n`);
+  console.log(table(
+    ['store', 'rows', 'created', 'seconds', 'rows/s', 'theoretical rows/s', 'share', 'staging ms', 'ETA at start s', 'SOAP calls', 'THROTTLED faults'],
+    runs.map((run) => run.row),
+  ));
+  console.log('\nAn interactive query (`clients(first: 5)`, 1 SOAP call) idle and during that import\n');
+  console.log(table(['store', 'when', 'queries', 'median ms', 'max ms', 'median queued ms'], runs.flatMap((run) => run.latency)));
+}
+
+/** The child's figures with the store in SQLite, or in PostgreSQL at `databaseUrl`. */
+async function peakRssWith(databaseUrl?: string): Promise<Record<string, number>> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('./import-rss.ts', import.meta.url))], {
+    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DATABASE_URL: databaseUrl ?? '' },
+  });
   let out = '';
   child.stdout.on('data', (chunk) => { out += chunk; });
   const code = await new Promise((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`bench/import-rss.ts exited with ${String(code)}`);
-  const r = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number>;
-  console.log('\nPeak RSS while a CSV is streamed into the job store, then its first 20 batches sent (the rest not run)\n');
-  console.log(table(
-    ['rows', 'file MB', 'staging s', 'rows written', 'RSS before MB', 'peak RSS MB'],
-    [[r.rows, r.fileMB.toFixed(1), r.stagedSeconds.toFixed(1), r.written, r.baselineMB.toFixed(0), r.peakMB.toFixed(0)]],
-  ));
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, number>;
+}
+
+async function peakRss(table: Table): Promise<void> {
+  const rows: (string | number)[][] = [];
+  const row = (engine: Engine, r: Record<string, number>) =>
+    [engine, r.rows, r.fileMB.toFixed(1), r.stagedSeconds.toFixed(1), Math.round(r.rows / r.stagedSeconds), r.written, r.baselineMB.toFixed(0), r.peakMB.toFixed(0)];
+  rows.push(row('sqlite', await peakRssWith()));
+  const postgres = await startTestPostgres();
+  try {
+    rows.push(row('postgres', await peakRssWith(postgres.url)));
+  } finally {
+    await postgres.close();
+  }
+  console.log('\nPeak RSS of the gateway process while a CSV is streamed into the job store (PostgreSQL: COPY, 5,000 rows a transaction), then its first 20 batches sent (the rest not run)\n');
+  console.log(table(['store', 'rows', 'file MB', 'staging s', 'rows/s staged', 'rows written', 'RSS before MB', 'peak RSS MB'], rows));
 }
 
 export async function importBench(table: Table): Promise<void> {
-  await throughput(table);
+  await throughputs(table);
   await peakRss(table);
 }

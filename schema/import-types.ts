@@ -95,7 +95,7 @@ export const ImportJob = builder.objectRef<JobView>('ImportJob').implement({
       nullable: false,
       description: 'The first failed rows, with their reasons',
       args: { first: t.arg.int({ defaultValue: 20 }) },
-      resolve: (j, args, ctx) => ctx.imports?.service.store.failures(j.id, Math.min(Math.max(args.first ?? 20, 0), 1000)) ?? [],
+      resolve: async (j, args, ctx) => (await ctx.imports?.service.store.failures(j.id, Math.min(Math.max(args.first ?? 20, 0), 1000))) ?? [],
     }),
   }),
 });

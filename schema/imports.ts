@@ -2,12 +2,12 @@
  * Mass import: `startImport` (a file upload or rows), `importJob`,
  * `importJobs`, `pauseImport`, `resumeImport`, `cancelImport`, and the
  * `importProgress` subscription (served over SSE). A job and its results are
- * its owner's only.
+ * its owner's only; only a user Upsales lets write a kind may import it.
  */
 import type { GatewayContext } from './context.js';
-import { BadUserInputError, NotFoundError } from '../src/request/errors.js';
+import { BadUserInputError, GatewayError, NotFoundError, type ErrorCode } from '../src/request/errors.js';
 import { CHECKED_PER_ITEM } from '../src/request/input-text.js';
-import { ImportInputError, ImportNotFoundError } from '../src/import/jobs/import-service.js';
+import { ImportInputError, ImportNotFoundError, storeRefusal } from '../src/import/jobs/import-service.js';
 import { formatOf } from '../src/import/readers/read-records.js';
 import type { CallerImports } from '../src/import/jobs/caller-imports.js';
 import type { ImportFormat, ImportOptions } from '../src/import/store/types.js';
@@ -28,6 +28,12 @@ async function imports<T>(ctx: GatewayContext, use: (imports: CallerImports) => 
   try {
     return await use(bound);
   } catch (error) {
+    const refused = storeRefusal(error);
+    if (refused) {
+      throw new GatewayError(refused.code as ErrorCode, refused.message, {
+        retryAfterMs: refused.retryAfterSeconds * 1000, http: { status: refused.status, headers: { 'Retry-After': String(refused.retryAfterSeconds) } },
+      });
+    }
     if (error instanceof ImportInputError) throw new BadUserInputError(error.message);
     if (error instanceof ImportNotFoundError) throw new NotFoundError(error.message.replace(/ was not found$/, ''));
     throw error;
@@ -62,7 +68,9 @@ builder.mutationFields((t) => ({
       rows: t.arg({ type: ['JSON'], description: 'Rows as objects, instead of a file', extensions: CHECKED_PER_ITEM }),
       options: t.arg({ type: ImportOptionsInput }),
     },
-    resolve: (_r, args, ctx) => imports(ctx, (i) => {
+    resolve: (_r, args, ctx) => imports(ctx, async (i) => {
+      // Who may import: a user whose role may not write the kind is FORBIDDEN before anything is staged.
+      await ctx.mayImport(args.kind);
       const o: OptionsArg = args.options ?? {};
       const format = o.format ?? (args.file ? formatOf(args.file.name) : 'JSONL');
       if (!format) throw new ImportInputError('options.format: say CSV or JSONL (the file name does not)');

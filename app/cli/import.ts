@@ -21,7 +21,8 @@ import { ITEM_KINDS, type ItemKind } from '../../src/contract/kinds.js';
 import { dataDirFromEnv } from '../../src/import/store/data-dir.js';
 import { fileInfo, readFile, restageFromFile, sameFile } from '../../src/import/readers/file-source.js';
 import { ImportInputError, ImportService } from '../../src/import/jobs/import-service.js';
-import { JobStore } from '../../src/import/store/job-store.js';
+import type { JobStore } from '../../src/import/store/job-store.js';
+import { openJobStore } from '../../src/import/store/engine/open-job-store.js';
 import { sameOwner } from '../../src/import/store/owner.js';
 import { formatOf } from '../../src/import/readers/read-records.js';
 import { resultLines } from '../../src/import/store/results.js';
@@ -44,7 +45,7 @@ const USAGE = `Usage: npm run import -- --kind <kind> --file <path> [options]
   --gateway <url>        the gateway to hand the job to (GATEWAY_URL; default ${DEFAULT_GATEWAY_URL})
   --in-process           run the job in this process even when a gateway answers
 Environment: GATEWAY_URL, UPSALES_URL, UPSALES_USERNAME, UPSALES_PASSWORD, DATA_DIR (./data), UPSALES_BUDGET_CALLS,
-UPSALES_BUDGET_WINDOW_MS, UPSALES_CONCURRENCY, UPSALES_BATCH_SIZE, REDIS_URL (share the budget with gateways),
+UPSALES_BUDGET_WINDOW_MS, UPSALES_CONCURRENCY, UPSALES_BATCH_SIZE, REDIS_URL or REDIS_CLUSTER_NODES (share the budget with gateways),
 IMPORT_PROGRESS_MS (non-TTY progress lines, 5000).`;
 
 /** The embedded demo administrator of `npm start`, used only against that embedded service. */
@@ -70,7 +71,7 @@ async function writeResults(store: JobStore, dataDir: string, id: string): Promi
   mkdirSync(dir, { recursive: true });
   const path = resolve(dir, `${id}.csv`);
   const out = createWriteStream(path);
-  for (const line of resultLines(store.outcomes(id), 'csv')) if (!out.write(line)) await once(out, 'drain');
+  for await (const line of resultLines(store.outcomes(id), 'csv')) if (!out.write(line)) await once(out, 'drain');
   out.end();
   await once(out, 'finish');
   return path;
@@ -146,7 +147,7 @@ async function handOver(base: string, values: Args, progressMs: number): Promise
   process.exitCode = job.state === 'COMPLETED' ? 0 : job.state === 'PAUSED' ? 2 : 1;
 }
 
-/** The job runs here, on the account's call budget: this process's own, or shared through Redis (REDIS_URL). */
+/** The job runs here, on the account's call budget: this process's own, or shared through Redis (REDIS_URL, REDIS_CLUSTER_NODES). */
 async function inProcess(values: Args, progressMs: number): Promise<void> {
   const config = configFromEnv();
   const upstreamUrl = config.upstreamUrl ?? `http://127.0.0.1:${process.env.SIM_PORT ?? 4010}/wsapi`;
@@ -156,7 +157,7 @@ async function inProcess(values: Args, progressMs: number): Promise<void> {
   const shared = await createSharedState(sharedStateOptions(config, say));
   // Keeps nothing, but with REDIS_URL its writes drop the gateways' kept reads of what they change.
   const upstream = createUpstream({ baseUrl: upstreamUrl, timeoutMs: config.timeoutMs, budgets: shared.budgets, cache: shared.readCache(0) });
-  const store = new JobStore(dataDirFromEnv());
+  const store = await openJobStore(config.jobs, dataDirFromEnv());
   const service = new ImportService({ store, upstream, batchSize: config.batchSize, account: credentials, log: say, bus: shared.jobs });
   try {
     await runHere(values, service, credentials, progressMs);
@@ -186,7 +187,7 @@ async function runHere(values: Args, service: ImportService, credentials: Creden
   let startedHere = false;
   if (!id) {
     const { kind, format, options, info } = importRequest(values);
-    const unfinished = store.openJobs().find((job) => sameOwner(job.owner, credentials.username) && job.kind === kind
+    const unfinished = (await store.openJobs()).find((job) => sameOwner(job.owner, credentials.username) && job.kind === kind
       && sameFile(job.source, info) && JSON.stringify(job.options) === JSON.stringify(options));
     if (unfinished) id = unfinished.id;
     else {
@@ -200,7 +201,7 @@ async function runHere(values: Args, service: ImportService, credentials: Creden
       }
     }
   }
-  const existing = store.job(id);
+  const existing = await store.job(id!);
   if (!existing) fail(`No import job ${id} in ${resolve(dataDir)}`);
   if (!startedHere && !FINAL_STATES.includes(existing.state)) {
     if (!existing.staged) {
@@ -228,7 +229,7 @@ async function runHere(values: Args, service: ImportService, credentials: Creden
   const results = await writeResults(store, dataDir, id);
   console.log(`${job.state}: ${job.created} created, ${job.updated} updated, ${job.failed} failed of ${job.total} rows${job.reason ? ` (${job.reason})` : ''}`);
   console.log(`Results (row, outcome, upsalesId, reason): ${results}`);
-  store.close();
+  await store.close();
   process.exitCode = job.state === 'COMPLETED' ? 0 : job.state === 'PAUSED' ? 2 : 1;
 }
 
@@ -239,7 +240,8 @@ async function main(): Promise<void> {
   const base = gatewayBase(values.gateway ?? process.env.GATEWAY_URL ?? DEFAULT_GATEWAY_URL);
   if (!values['in-process'] && await gatewayAnswers(base)) return handOver(base, values, progressMs);
   const why = values['in-process'] ? 'With --in-process' : `No gateway answers at ${base}`;
-  const redis = configFromEnv().redisUrl;
+  const { redisUrl, redisClusterNodes } = configFromEnv();
+  const redis = redisClusterNodes ?? redisUrl;
   console.log(redis
     ? `${why}: the import runs in this process, on the account's call budget shared through Redis at ${redisLabel(redis)}.`
     : `${why}: the import runs in this process, on its own call budget; do not run it alongside a gateway on the same Upsales account.`);

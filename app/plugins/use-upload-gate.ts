@@ -4,13 +4,15 @@
  * read, the caller must be one Upsales accepts (one check, or none when
  * known lately; the configured account applies without credentials), and
  * within the uploads in flight allowed per user and in all
- * (src/request/upload-slots.ts). Refusals are answered at once, in
+ * (src/request/upload-slots.ts), and one Upsales lets write some kind
+ * (who may import: src/request/write-rights.ts; startImport checks the
+ * kind it is given before anything is staged). Refusals are answered at once, in
  * GraphQL's shape: 401, 403, 429 or 503, with Retry-After where waiting
  * helps. POST /imports applies the same rules in its route, after its
  * parameters are checked.
  */
 import type { Plugin } from 'graphql-yoga';
-import { acceptedCaller, isCallerRefusal } from '../../src/request/credentials.js';
+import { acceptedCaller, importRefusal, isCallerRefusal } from '../../src/request/credentials.js';
 import { AUTHENTICATE_CHALLENGE } from '../../src/request/errors.js';
 import { isUploadRefusal, type UploadRelease, type UploadSlots } from '../../src/request/upload-slots.js';
 import { noteRefusal } from './use-request-log.js';
@@ -41,6 +43,16 @@ export function useUploadGate(endpoint: string, slots: UploadSlots, maxBytes: nu
       const slot = slots.take(caller.username);
       if (isUploadRefusal(slot)) {
         return answer(slot.status, slot.code, slot.message, { 'retry-after': String(slot.retryAfterSeconds) });
+      }
+      // Which kind is in the body, unread; a user who may write no kind may import none (startImport checks the kind itself).
+      const forbidden = await importRefusal(caller).catch((error: unknown) => {
+        slot();
+        throw error;
+      });
+      if (forbidden) {
+        slot();
+        return answer(forbidden.status, forbidden.code, forbidden.message,
+          forbidden.retryAfterMs ? { 'retry-after': String(Math.ceil(forbidden.retryAfterMs / 1000)) } : {});
       }
       const holder = serverContext as Holder;
       holder[RELEASE] = slot;

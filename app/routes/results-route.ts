@@ -16,7 +16,7 @@ export async function resultsResponse(deps: ImportRouteDeps, serverContext: obje
   if (isCallerRefusal(caller)) return refusalAnswer(R, caller);
   const [, id, format] = match;
   try {
-    deps.imports.job(caller.username, id);
+    await deps.imports.job(caller.username, id);
   } catch (error) {
     if (error instanceof ImportNotFoundError) return errorAnswer(R, 404, 'NOT_FOUND', 'No such import job of yours');
     throw error;

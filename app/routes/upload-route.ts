@@ -4,13 +4,15 @@
  * Starts an import of the request body, streamed into the job store as it
  * arrives (memory stays flat whatever its size), and answers 201 with the
  * job once every row is staged; the job then runs in this gateway, on the
- * account's one call budget. Bad parameters are 400 with the parameter named.
+ * account's one call budget. Bad parameters are 400 with the parameter named;
+ * a user whose role may not write the kind is 403 FORBIDDEN, before the body
+ * is read.
  */
 import { ITEM_KINDS, KINDS, type ItemKind } from '../../src/contract/kinds.js';
 import { preview } from '../../src/request/input-text.js';
-import { ImportInputError, ImportStoppingError } from '../../src/import/jobs/import-service.js';
+import { ImportInputError, ImportStoppingError, storeRefusal } from '../../src/import/jobs/import-service.js';
 import { SourceAbortedError } from '../../src/import/readers/read-records.js';
-import { acceptedCaller, isCallerRefusal } from '../../src/request/credentials.js';
+import { acceptedCaller, importRefusal, isCallerRefusal } from '../../src/request/credentials.js';
 import { isUploadRefusal } from '../../src/request/upload-slots.js';
 import { BEFORE_THE_BODY, errorAnswer as error, json, refusalAnswer, uploadRefusalAnswer } from './route-answers.js';
 import type { ImportRouteDeps } from './route-auth.js';
@@ -126,11 +128,16 @@ export async function uploadResponse(deps: ImportRouteDeps, request: Request, se
   const slot = deps.uploads.take(caller.username);
   if (isUploadRefusal(slot)) return uploadRefusalAnswer(R, slot);
   try {
+    // Who may import: only a user Upsales lets write the kind, told before a byte is read or staged.
+    const forbidden = await importRefusal(caller, kind);
+    if (forbidden) return refusalAnswer(R, forbidden, BEFORE_THE_BODY);
     const job = await deps.imports.start(caller.credentials, { kind, format, options, source: readToTheEnd(request.body, request.signal) });
     return json(R, 201, uploadAnswer(job), { location: `/imports/${job.id}` });
   } catch (e) {
     // Nobody reads this answer; the job failed with that reason. One info line, no 500.
     if (request.signal.aborted) return error(R, 499, 'CLIENT_CLOSED_REQUEST', 'The client closed the connection before the whole file was read');
+    const refused = storeRefusal(e);
+    if (refused) return error(R, refused.status, refused.code, refused.message, undefined, { 'retry-after': String(refused.retryAfterSeconds) });
     if (!(e instanceof ImportInputError)) throw e;
     if (e instanceof ImportStoppingError) return error(R, 503, 'UNAVAILABLE', e.message, undefined, { 'retry-after': '10' });
     const parameter = e.parameter === 'file' ? 'body' : e.parameter;

@@ -33,6 +33,12 @@ export interface GatewayConfig {
    */
   redisUrl?: string;
   /**
+   * `REDIS_CLUSTER_NODES` (`host:port,host:port,...`), in place of REDIS_URL:
+   * the same sharing through a Redis Cluster (ioredis' Cluster client finds
+   * every node from these). Unset: no cluster.
+   */
+  redisClusterNodes?: RedisNode[];
+  /**
    * `UPSALES_FALLBACK_CALLS`: calls per window this process spends alone while
    * Redis is unreachable. @default a quarter of UPSALES_BUDGET_CALLS (4
    * processes together stay within the budget)
@@ -106,6 +112,8 @@ export interface GatewayConfig {
   streams: StreamLimits;
   /** The HTTP server's connections and timeouts. */
   http: HttpLimits;
+  /** Where import jobs live, and what they may hold. */
+  jobs: JobStoreSettings;
   /** The change feed (src/changes, README "Live data"). */
   changes: ChangeSettings;
 }
@@ -136,6 +144,20 @@ export interface ChangeSettings {
    * @default true
    */
   watchKeptReads: boolean;
+}
+
+/** The import job store: SQLite in DATA_DIR, or PostgreSQL shared by every replica. */
+export interface JobStoreSettings {
+  /** `DATABASE_URL` (`postgres://user:password@host:5432/db`): jobs, rows, results and leases in PostgreSQL. Unset: SQLite in DATA_DIR. */
+  databaseUrl?: string;
+  /** `IMPORT_LEASE_MS`: a job's runner renews its lease every third of this; a runner gone this long loses its jobs to another replica. @default 15000 */
+  leaseMs: number;
+  /** `MAX_STAGED_ROWS_PER_USER`: rows one user's unfinished import jobs may hold staged. @default 2000000 */
+  stagedRowsPerUser: number;
+  /** `MAX_STAGED_ROWS`: rows every unfinished import job together may hold staged. @default 10000000 */
+  stagedRows: number;
+  /** `JOB_RETENTION_MS`: how long a finished job's results are kept; then the job and its results are deleted. @default 604800000 (7 days) */
+  retentionMs: number;
 }
 
 export interface ApqSettings {
@@ -289,6 +311,43 @@ function redisUrlOf(raw: string | undefined): string | undefined {
   return raw;
 }
 
+/** `DATABASE_URL`, checked: a postgres:// or postgresql:// URL. */
+function databaseUrlOf(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || !url.hostname) {
+    throw new Error('DATABASE_URL must be a postgres:// URL such as postgres://user:password@127.0.0.1:5432/imports');
+  }
+  return raw;
+}
+
+/** A node of a Redis Cluster, as REDIS_CLUSTER_NODES names it. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** `REDIS_CLUSTER_NODES`, checked: host:port entries separated by commas. */
+function redisClusterNodesOf(raw: string | undefined): RedisNode[] | undefined {
+  if (!raw) return undefined;
+  const nodes = raw.split(',').map((entry) => entry.trim()).map((entry) => {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(entry);
+    const port = match ? Number(match[2]) : 0;
+    return match && port >= 1 && port <= 65_535 ? { host: match[1].replace(/^\[(.*)\]$/, '$1'), port } : undefined;
+  });
+  const bad = nodes.findIndex((node) => node === undefined);
+  if (bad >= 0) {
+    // the entry itself is not echoed: a URL with a password may have been put there
+    throw new Error(`REDIS_CLUSTER_NODES must be host:port entries separated by commas, such as 10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379; entry ${bad + 1} of ${nodes.length} is not`);
+  }
+  return nodes as RedisNode[];
+}
+
 /** `METRICS_TOKEN`, when set: long enough not to be guessed. */
 function tokenOf(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
@@ -332,6 +391,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
   if (headersTimeoutMs > requestTimeoutMs) {
     throw new Error(`HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs})`);
   }
+  if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) throw new Error('Set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
   const fallbackCalls = positiveInt(env, 'UPSALES_FALLBACK_CALLS', Math.max(1, Math.floor(budgetCalls / 4)));
   if (fallbackCalls > budgetCalls) throw new Error(`UPSALES_FALLBACK_CALLS (${fallbackCalls}) must not exceed UPSALES_BUDGET_CALLS (${budgetCalls})`);
   return {
@@ -344,6 +404,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     blockMs: positiveInt(env, 'UPSALES_BLOCK_MS', 120_000),
     interactiveReserve: wholeBelow(env, 'UPSALES_INTERACTIVE_RESERVE', defaultInteractiveReserve(budgetCalls), budgetCalls, 'below UPSALES_BUDGET_CALLS'),
     redisUrl: redisUrlOf(env.REDIS_URL),
+    redisClusterNodes: redisClusterNodesOf(env.REDIS_CLUSTER_NODES),
     fallbackCalls,
     timeoutMs: positiveInt(env, 'UPSALES_TIMEOUT_MS', 30_000),
     credentialsTtlMs: positiveInt(env, 'CREDENTIALS_TTL_MS', 60_000),
@@ -387,6 +448,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
       headersTimeoutMs,
       requestTimeoutMs,
       keepAliveTimeoutMs: positiveInt(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 5_000),
+    },
+    jobs: {
+      databaseUrl: databaseUrlOf(env.DATABASE_URL),
+      leaseMs: positiveInt(env, 'IMPORT_LEASE_MS', 15_000),
+      stagedRowsPerUser: positiveInt(env, 'MAX_STAGED_ROWS_PER_USER', 2_000_000),
+      stagedRows: positiveInt(env, 'MAX_STAGED_ROWS', 10_000_000),
+      retentionMs: positiveInt(env, 'JOB_RETENTION_MS', 604_800_000),
     },
     changes: {
       pollMs: positiveInt(env, 'CHANGES_POLL_MS', 5_000),

@@ -8,12 +8,14 @@
  * has not accepted may spend is the {@link CredentialGate}'s to say.
  * Credentials are never logged nor put in an error.
  */
+import { KINDS, type ItemKind } from '../contract/kinds.js';
 import type { CriteriaResult } from '../contract/types.js';
 import type { CallStats, Credentials, ReadReuse, Upstream, UpstreamClient } from '../upstream/index.js';
 import { CredentialGate, type CredentialGateOptions } from './credential-gate.js';
 import { LoginsThrottledError, UnauthenticatedError } from './errors.js';
 import { isLongerThan, MAX_LENGTH, refusedCharacter } from './input-text.js';
 import { VerifiedAccounts } from './verified-accounts.js';
+import { mayWrite, WriteRights, type WritableKinds } from './write-rights.js';
 
 /** Longest username and password accepted (Upsales' own fields hold 255 characters). */
 export const MAX_CREDENTIAL_LENGTH = MAX_LENGTH.string;
@@ -74,6 +76,13 @@ export interface Caller {
   verify(stats?: CallStats): Promise<void>;
   /** Upsales has just answered a call of these credentials: the password is right. */
   accept(): void;
+  /**
+   * The kinds these credentials may write (their role's change rights; all
+   * for an administrator), known for CREDENTIALS_TTL_MS: at most one call
+   * (`getRoles`) beyond the password check, counted in `stats`. Call only
+   * once {@link verify} has resolved.
+   */
+  writableKinds(stats?: CallStats): Promise<WritableKinds>;
 }
 
 export interface CallersOptions {
@@ -93,10 +102,13 @@ export interface CallersOptions {
 export class Callers {
   readonly accounts: VerifiedAccounts;
   readonly gate: CredentialGate;
+  /** The kinds each verified caller may write (who may import what). */
+  readonly rights: WriteRights;
 
   constructor(private readonly upstream: Upstream, private readonly options: CallersOptions = {}) {
     this.accounts = options.accounts ?? new VerifiedAccounts();
     this.gate = new CredentialGate(this.accounts, options.gate);
+    this.rights = new WriteRights(this.accounts.ttlMs);
     upstream.onRefused((credentials, kind) => this.accounts.refuse(credentials, kind));
   }
 
@@ -110,11 +122,17 @@ export class Callers {
 
   /** The caller with these credentials (`anonymous`: the configured account's, for a request that sent none). */
   caller(credentials: Credentials, address = 'unknown', anonymous = false): Caller {
-    const { accounts, gate, upstream } = this;
+    const { accounts, gate, upstream, rights } = this;
     const admit = <T>(call: () => Promise<T>) => gate.admit(credentials, address, call);
     const accept = () => accounts.accept(credentials);
     // The check never reads kept answers (they are what it guards), but shares a lookup in flight.
     const checkReuse: ReadReuse = { kept: () => false, flightScope: () => '', accepted: accept };
+    // The user's own record, as the password check reads it: it says their role too, kept for the write rights.
+    const lookUp = async (stats: CallStats) => {
+      const found = await lookupUser(upstream.forCredentials(credentials, stats, 'interactive', { reuse: checkReuse, admit }), credentials.username);
+      rights.noteUser(credentials, found.items[0]);
+      return found.items[0];
+    };
     return {
       credentials,
       username: credentials.username,
@@ -123,9 +141,10 @@ export class Callers {
       verified: () => accounts.isVerified(credentials),
       knownGood: () => accounts.isKnownGood(credentials),
       admit,
-      verify: (stats = { calls: 0, queuedMs: 0, log: [] }) => accounts.verify(credentials, () =>
-        lookupUser(upstream.forCredentials(credentials, stats, 'interactive', { reuse: checkReuse, admit }), credentials.username)),
+      verify: (stats = { calls: 0, queuedMs: 0, log: [] }) => accounts.verify(credentials, () => lookUp(stats)),
       accept,
+      writableKinds: (stats = { calls: 0, queuedMs: 0, log: [] }) =>
+        rights.writable(credentials, upstream.forCredentials(credentials, stats, 'interactive', { admit }), () => lookUp(stats)),
     };
   }
 }
@@ -176,10 +195,37 @@ export async function acceptedCaller(context: object): Promise<Caller | CallerRe
     await caller.verify();
     return caller;
   } catch (error) {
-    if (error instanceof LoginsThrottledError) return { status: 429, code: 'THROTTLED', message: error.message, retryAfterMs: error.retryAfterMs };
-    const kind = (error as { kind?: string }).kind;
-    if (kind === 'AUTHENTICATION_FAILED') return { status: 401, code: 'UNAUTHENTICATED', message: 'Upsales rejected the username or password' };
-    if (kind === 'API_ACCESS_DENIED') return { status: 403, code: 'FORBIDDEN', message: 'This Upsales user has no API access' };
-    return { status: 502, code: 'UPSTREAM_ERROR', message: 'Upsales could not check the credentials' };
+    return refusalOf(error, 'Upsales could not check the credentials');
   }
+}
+
+/** A failed call of the caller's as a refusal: 429 (failed logins), 401 or 403 (Upsales refused the credentials), else 502 with `otherwise`. */
+function refusalOf(error: unknown, otherwise: string): CallerRefusal {
+  if (error instanceof LoginsThrottledError) return { status: 429, code: 'THROTTLED', message: error.message, retryAfterMs: error.retryAfterMs };
+  const kind = (error as { kind?: string }).kind;
+  if (kind === 'AUTHENTICATION_FAILED') return { status: 401, code: 'UNAUTHENTICATED', message: 'Upsales rejected the username or password' };
+  if (kind === 'API_ACCESS_DENIED') return { status: 403, code: 'FORBIDDEN', message: 'This Upsales user has no API access' };
+  return { status: 502, code: 'UPSTREAM_ERROR', message: otherwise };
+}
+
+/** Why a user may not import `kind` (or, with none, anything): the message of a FORBIDDEN refusal. */
+export const importForbidden = (kind?: ItemKind): string => (kind === undefined
+  ? 'This Upsales user may write no kind of item (their role\'s change rights are none), so may not import'
+  : `This Upsales user may not write ${KINDS[kind].typeName} items (their role's change right for them is none), so may not import them`);
+
+/**
+ * Why an accepted `caller` may not import `kind` (403 FORBIDDEN: their
+ * role may not write it), or with no kind, may not import at all (they may
+ * write no kind); undefined when they may. Asked of Upsales once per TTL
+ * ({@link Caller.writableKinds}); 502 when it could not be asked.
+ */
+export async function importRefusal(caller: Caller, kind?: ItemKind, stats?: CallStats): Promise<CallerRefusal | undefined> {
+  let writable: WritableKinds;
+  try {
+    writable = await caller.writableKinds(stats);
+  } catch (error) {
+    return refusalOf(error, 'Upsales could not say what this user may write');
+  }
+  if (kind === undefined ? writable === 'all' || writable.size > 0 : mayWrite(writable, kind)) return undefined;
+  return { status: 403, code: 'FORBIDDEN', message: importForbidden(kind) };
 }

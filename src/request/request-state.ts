@@ -12,8 +12,9 @@ import type { GatewayConfig } from '../config/config.js';
 import type { ItemKind } from '../contract/kinds.js';
 import type { CallStats, ClientOptions, Credentials, ReadReuse, UpstreamClient } from '../upstream/types.js';
 import { callCeiling, type CallCeiling } from './call-ceiling.js';
-import type { Caller } from './credentials.js';
-import { toGraphQLError } from './errors.js';
+import { importForbidden, type Caller } from './credentials.js';
+import { ForbiddenError, toGraphQLError } from './errors.js';
+import { mayWrite } from './write-rights.js';
 
 /** The shared call budget of an account, as `rateLimit` shows it. */
 export type RateLimitSnapshot = BudgetReading;
@@ -50,6 +51,12 @@ export interface RequestState {
    * For what makes no SOAP call of its own.
    */
   verifyCredentials(): Promise<void>;
+  /**
+   * Resolves when Upsales lets the caller (verified first) write `kind`, so
+   * import it; FORBIDDEN when their role may not (asked once per
+   * CREDENTIALS_TTL_MS, src/request/write-rights.ts).
+   */
+  mayImport(kind: ItemKind): Promise<void>;
   config: GatewayConfig;
 }
 
@@ -124,6 +131,12 @@ export function createRequestState(deps: RequestStateDeps, caller: Caller, optio
     verifyCredentials: () => caller.verify(stats).catch((error: unknown) => {
       throw toGraphQLError(error);
     }),
+    async mayImport(kind) {
+      const writable = await caller.verify(stats).then(() => caller.writableKinds(stats)).catch((error: unknown) => {
+        throw toGraphQLError(error);
+      });
+      if (!mayWrite(writable, kind)) throw new ForbiddenError(importForbidden(kind));
+    },
     config: deps.config,
   };
 }

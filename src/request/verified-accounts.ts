@@ -40,11 +40,16 @@ export const usernameOf = ({ username }: Pick<Credentials, 'username'>): string 
 /** How a username is named outside this process (a revocation told to other replicas): its account tag. */
 export const usernameTag = (credentials: Pick<Credentials, 'username'>): string => accountTag(usernameOf(credentials)).slice(0, 32);
 
+/** How one username and password pair is kept in memory: the username's tag and a SHA-256 of the password, never the password. */
+export const credentialsKey = (credentials: Credentials): string =>
+  `${usernameTag(credentials)}\u0000${createHash('sha256').update(credentials.password).digest('hex')}`;
+
 export class VerifiedAccounts {
   private readonly accepted = new Map<string, Entry>();
   private readonly refused = new Map<string, { kind: Refusal; until: number }>();
   private readonly revokedListeners = new Set<(tag: string) => void>();
-  private readonly ttlMs: number;
+  /** How long an accepted password stays verified (CREDENTIALS_TTL_MS). */
+  readonly ttlMs: number;
   private readonly knownGoodMs: number;
   private readonly refusedMs: number;
   private readonly maxEntries: number;
@@ -58,7 +63,7 @@ export class VerifiedAccounts {
   }
 
   private static key(credentials: Credentials): string {
-    return `${usernameTag(credentials)}\u0000${createHash('sha256').update(credentials.password).digest('hex')}`;
+    return credentialsKey(credentials);
   }
 
   /** Whether these credentials were accepted less than the TTL ago. */

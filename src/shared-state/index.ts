@@ -3,18 +3,19 @@
  * Upsales accounts (gateway replicas, the in-process import CLI): each
  * account's call budget, the import jobs, and documents registered by
  * their hash (APQ). Chosen once at start-up: with
- * REDIS_URL, through Redis; without, in this process's memory, as a single
+ * REDIS_URL, through Redis; with REDIS_CLUSTER_NODES, the same through a
+ * Redis Cluster (each account's keys under one hash tag, so every script
+ * touches one slot); without, in this process's memory, as a single
  * process needs. Callers never know which.
  */
-import type { Redis } from 'ioredis';
 import { checkAccountHashKey } from '../account/account-tag.js';
 import { createBudgetRegistry, type BudgetRegistry, type CallBudgetOptions } from '../budget/index.js';
 import { createSharedWindows } from './redis/shared-window-store.js';
-import { configFromEnv, maxQueuedCalls, type GatewayConfig } from '../config/config.js';
+import { configFromEnv, maxQueuedCalls, type GatewayConfig, type RedisNode } from '../config/config.js';
 import { createMemoryJobBus, type JobBus } from '../import/bus/job-bus.js';
 import { createRedisEvents, type SharedEvents } from './redis/events.js';
 import { createRedisJobBus } from './redis/job-bus.js';
-import { connectRedis, redisLabel, whenReady } from './redis/connection.js';
+import { connectRedis, redisLabel, whenReady, type RedisClient, type RedisTarget } from './redis/connection.js';
 import { RedisReadStore } from './redis/read-store.js';
 import { MemoryApqStore, MemoryReadStore, type ApqStore, type ApqStoreOptions, type ReadCache } from '../cache/index.js';
 import { RedisApqStore } from './redis/apq-store.js';
@@ -23,14 +24,14 @@ import { memoryChangeLinks, type ChangeLinks } from '../changes/index.js';
 
 export { MemoryApqStore, type ApqStore, type ApqStoreOptions } from '../cache/index.js';
 
-export { redisLabel } from './redis/connection.js';
+export { redisLabel, type RedisClient } from './redis/connection.js';
 
 /**
  * A read cache keeping answers for `ttlMs` (UPSALES_CACHE_TTL_MS): in Redis
  * over `redis`, the process's command connection, so every replica shares
  * answers and drops; with null, in this process's memory.
  */
-export function createReadCache(redis: Redis | null, ttlMs: number): ReadCache {
+export function createReadCache(redis: RedisClient | null, ttlMs: number): ReadCache {
   return { store: redis ? new RedisReadStore(redis) : new MemoryReadStore(), ttlMs };
 }
 
@@ -38,8 +39,10 @@ export function createReadCache(redis: Redis | null, ttlMs: number): ReadCache {
 const CONNECT_WAIT_MS = 3_000;
 
 export interface SharedStateOptions {
-  /** REDIS_URL; unset: memory. */
+  /** REDIS_URL; unset (and no cluster): memory. */
   redisUrl?: string;
+  /** REDIS_CLUSTER_NODES, in place of REDIS_URL: the same state in a Redis Cluster. */
+  redisClusterNodes?: RedisNode[];
   budget: CallBudgetOptions & { calls: number; windowMs: number; interactiveReserve: number };
   /** UPSALES_FALLBACK_CALLS: calls per window a process spends alone while Redis is unreachable. */
   fallbackCalls: number;
@@ -66,12 +69,13 @@ export interface SharedState {
   /** What the change feeds share: a lease per account, the kinds watched, batches to every process; give it to the gateway. */
   readonly changeLinks: ChangeLinks;
   /**
-   * This process's ioredis command connection (undefined without REDIS_URL),
+   * This process's ioredis command connection (undefined without REDIS_URL
+   * or REDIS_CLUSTER_NODES; an ioredis Cluster with the latter),
    * for other state shared on purpose, such as a read cache. Its commands
    * fail at once while Redis is unreachable (no offline queue, 5 s timeout);
    * do not subscribe on it, and do not close it: `close()` does.
    */
-  readonly redis?: Redis;
+  readonly redis?: RedisClient;
   /** Where the state lives, for a start-up line (no credentials). */
   readonly where: string;
   close(): Promise<void>;
@@ -117,6 +121,7 @@ function redisRevocations(events: SharedEvents): Revocations {
 export function sharedStateOptions(config: GatewayConfig, log?: (message: string) => void): SharedStateOptions {
   return {
     redisUrl: config.redisUrl,
+    redisClusterNodes: config.redisClusterNodes,
     budget: {
       calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs,
       interactiveReserve: config.interactiveReserve, maxQueued: maxQueuedCalls(config),
@@ -131,9 +136,10 @@ export function sharedStateOptions(config: GatewayConfig, log?: (message: string
 /** Throws, naming the variable, when ACCOUNT_HASH_KEY is set but too short: every key of an account depends on it. */
 export async function createSharedState(options: SharedStateOptions): Promise<SharedState> {
   checkAccountHashKey();
-  const { redisUrl, budget } = options;
+  const { budget } = options;
   const apq = options.apq ?? configFromEnv({}).apq;
-  if (!redisUrl) {
+  const target: RedisTarget | undefined = options.redisClusterNodes?.length ? options.redisClusterNodes : options.redisUrl;
+  if (!target) {
     return {
       kind: 'memory', budgets: createBudgetRegistry(budget), jobs: createMemoryJobBus(), readCache: (ttlMs) => createReadCache(null, ttlMs),
       revocations: localRevocations(),
@@ -142,9 +148,9 @@ export async function createSharedState(options: SharedStateOptions): Promise<Sh
       where: 'in this process (set REDIS_URL to share them between processes)', close: async () => undefined,
     };
   }
-  const label = redisLabel(redisUrl);
-  const redis = connectRedis(redisUrl, 'commands');
-  const subscriber = connectRedis(redisUrl, 'subscriber');
+  const label = redisLabel(target);
+  const redis = connectRedis(target, 'commands');
+  const subscriber = connectRedis(target, 'subscriber');
   await whenReady(redis, CONNECT_WAIT_MS);
   const windows = createSharedWindows(redis, {
     calls: budget.calls, windowMs: budget.windowMs, reserve: budget.interactiveReserve,

@@ -91,6 +91,13 @@ const META_OPERATION_KIND: Record<MetaOperation, MetaKind> = {
   getCurrencies: 'currency', getCustomFields: 'customFieldDefinition',
 };
 
+/** A call its caller's `onWire` refused: never sent; the caller's own error goes back to it as it was. */
+class RefusedOnWire extends Error {
+  constructor(readonly refusal: unknown) {
+    super('refused before it was sent');
+  }
+}
+
 /** Creates the adapter; throws UpstreamConfigError for a base URL it must not use. */
 export function createUpstream(options: UpstreamOptions): Upstream {
   const baseUrl = checkBaseUrl(options.baseUrl);
@@ -132,7 +139,17 @@ export function createUpstream(options: UpstreamOptions): Upstream {
 
     async function budgeted(service: string, operation: string, args: Record<string, unknown>, shape: RecordShape): Promise<Record<string, unknown>> {
       try {
-        const raw = await budget().run(() => send(service, operation, args), {
+        const raw = await budget().run(async () => {
+          let lastCheck: void | (() => void) = undefined;
+          if (clientOptions.onWire) {
+            try {
+              lastCheck = await clientOptions.onWire();
+            } catch (refusal) {
+              throw new RefusedOnWire(refusal);
+            }
+          }
+          return send(service, operation, args, lastCheck);
+        }, {
           priority,
           maxWaitMs: priority === 'interactive' ? options.maxWaitMs : undefined,
           onSend: (queuedMs) => {
@@ -146,6 +163,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         clientOptions.reuse?.accepted();
         return decoded;
       } catch (error) {
+        if (error instanceof RefusedOnWire) throw error.refusal;
         const failure = toUpstreamError(error);
         if (failure.kind === 'AUTHENTICATION_FAILED' || failure.kind === 'API_ACCESS_DENIED') {
           for (const listener of refusedListeners) listener(credentials, failure.kind);
@@ -154,7 +172,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
       }
     }
 
-    function send(service: string, operation: string, args: Record<string, unknown>): Promise<unknown> {
+    function send(service: string, operation: string, args: Record<string, unknown>, lastCheck?: void | (() => void)): Promise<unknown> {
       const controller = new AbortController();
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
@@ -173,7 +191,16 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         const method = client[`${operation}Async`] as ((args: unknown, options: unknown) => Promise<[unknown]>) | undefined;
         if (typeof method !== 'function') throw new UpstreamError('PROTOCOL', `The Upsales ${service} does not offer ${operation}`);
         const [result] = await method.call(client, args, {
-          postProcess: (xml: string) => withSoapHeader(xml, securityHeader(credentials, passwordType)),
+          postProcess: (xml: string) => {
+            if (lastCheck) {
+              try {
+                lastCheck();
+              } catch (refusal) {
+                throw new RefusedOnWire(refusal);
+              }
+            }
+            return withSoapHeader(xml, securityHeader(credentials, passwordType));
+          },
           signal: controller.signal,
           maxRedirects: 0,
         });
@@ -184,7 +211,7 @@ export function createUpstream(options: UpstreamOptions): Upstream {
         service, operation, outcome, durationMs: performance.now() - sentAt, account: accountKey(baseUrl, credentials.username),
       });
       // THROTTLED must reach the budget as such: map faults before it sees them
-      return Promise.race([invoke().catch((error: unknown) => { throw toUpstreamError(error); }), timeout])
+      return Promise.race([invoke().catch((error: unknown) => { throw error instanceof RefusedOnWire ? error : toUpstreamError(error); }), timeout])
         .then((result) => {
           told('ok');
           return result;

@@ -34,6 +34,16 @@ export interface CallStats {
 export interface ClientOptions {
   /** Called right before a call is sent (never for a read answered without one); throws to refuse the call. */
   beforeSend?(): void;
+  /**
+   * Awaited once the budget has given a call its place, just before it goes
+   * on the wire (again before a re-send after THROTTLED). A rejection keeps
+   * the call from being sent and is what the call rejects with, unchanged:
+   * background work checks here that it still may send (an import runner,
+   * that it still holds its job's lease). It may return a last check, run
+   * synchronously as the request is written, which throws likewise (the
+   * process was held up since the first).
+   */
+  onWire?(): Promise<void | (() => void)>;
   /** How reads are shared across requests; absent: every read is sent, and none is kept (background work). */
   reuse?: ReadReuse;
   /**

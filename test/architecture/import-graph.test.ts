@@ -34,7 +34,9 @@ const FLOORS: readonly (readonly string[])[] = [
   ['src/changes'], // the change feed: one per account, polled within a share of its budget, told to whoever may see
   ['src/import/jobs'], // import jobs: the service, runners, reconciliation, lookups
   ['src/import/bus', 'src/import/readers'], // jobs as every process sees them; CSV and JSONL read as records
-  ['src/import/store'], // jobs and their rows on disk, and how they are named
+  ['src/import/store/engine'], // the job store's engine, chosen once at start-up (DATABASE_URL or DATA_DIR)
+  ['src/import/store/sqlite', 'src/import/store/postgres'], // the two engines of the job store
+  ['src/import/store'], // the job store's interface, jobs and their rows, leases, and how owners are named
   ['src/write'], // the write path mutations and imports share
   ['src/request'], // the request's own concerns: credentials, call ceiling, errors, input rules, global ids
   ['src/config'], // the environment, read once

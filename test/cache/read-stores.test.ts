@@ -1,31 +1,37 @@
 /**
  * The read store's contract, held by both implementations (memory, and Redis
- * on a real redis-server): answers kept per key and generation, dropped for
+ * on a real redis-server, one node and a 3-node cluster): answers kept per key and generation, dropped for
  * every key of a group at once, gone after their TTL; and what a write of a
  * kind drops, from the kinds table.
  */
 import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/shared-state/redis/connection.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENTRY_OVERHEAD_CHARS, MemoryReadStore, READ_STORE_CHARS, type ReadStore } from '../../src/cache/index.js';
 import { RedisReadStore } from '../../src/shared-state/redis/read-store.js';
 import { groupsChangedBy } from '../../src/upstream/shared-reads.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { REDIS_TOPOLOGIES, startTestRedis, startTestRedisClientOf, startTestRedisOf, testRedisClient, type RedisTopology, type TestRedis } from '../helpers/redis-server.js';
 
 let server: TestRedis;
 let redis: Redis;
+/** The same store over a 3-node Redis Cluster. */
+let cluster: Awaited<ReturnType<typeof startTestRedisClientOf>>;
 beforeAll(async () => {
-  server = await startTestRedis();
+  [server, cluster] = await Promise.all([startTestRedis(), startTestRedisClientOf('3-node cluster')]);
   redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
   await new Promise((resolve) => redis.once('ready', resolve));
 });
 afterAll(async () => {
   redis.disconnect();
-  await server.close();
+  await Promise.all([server.close(), cluster.close()]);
 });
+/** The test's client on Redis in `topology`. */
+const clientOf = (topology: RedisTopology): RedisClient => (topology === 'single node' ? redis : cluster.redis);
 
 const stores: [string, () => ReadStore][] = [
   ['memory', () => new MemoryReadStore()],
   ['redis', () => new RedisReadStore(redis)],
+  ['redis cluster', () => new RedisReadStore(cluster.redis)],
 ];
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -74,6 +80,7 @@ describe.each([
   // Here the memory store counts answers only, as the Redis store does: what an entry costs beyond is the memory store's own test.
   ['memory', (maxChars?: number) => new MemoryReadStore(maxChars, 0)],
   ['redis', (maxChars?: number) => new RedisReadStore(redis, maxChars)],
+  ['redis cluster', (maxChars?: number) => new RedisReadStore(cluster.redis, maxChars)],
 ] as [string, (maxChars?: number) => ReadStore][])('%s store, bounded', (name, make) => {
   it('keeps no answer longer than an eighth of its characters', async () => {
     const store = make(80);
@@ -94,9 +101,9 @@ describe.each([
   });
 });
 
-describe('redis store, bounded', () => {
+describe.each(REDIS_TOPOLOGIES)('redis store on a Redis %s, bounded', (topology) => {
   it('keeps at most its characters alive in Redis at once: more only once some have expired', async () => {
-    const store = new RedisReadStore(redis, 80);
+    const store = new RedisReadStore(clientOf(topology), 80);
     const group = `total-${Date.now()}`;
     const { generation } = await store.lookup(group, 'k0');
     for (let i = 0; i < 10; i++) await store.keep(group, generation, `k${i}`, 'x'.repeat(10), 200);
@@ -109,7 +116,7 @@ describe('redis store, bounded', () => {
   });
 
   it('does not count an answer Redis did not keep', async () => {
-    const store = new RedisReadStore(redis, 80);
+    const store = new RedisReadStore(clientOf(topology), 80);
     const group = `uncounted-${Date.now()}`;
     const old = await store.lookup(group, 'k0');
     await store.drop([group]);
@@ -166,10 +173,10 @@ describe('memory store', () => {
   });
 });
 
-describe('redis store, Redis out of reach', () => {
+describe.each(REDIS_TOPOLOGIES)('redis store on a Redis %s out of reach', (topology) => {
   it('misses at once instead of failing while the server is down, and serves again once it is back', async () => {
-    const own = await startTestRedis();
-    const client = new Redis(own.url, { maxRetriesPerRequest: 1, retryStrategy: () => 50 }).on('error', () => undefined);
+    const own = await startTestRedisOf(topology);
+    const client = testRedisClient(own.target, { maxRetriesPerRequest: 1, retryStrategy: () => 50 }).on('error', () => undefined);
     await new Promise((resolve) => client.once('ready', resolve));
     try {
       const store = new RedisReadStore(client);
@@ -191,10 +198,10 @@ describe('redis store, Redis out of reach', () => {
 
   it('keeps a drop it could not send, and sends it before serving anything again', async () => {
     const group = `undropped-${Date.now()}`;
-    const mine = new Redis(server.url, { maxRetriesPerRequest: 1 });
+    const mine = testRedisClient(topology === 'single node' ? server.url : cluster.server.target);
     await new Promise((resolve) => mine.once('ready', resolve));
     const store = new RedisReadStore(mine);
-    const other = new RedisReadStore(redis);
+    const other = new RedisReadStore(clientOf(topology));
     const { generation } = await store.lookup(group, 'a:1');
     await store.keep(group, generation, 'a:1', 'before the write', 60_000);
     mine.disconnect();

@@ -1,7 +1,8 @@
 /**
  * deploy/compose.yaml, checked without Docker (which cannot run here): it
- * reads as YAML; it runs Redis and two gateway replicas sharing it, each
- * with its own port and import volume; and each gateway sets only
+ * reads as YAML; it runs Redis, PostgreSQL (with a volume) and two gateway
+ * replicas sharing both, each on its own port, keeping nothing on their own
+ * disk; and each gateway sets only
  * variables the README's configuration table documents, which the
  * gateway's own configuration accepts, so the file and the README stay in
  * step.
@@ -24,18 +25,20 @@ function documented(): Set<string> {
 }
 
 describe('deploy/compose.yaml', () => {
-  it('runs Redis and two gateway replicas built from deploy/Dockerfile, each on its own port with its own import volume', () => {
+  it('runs Redis, PostgreSQL and two gateway replicas built from deploy/Dockerfile, each on its own port, the jobs in PostgreSQL\'s volume', () => {
     expect(compose.services.redis.image).toMatch(/^redis:/);
+    expect(compose.services.postgres.image).toMatch(/^postgres:/);
+    expect(compose.services.postgres.volumes).toEqual(['postgres-data:/var/lib/postgresql/data']);
+    expect(Object.keys(compose.volumes)).toEqual(['postgres-data']);
     expect(gateways.map(([name]) => name)).toHaveLength(2);
     for (const [, gateway] of gateways) {
       expect(gateway.build).toEqual({ context: '..', dockerfile: 'deploy/Dockerfile' });
-      expect(gateway.depends_on).toEqual(['redis']);
+      expect(gateway.depends_on).toEqual(['redis', 'postgres']);
+      // Nothing a replica keeps is its own: its jobs are in PostgreSQL.
+      expect(gateway.volumes).toBeUndefined();
     }
     const ports = gateways.map(([, gateway]) => gateway.ports![0].split(':')[0]);
     expect(new Set(ports).size).toBe(2);
-    const volumes = gateways.map(([, gateway]) => gateway.volumes![0].split(':')[0]);
-    expect(new Set(volumes).size).toBe(2);
-    expect(Object.keys(compose.volumes).sort()).toEqual([...volumes].sort());
     expect(readFileSync('deploy/Dockerfile', 'utf8')).toMatch(/^CMD \["node", "--import", "tsx", "app\/main\.ts"\]$/m);
   });
 
@@ -46,8 +49,11 @@ describe('deploy/compose.yaml', () => {
       const env = gateway.environment!;
       const undocumented = Object.keys(env).filter((variable) => !known.has(variable));
       expect(undocumented, `${name} sets variables the README does not document`).toEqual([]);
-      const config = configFromEnv(env);
+      // Compose fills ${NAME:?message} from its environment: a sample value here.
+      const config = configFromEnv(Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:\?[^}]*\}/g, 'sample-secret-0123456789')])));
       expect(config.redisUrl).toBe('redis://redis:6379/0');
+      expect(config.jobs.databaseUrl).toBe(`postgres://upsales:sample-secret-0123456789@postgres:5432/imports`);
+      expect(new URL(config.jobs.databaseUrl!).password).toBe(compose.services.postgres.environment!.POSTGRES_PASSWORD.replace(/\$\{[A-Z_]+:\?[^}]*\}/g, 'sample-secret-0123456789'));
       expect(config).toMatchObject({ budgetCalls: 45, interactiveReserve: 5, fallbackCalls: 11, host: '0.0.0.0' });
       // no default account: anonymous requests are refused, so listening on every interface gives nobody the CRM
       expect(config.defaultCredentials).toBeUndefined();

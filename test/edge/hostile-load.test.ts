@@ -16,7 +16,7 @@ import { createLogger } from '../../src/log/logger.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { REDIS_TOPOLOGIES, startTestRedisOf, type TestRedisTarget } from '../helpers/redis-server.js';
 import { startReplica, startReplicaProcess, type Replica, type ReplicaProcess } from '../helpers/replicas.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';
 import { basic, DEMO_USERS, startStack } from '../helpers/stack.js';
@@ -370,17 +370,17 @@ describe('revocation', () => {
     }
   });
 
-  describe('across replicas sharing Redis', () => {
-    let redis: TestRedis;
+  describe.each(REDIS_TOPOLOGIES)('across replicas sharing a Redis %s', (topology) => {
+    let redis: TestRedisTarget;
     let sim: RunningSimulator;
     let a: Replica;
     let b: Replica;
     beforeAll(async () => {
-      redis = await startTestRedis();
+      redis = await startTestRedisOf(topology);
       sim = await startSimulator({ port: 0, throttleCalls: 1_000_000 });
       const config = { cacheTtlMs: 60_000, credentialsTtlMs: 600_000, budgetCalls: 1_000_000 };
-      a = await startReplica({ upstreamUrl: sim.url, redisUrl: redis.url, config, cache: true });
-      b = await startReplica({ upstreamUrl: sim.url, redisUrl: redis.url, config, cache: true });
+      a = await startReplica({ upstreamUrl: sim.url, ...redis.config, config, cache: true });
+      b = await startReplica({ upstreamUrl: sim.url, ...redis.config, config, cache: true });
     });
     afterAll(async () => {
       await a?.close();

@@ -10,9 +10,9 @@ import { EventEmitter, once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
-import { ImportService } from '../../src/import/jobs/import-service.js';
-import { JobStore } from '../../src/import/store/job-store.js';
+import { configFromEnv, type GatewayConfig, type RedisNode } from '../../src/config/config.js';
+import { ImportService, jobBounds } from '../../src/import/jobs/import-service.js';
+import { SqliteJobStore } from '../../src/import/store/sqlite/sqlite-job-store.js';
 import { startGateway } from '../../app/server.js';
 import { createSharedState, sharedStateOptions, type SharedState } from '../../src/shared-state/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
@@ -42,8 +42,10 @@ export interface Replica {
 
 export interface ReplicaOptions {
   upstreamUrl: string;
-  /** Shares budgets and jobs through this Redis; without it, each replica has its own. */
+  /** Shares budgets and jobs through this Redis; without it (or a cluster), each replica has its own. */
   redisUrl?: string;
+  /** Shares them through this Redis Cluster instead (REDIS_CLUSTER_NODES). */
+  redisClusterNodes?: RedisNode[];
   config?: Partial<GatewayConfig>;
   /** Its DATA_DIR, kept when it closes (a replica that comes back); by default a new one, removed when it closes. */
   dataDir?: string;
@@ -51,18 +53,18 @@ export interface ReplicaOptions {
   cache?: boolean;
 }
 
-export async function startReplica({ upstreamUrl, redisUrl, config: overrides, dataDir: given, cache }: ReplicaOptions): Promise<Replica> {
-  const config: GatewayConfig = { ...configFromEnv(TEST_ENV), upstreamUrl, redisUrl, ...overrides };
+export async function startReplica({ upstreamUrl, redisUrl, redisClusterNodes, config: overrides, dataDir: given, cache }: ReplicaOptions): Promise<Replica> {
+  const config: GatewayConfig = { ...configFromEnv(TEST_ENV), upstreamUrl, redisUrl, redisClusterNodes, ...overrides };
   const logs: string[] = [];
   const shared = await createSharedState(sharedStateOptions(config, (line) => logs.push(line)));
   const upstream = createUpstream({
     baseUrl: upstreamUrl, timeoutMs: config.timeoutMs, budgets: shared.budgets, ...(cache ? { cache: shared.readCache(config.cacheTtlMs) } : {}),
   });
   const dataDir = given ?? mkdtempSync(join(tmpdir(), 'replica-'));
-  const store = new JobStore(dataDir);
+  const store = new SqliteJobStore(dataDir);
   const imports = new ImportService({
     store, upstream, batchSize: config.batchSize, settleMs: config.timeoutMs, bus: shared.jobs, account: config.defaultCredentials,
-    readLimits: { bytes: config.limits.importBytes, rows: config.limits.importRows },
+    readLimits: { bytes: config.limits.importBytes, rows: config.limits.importRows }, ...jobBounds(config.jobs),
   });
   const gateway = await startGateway({ config, upstream, imports, revocations: shared.revocations, apq: shared.apq, changeLinks: shared.changeLinks }, 0, '127.0.0.1');
   // as run-gateway.ts: the configured account's jobs go on
@@ -75,7 +77,7 @@ export async function startReplica({ upstreamUrl, redisUrl, config: overrides, d
     async close() {
       await imports.close();
       await gateway.close();
-      store.close();
+      await store.close();
       await shared.close();
       if (!given) rmSync(dataDir, { recursive: true, force: true });
     },
@@ -125,6 +127,8 @@ export const theoreticalMinimumMs = (total: number, calls: number, windowMs: num
 
 export interface ReplicaProcess {
   child: ChildProcess;
+  /** Its DATA_DIR (removed when it stops). */
+  dataDir: string;
   /** `http://127.0.0.1:<port>` */
   base: string;
   /** Everything it printed so far. */
@@ -164,7 +168,7 @@ export async function startReplicaProcess(env: NodeJS.ProcessEnv): Promise<Repli
     });
   });
   return {
-    child, base, output: () => output,
+    child, base, dataDir, output: () => output,
     query: graphqlAt(base),
     async stop() {
       child.kill('SIGTERM');

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { createReadCache, sharedStateOptions } from '../../src/shared-state/index.js';
 import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
 import { createBudgetRegistry } from '../../src/budget/index.js';
-import { ImportService } from '../../src/import/jobs/import-service.js';
+import { ImportService, jobBounds } from '../../src/import/jobs/import-service.js';
 import type { GatewayMetrics } from '../../src/metrics/metrics.js';
-import { JobStore } from '../../src/import/store/job-store.js';
+import { SqliteJobStore } from '../../src/import/store/sqlite/sqlite-job-store.js';
 import type { Logger } from '../../src/log/logger.js';
 import { startGateway, type RunningGateway } from '../../app/server.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
@@ -46,6 +46,8 @@ export interface ServedOptions {
   logger?: Logger;
   /** Prometheus series, served at GET /metrics. */
   metrics?: GatewayMetrics;
+  /** `PRAGMA max_page_count` of the job store (SQLite): its disk is full past it. */
+  maxPageCount?: number;
 }
 
 export async function startServedStack(options: ServedOptions = {}): Promise<ServedStack> {
@@ -60,9 +62,9 @@ export async function startServedStack(options: ServedOptions = {}): Promise<Ser
     baseUrl: sim.url, timeoutMs: config.timeoutMs, maxWaitMs: config.maxWaitMs, budgets, cache: createReadCache(null, config.cacheTtlMs), observer: metrics?.upstream,
   });
   const dataDir = options.imports ? mkdtempSync(join(tmpdir(), 'served-')) : undefined;
-  const store = dataDir ? new JobStore(dataDir, metrics?.importRows) : undefined;
+  const store = dataDir ? new SqliteJobStore(dataDir, { onRows: metrics?.importRows, maxPageCount: options.maxPageCount }) : undefined;
   const readLimits = { bytes: config.limits.importBytes, rows: config.limits.importRows };
-  const imports = store ? new ImportService({ store, upstream, batchSize: config.batchSize, settleMs: config.timeoutMs, readLimits }) : undefined;
+  const imports = store ? new ImportService({ store, upstream, batchSize: config.batchSize, settleMs: config.timeoutMs, readLimits, ...jobBounds(config.jobs) }) : undefined;
   const gateway = await startGateway({ config, upstream, imports, logger: options.logger, metrics }, 0, options.host ?? '127.0.0.1');
   const base = new URL(gateway.url).origin;
   const simOrigin = new URL(sim.url).origin;
@@ -77,7 +79,7 @@ export async function startServedStack(options: ServedOptions = {}): Promise<Ser
     items: (kind, criteria = []) => fetchAll(upstream.forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] }), kind, criteria, [{ field: 'id' }]),
     close: async () => {
       await imports?.close();
-      store?.close();
+      await store?.close();
       await gateway.close();
       await sim.close();
       if (dataDir) rmSync(dataDir, { recursive: true, force: true });

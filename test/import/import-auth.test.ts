@@ -23,7 +23,7 @@ async function gql(authorization: string, query: string, variables: Record<strin
   return response.json() as Promise<Answer>;
 }
 const codes = (answer: Answer) => answer.errors?.map((e) => e.extensions?.code);
-const state = async () => stack.imports.store.job(jobId)!.state;
+const state = async () => (await stack.imports.store.job(jobId))!.state;
 
 beforeAll(async () => {
   stack = await startImportStack({ config: { batchSize: 10 } });
@@ -53,7 +53,7 @@ describe.each([['a wrong password', WRONG], ['a made-up username', NOBODY]])('wi
     expect(codes(answer)).toEqual(['UNAUTHENTICATED']);
     expect(answer.data?.[field] ?? null).toBeNull();
     expect(await state()).toBe('PAUSED');
-    expect(stack.imports.store.jobs(DEMO_USERS.admin.username).map((j) => j.id)).toEqual([jobId]);
+    expect((await stack.imports.store.jobs(DEMO_USERS.admin.username)).map((j) => j.id)).toEqual([jobId]);
   });
 
   it('cannot download results (401)', async () => {
@@ -67,7 +67,7 @@ describe.each([['a wrong password', WRONG], ['a made-up username', NOBODY]])('wi
   it('cannot start an import over HTTP (401)', async () => {
     const response = await stack.fetch('/imports?kind=client&format=csv', { method: 'POST', headers: { authorization, 'content-type': 'text/csv' }, body: 'name\nAUTH http\n' });
     expect(response.status).toBe(401);
-    expect(stack.imports.store.jobs().map((j) => j.id)).toEqual([jobId]);
+    expect((await stack.imports.store.jobs()).map((j) => j.id)).toEqual([jobId]);
   });
 });
 

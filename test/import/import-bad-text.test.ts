@@ -22,7 +22,7 @@ afterAll(() => stack.close());
 async function finished(id: string) {
   await stack.imports.settled(id);
   const result = await stack.query<{ importJob: Job }>(`query($id: ID!) { importJob(id: $id) { ${JOB_FIELDS} } }`, { id });
-  return { job: result.data!.importJob, failures: stack.imports.store.failures(id, 100).map((f) => [f.row, f.reason]) };
+  return { job: result.data!.importJob, failures: (await stack.imports.store.failures(id, 100)).map((f) => [f.row, f.reason]) };
 }
 
 const cannotSend = (what: string) => `has ${what}, which cannot be sent to Upsales`;

@@ -23,7 +23,7 @@ it('a start still reading its file when close() is called runs nothing; close() 
   const { imports } = stack;
   const order: string[] = [];
   const starting = imports.start(DEMO_USERS.admin, { kind: 'client', format: 'CSV', source: file.source }).finally(() => order.push('start'));
-  while (!imports.store.openJobs()[0] || imports.store.countRows(imports.store.openJobs()[0].id, 'pending') === 0) await sleep(10);
+  while (!(await imports.store.openJobs())[0] || await imports.store.countRows((await imports.store.openJobs())[0].id, 'pending') === 0) await sleep(10);
   const closed = imports.close().then(() => order.push('close'));
   await sleep(100);
   file.more();
@@ -31,8 +31,8 @@ it('a start still reading its file when close() is called runs nothing; close() 
   expect(order).toEqual(['start', 'close']);
   expect(job).toMatchObject({ state: 'QUEUED', total: 1500 });
   await sleep(300);
-  expect(imports.store.job(job.id)).toMatchObject({ state: 'QUEUED', staged: true, created: 0 });
-  expect(imports.store.countRows(job.id, 'pending')).toBe(1500);
+  expect(await imports.store.job(job.id)).toMatchObject({ state: 'QUEUED', staged: true, created: 0 });
+  expect(await imports.store.countRows(job.id, 'pending')).toBe(1500);
   expect(await stack.items('client', [{ field: 'name', operator: 'startsWith', values: ['CLOSE '] }])).toEqual([]);
 
   const next = await stack.restart(DEMO_USERS.admin);
@@ -50,5 +50,5 @@ it('once closing, start and resume are refused, saying the gateway is stopping',
   await imports.close();
   await expect(imports.start(DEMO_USERS.admin, { kind: 'client', format: 'JSONL', rows: [{ name: 'CLOSED 0' }] })).rejects.toThrow(/gateway is stopping/);
   await expect(imports.resume(DEMO_USERS.admin, paused.id)).rejects.toThrow(/gateway is stopping/);
-  expect(imports.store.jobs().filter((job) => job.state === 'RUNNING')).toEqual([]);
+  expect((await imports.store.jobs()).filter((job) => job.state === 'RUNNING')).toEqual([]);
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
 import { ImportService } from '../../src/import/jobs/import-service.js';
-import { JobStore } from '../../src/import/store/job-store.js';
+import { SqliteJobStore } from '../../src/import/store/sqlite/sqlite-job-store.js';
 import { startGateway, type RunningGateway } from '../../app/server.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
 import { createUpstream, type Upstream } from '../../src/upstream/index.js';
@@ -24,7 +24,7 @@ import { basic, DEMO_USERS, SHORT_CLOCK } from './import-stack.js';
 const ADMIN = basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password);
 let sim: RunningSimulator;
 let upstream: Upstream;
-let store: JobStore;
+let store: SqliteJobStore;
 let imports: ImportService;
 let gateway: RunningGateway;
 let base: string;
@@ -35,7 +35,7 @@ beforeAll(async () => {
   const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl: sim.url, ...SHORT_CLOCK.budget, batchSize: 10 };
   upstream = createUpstream({ baseUrl: sim.url, timeoutMs: config.timeoutMs, budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs } });
   dir = mkdtempSync(join(tmpdir(), 'import-handover-'));
-  store = new JobStore(join(dir, 'gateway'));
+  store = new SqliteJobStore(join(dir, 'gateway'));
   imports = new ImportService({ store, upstream, batchSize: config.batchSize });
   gateway = await startGateway({ config, upstream, imports }, 0, '127.0.0.1');
   base = gateway.url.replace(/\/graphql$/, '');
@@ -43,7 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const stats = await simStats();
   await imports.close();
-  store.close();
+  await store.close();
   await gateway.close();
   await sim.close();
   rmSync(dir, { recursive: true, force: true });
@@ -97,7 +97,7 @@ describe('CLI hand-over to a running gateway', () => {
       body: JSON.stringify({ query: '{ importJobs { id state created matchBy } }' }),
     });
     expect((await listed.json()).data.importJobs).toContainEqual({ id, state: 'COMPLETED', created: 120, matchBy: 'orgNo' });
-    expect(store.job(id)).toMatchObject({ owner: 'admin@demo.test', total: 120, created: 120 });
+    expect(await store.job(id)).toMatchObject({ owner: 'admin@demo.test', total: 120, created: 120 });
     expect(existsSync(join(cliData, 'imports.sqlite'))).toBe(false);
 
     const names = await stored('HAND');
@@ -182,12 +182,12 @@ describe('POST /imports', () => {
     ['kind=client&format=csv&batchSize=two', 'batchSize', 'batchSize: "two" is not a whole number'],
     ['kind=client&format=csv&match=orgNo', 'match', 'match: unknown parameter'],
   ])('%s: 400 naming %s', async (query, parameter, message) => {
-    const before = store.jobs('admin@demo.test').length;
+    const before = (await store.jobs('admin@demo.test')).length;
     const { status, json } = await post(query, 'name,orgNo\nBAD 1,BAD-1\n');
     expect(status).toBe(400);
     expect(json.error).toMatchObject({ code: 'BAD_PARAMETER', parameter });
     expect(json.error.message).toContain(message);
-    expect(store.jobs('admin@demo.test')).toHaveLength(before);
+    expect(await store.jobs('admin@demo.test')).toHaveLength(before);
   });
 
   it('401 for a wrong password, without echoing it', async () => {

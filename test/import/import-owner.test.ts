@@ -28,9 +28,9 @@ it('"  Admin@Demo.test " owns the jobs of admin@demo.test', async () => {
 it('a job whose owner was given as "  Admin@Demo.test " is kept as admin@demo.test\'s', async () => {
   const { store } = stack.imports;
   const id = randomUUID();
-  store.createJob({ id, kind: 'client', owner: SPACED, upstream: stack.sim.url, format: 'CSV', options: {} });
-  expect(store.job(id)!.owner).toBe('admin@demo.test');
-  expect(store.jobs(DEMO_USERS.admin.username).map((job) => job.id)).toContain(id);
+  await store.createJob({ id, kind: 'client', owner: SPACED, upstream: stack.sim.url, format: 'CSV', options: {} });
+  expect((await store.job(id))!.owner).toBe('admin@demo.test');
+  expect((await store.jobs(DEMO_USERS.admin.username)).map((job) => job.id)).toContain(id);
   expect((await stack.imports.list(DEMO_USERS.admin.username)).map((job) => job.id)).toContain(id);
   expect((await stack.imports.get(SPACED, id)).id).toBe(id);
 });

@@ -59,12 +59,12 @@ it('B starting while A runs a job of another user leaves it running in A, which 
   const b = await secondProcess();
   const rows = Array.from({ length: 2000 }, (_, i) => ({ name: `SHRUN ${i + 1}` }));
   const started = await stack.imports.start(DEMO_USERS.sales, { kind: 'client', format: 'JSONL', rows });
-  while (stack.imports.store.job(started.id)!.created < 50) await sleep(10);
+  while ((await stack.imports.store.job(started.id))!.created < 50) await sleep(10);
 
   const { code, output } = await b.go();
   expect(output).toMatch(/resumed/);
   expect(code).toBe(0);
-  expect(stack.imports.store.job(started.id)).toMatchObject({ state: 'RUNNING', reason: null });
+  expect(await stack.imports.store.job(started.id)).toMatchObject({ state: 'RUNNING', reason: null });
 
   expect(await stack.imports.settled(started.id)).toMatchObject({ state: 'COMPLETED', created: 2000, failed: 0 });
   const names = await written('SHRUN');
@@ -81,13 +81,13 @@ it('B starting while A still reads a job\'s file leaves it to A, which stages an
   const b = await secondProcess();
   const starting = stack.imports.start(DEMO_USERS.admin, { kind: 'client', format: 'CSV', source: slow.source, sourceInfo: fileInfo(file) });
   let staging: JobRecord | undefined;
-  while (!(staging = stack.imports.store.openJobs().find((job) => job.source?.path === file)) || stack.imports.store.countRows(staging.id, 'pending') === 0) await sleep(10);
+  while (!(staging = (await stack.imports.store.openJobs()).find((job) => job.source?.path === file)) || await stack.imports.store.countRows(staging.id, 'pending') === 0) await sleep(10);
 
   const { code, output } = await b.go();
   expect(output).toMatch(/resumed/);
   expect(code).toBe(0);
-  expect(stack.imports.store.job(staging.id)).toMatchObject({ state: 'QUEUED', reason: null, staged: false });
-  expect(stack.imports.store.countRows(staging.id, 'pending')).toBe(1000);
+  expect(await stack.imports.store.job(staging.id)).toMatchObject({ state: 'QUEUED', reason: null, staged: false });
+  expect(await stack.imports.store.countRows(staging.id, 'pending')).toBe(1000);
 
   slow.more();
   const started = await starting;

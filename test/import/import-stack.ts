@@ -3,14 +3,12 @@
  * clock, the adapter with a budget under it, an import service over a
  * temporary DATA_DIR, and the gateway with imports (served by yoga.fetch).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { configFromEnv, type GatewayConfig } from '../../src/config/config.js';
 import type { ItemKind } from '../../src/contract/kinds.js';
 import type { Criterion, Item } from '../../src/contract/types.js';
 import { ImportService } from '../../src/import/jobs/import-service.js';
-import { JobStore } from '../../src/import/store/job-store.js';
+import type { JobStore } from '../../src/import/store/job-store.js';
+import { engineStores, type Engine, type EngineStores } from '../helpers/job-store-engines.js';
 import { createGateway } from '../../app/server.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
 import { createUpstream, type Credentials, type Upstream } from '../../src/upstream/index.js';
@@ -28,6 +26,8 @@ export interface ImportStack {
   config: GatewayConfig;
   imports: ImportService;
   dataDir: string;
+  /** The job store's engine, and a way to play another process on it. */
+  stores: EngineStores;
   query<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, as?: DemoUser): Promise<GraphQLResponse<T>>;
   /** startImport with a file, as a GraphQL multipart request. */
   upload<T = Record<string, unknown>>(query: string, variables: Record<string, unknown>, file: { name: string; text: string }, as?: DemoUser): Promise<GraphQLResponse<T>>;
@@ -40,15 +40,16 @@ export interface ImportStack {
   close(): Promise<void>;
 }
 
-export async function startImportStack(options: { sim?: SimulatorOptions; config?: Partial<GatewayConfig>; account?: Credentials } = {}): Promise<ImportStack> {
+export async function startImportStack(options: { sim?: SimulatorOptions; config?: Partial<GatewayConfig>; account?: Credentials; engine?: Engine } = {}): Promise<ImportStack> {
   const sim = await startSimulator({ port: 0, ...SHORT_CLOCK.sim, ...options.sim });
   const config: GatewayConfig = { ...configFromEnv({}), upstreamUrl: sim.url, ...SHORT_CLOCK.budget, batchSize: 20, ...options.config };
   const upstream = createUpstream({
     baseUrl: sim.url, timeoutMs: config.timeoutMs,
     budget: { calls: config.budgetCalls, windowMs: config.budgetWindowMs, concurrency: config.concurrency, blockMs: config.blockMs },
   });
-  const dataDir = mkdtempSync(join(tmpdir(), 'import-test-'));
-  let store = new JobStore(dataDir);
+  const stores = await engineStores(options.engine ?? 'sqlite');
+  const { dataDir } = stores;
+  let store: JobStore = await stores.open();
   // A batch of unknown outcome is looked up this long after it was sent (no call here times out: it only matters after a crash).
   const settleMs = config.timeoutMs + 200;
   let imports = new ImportService({ store, upstream, batchSize: config.batchSize, account: options.account, settleMs });
@@ -56,7 +57,7 @@ export async function startImportStack(options: { sim?: SimulatorOptions; config
   const origin = new URL(sim.url).origin;
   const auth = (as: DemoUser) => basic(DEMO_USERS[as].username, DEMO_USERS[as].password);
   const stack: ImportStack = {
-    sim, upstream, config, imports, dataDir,
+    sim, upstream, config, imports, dataDir, stores,
     async query(query, variables, as = 'admin') {
       const response = await yoga.fetch('http://yoga/graphql', {
         method: 'POST',
@@ -79,8 +80,8 @@ export async function startImportStack(options: { sim?: SimulatorOptions; config
     items: (kind, criteria = []) => fetchAll(upstream.forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] }), kind, criteria, [{ field: 'id' }]),
     async restart(account) {
       await imports.close();
-      store.close();
-      store = new JobStore(dataDir);
+      await store.close();
+      store = await stores.open();
       imports = new ImportService({ store, upstream, batchSize: config.batchSize, account, settleMs });
       yoga = createGateway({ config, upstream, imports });
       stack.imports = imports;
@@ -89,9 +90,9 @@ export async function startImportStack(options: { sim?: SimulatorOptions; config
     },
     async close() {
       await imports.close();
-      store.close();
+      await store.close();
       await sim.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      await stores.close();
     },
   };
   return stack;

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ImportService } from '../../src/import/jobs/import-service.js';
-import { JobStore } from '../../src/import/store/job-store.js';
+import { SqliteJobStore } from '../../src/import/store/sqlite/sqlite-job-store.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
 import { createUpstream } from '../../src/upstream/index.js';
 import { fetchAll } from '../../src/upstream/paged-reads.js';
@@ -60,7 +60,7 @@ afterAll(async () => {
 it('looks up a timed-out create only after timeout + grace: the late write is found, not sent again', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'import-late-'));
   const upstream = createUpstream({ baseUrl: proxyUrl, timeoutMs: TIMEOUT_MS, budget: { calls: 18, windowMs: 1000 } });
-  const store = new JobStore(dataDir);
+  const store = new SqliteJobStore(dataDir);
   const imports = new ImportService({ store, upstream, batchSize: 10, settleMs: TIMEOUT_MS + 700 });
   try {
     const rows = Array.from({ length: 30 }, (_, i) => ({ name: `LATE ${i + 1}`, phone: `+46 ${i + 1}` }));
@@ -72,11 +72,13 @@ it('looks up a timed-out create only after timeout + grace: the late write is fo
     const stored = await fetchAll(client, 'client', [{ field: 'name', operator: 'startsWith', values: ['LATE '] }], [{ field: 'id' }]);
     expect(stored).toHaveLength(30);
     expect(new Set(stored.map((c) => c.name)).size).toBe(30);
-    const ids = [...store.outcomes(job.id)].map((o) => o.upsalesId!).sort((a, b) => a - b);
+    const ids: number[] = [];
+    for await (const o of store.outcomes(job.id)) ids.push(o.upsalesId!);
+    ids.sort((a, b) => a - b);
     expect(ids).toEqual(stored.map((c) => c.id!).sort((a, b) => a - b));
   } finally {
     await imports.close();
-    store.close();
+    await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
 });

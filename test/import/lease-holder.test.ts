@@ -10,27 +10,27 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { JobStore } from '../../src/import/store/job-store.js';
+import { SqliteJobStore } from '../../src/import/store/sqlite/sqlite-job-store.js';
 import { LEASE_HOLDER } from '../../src/import/store/lease-holder.js';
 
 let dir: string;
-let store: JobStore;
+let store: SqliteJobStore;
 const started: ChildProcess[] = [];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'lease-holder-'));
-  store = new JobStore(dir);
+  store = new SqliteJobStore(dir);
 });
-afterAll(() => {
+afterAll(async () => {
   for (const child of started) child.kill('SIGKILL');
-  store.close();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 /** A job no process holds (a new job is its creator's: this one lets it go). */
-function newJob(): string {
-  const { id } = store.createJob({ id: randomUUID(), kind: 'client', owner: 'admin@demo.test', upstream: 'http://sim', format: 'CSV', options: {} });
-  store.releaseLease(id);
+async function newJob(): Promise<string> {
+  const { id } = await store.createJob({ id: randomUUID(), kind: 'client', owner: 'admin@demo.test', upstream: 'http://sim', format: 'CSV', options: {} });
+  await store.releaseLease(id);
   return id;
 }
 const leaseOf = (id: string) => (store.db.prepare('SELECT lease FROM jobs WHERE id = ?').get(id) as { lease: string | null }).lease;
@@ -57,17 +57,17 @@ async function leaseHolderUnderIdleParent(id: string): Promise<{ pid: number; pa
 }
 
 it('a live holder keeps its lease; SIGKILLed and not yet reaped, it holds nothing', async () => {
-  const id = newJob();
+  const id = await newJob();
   const { pid, parent } = await leaseHolderUnderIdleParent(id);
   expect(leaseOf(id)).toBe(`${hostname()}:${pid}:${procStart(pid)}`);
-  expect(store.acquireLease(id)).toBe(false);
+  expect(await store.acquireLease(id)).toBe(false);
 
   process.kill(pid, 'SIGKILL');
   while (procState(pid) !== 'Z') await new Promise((resolve) => setTimeout(resolve, 5));
   // A zombie still answers kill(pid, 0): that alone would call it alive.
   expect(() => process.kill(pid, 0)).not.toThrow();
   expect(procState(pid)).toBe('Z');
-  expect(store.acquireLease(id)).toBe('taken over');
+  expect(await store.acquireLease(id)).toBe('taken over');
   expect(leaseOf(id)).toBe(LEASE_HOLDER);
   expect(parent.exitCode).toBeNull();
 });
@@ -77,20 +77,20 @@ it('a pid now used by another process is not the holder', async () => {
   started.push(sleeper);
   await new Promise((resolve) => sleeper.once('spawn', resolve));
   const pid = sleeper.pid!;
-  const id = newJob();
+  const id = await newJob();
 
   setLease(id, `${hostname()}:${pid}:${procStart(pid)}`);
-  expect(store.acquireLease(id)).toBe(false);
+  expect(await store.acquireLease(id)).toBe(false);
   setLease(id, `${hostname()}:${pid}:${Number(procStart(pid)) - 1}`);
-  expect(store.acquireLease(id)).toBe('taken over');
+  expect(await store.acquireLease(id)).toBe('taken over');
 });
 
-it('reads leases written as host:pid, and leaves other hosts to expiry', () => {
-  const id = newJob();
+it('reads leases written as host:pid, and leaves other hosts to expiry', async () => {
+  const id = await newJob();
   setLease(id, `${hostname()}:${process.ppid}`);
-  expect(store.acquireLease(id)).toBe(false);
+  expect(await store.acquireLease(id)).toBe(false);
   setLease(id, `another-host:${process.ppid}:1`);
-  expect(store.acquireLease(id)).toBe(false);
+  expect(await store.acquireLease(id)).toBe(false);
   store.db.prepare('UPDATE jobs SET lease_until = ? WHERE id = ?').run(Date.now() - 1, id);
-  expect(store.acquireLease(id)).toBe('taken over');
+  expect(await store.acquireLease(id)).toBe('taken over');
 });

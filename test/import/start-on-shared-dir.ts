@@ -7,11 +7,11 @@
 import { once } from 'node:events';
 import { restageFromFile } from '../../src/import/readers/file-source.js';
 import { ImportService } from '../../src/import/jobs/import-service.js';
-import { JobStore } from '../../src/import/store/job-store.js';
+import { SqliteJobStore } from '../../src/import/store/sqlite/sqlite-job-store.js';
 import { createUpstream } from '../../src/upstream/index.js';
 
 const [dataDir, upstreamUrl, username, password] = process.argv.slice(2);
-const store = new JobStore(dataDir);
+const store = new SqliteJobStore(dataDir);
 const upstream = createUpstream({ baseUrl: upstreamUrl, timeoutMs: 10_000, budget: { calls: 18, windowMs: 1000 } });
 const imports = new ImportService({ store, upstream, batchSize: 50, account: { username, password }, settleMs: 10_000 });
 console.log('ready');
@@ -19,5 +19,5 @@ await once(process.stdin, 'data');
 await imports.resumeOpenJobs(restageFromFile);
 console.log('resumed');
 await imports.close();
-store.close();
+await store.close();
 process.exit(0);

@@ -12,7 +12,7 @@ import { accountKey } from '../../src/account/account-key.js';
 import { createReadCache } from '../../src/shared-state/index.js';
 import { createSharedState, type SharedState } from '../../src/shared-state/index.js';
 import { createSharedReads } from '../../src/upstream/shared-reads.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis-server.js';
+import { REDIS_TOPOLOGIES, startTestRedisOf, type TestRedisTarget } from '../helpers/redis-server.js';
 
 const KEY = 'a-key-of-the-test-0123456789';
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
@@ -56,13 +56,13 @@ describe('accountTag', () => {
   });
 });
 
-describe('keys an account leaves in Redis, with ACCOUNT_HASH_KEY set', () => {
+describe.each(REDIS_TOPOLOGIES)('keys an account leaves in a Redis %s, with ACCOUNT_HASH_KEY set', (topology) => {
   const BASE_URL = 'http://127.0.0.1:4010/wsapi';
   const USERNAME = 'Anna.Andersson@Example.test';
-  let server: TestRedis;
+  let server: TestRedisTarget;
   let shared: SharedState;
   beforeAll(async () => {
-    server = await startTestRedis();
+    server = await startTestRedisOf(topology);
   });
   afterAll(async () => {
     await shared?.close();
@@ -72,7 +72,7 @@ describe('keys an account leaves in Redis, with ACCOUNT_HASH_KEY set', () => {
   it('name neither the username nor its plain SHA-256', async () => {
     process.env.ACCOUNT_HASH_KEY = KEY;
     shared = await createSharedState({
-      redisUrl: server.url, budget: { calls: 5, windowMs: 1000, interactiveReserve: 1 }, fallbackCalls: 2, timeoutMs: 1000, log: () => undefined,
+      ...server.config, budget: { calls: 5, windowMs: 1000, interactiveReserve: 1 }, fallbackCalls: 2, timeoutMs: 1000, log: () => undefined,
     });
     const budget = shared.budgets.budgetForAccount(BASE_URL, USERNAME);
     const reads = createSharedReads(BASE_URL, createReadCache(shared.redis!, 60_000));
@@ -81,9 +81,9 @@ describe('keys an account leaves in Redis, with ACCOUNT_HASH_KEY set', () => {
     });
     expect(await gate.read('client', { page: 1 }, () => budget.run(async () => ({ rows: [1] })))).toEqual({ rows: [1] });
     // the answer is kept after it is returned: wait for it to be in Redis
-    for (let i = 0; i < 50 && (await shared.redis!.keys('*')).length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let i = 0; i < 50 && (await server.keys()).length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 20));
 
-    const keys = await shared.redis!.keys('*');
+    const keys = await server.keys();
     expect(keys.some((key) => key.includes(':budget:'))).toBe(true);
     expect(keys.some((key) => key.includes(':reads:') && key.includes(':answer:'))).toBe(true);
     const forms = [USERNAME, USERNAME.toLowerCase(), accountKey(BASE_URL, USERNAME)].flatMap((text) => [

@@ -1,6 +1,6 @@
 /**
  * The APQ store's contract, held by both implementations (memory, and Redis
- * on a real redis-server): documents per account (another account never
+ * on a real redis-server, one node and a 3-node cluster): documents per account (another account never
  * finds them), gone after APQ_TTL_MS, each account within APQ_MAX_BYTES
  * (its oldest go first, no other account's), and this process's memory
  * within its own bound; Redis out of reach is a miss, never a failure.
@@ -9,11 +9,13 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryApqStore, type ApqStore, type ApqStoreOptions } from '../../src/shared-state/index.js';
 import { RedisApqStore } from '../../src/shared-state/redis/apq-store.js';
-import { startTestRedisClient } from '../helpers/redis-server.js';
+import { startTestRedisClient, startTestRedisClientOf } from '../helpers/redis-server.js';
 
 let testRedis: Awaited<ReturnType<typeof startTestRedisClient>>;
-beforeAll(async () => void (testRedis = await startTestRedisClient()));
-afterAll(() => testRedis?.close());
+/** The same store over a 3-node Redis Cluster. */
+let testCluster: Awaited<ReturnType<typeof startTestRedisClientOf>>;
+beforeAll(async () => void ([testRedis, testCluster] = await Promise.all([startTestRedisClient(), startTestRedisClientOf('3-node cluster')])));
+afterAll(() => Promise.all([testRedis?.close(), testCluster?.close()]));
 const redis = () => testRedis.redis;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -22,6 +24,7 @@ const document = (n: number, size = 40) => `{ n${n} ${'x'.repeat(size - 6 - Stri
 describe.each<[string, (options: ApqStoreOptions) => ApqStore]>([
   ['memory', (options) => new MemoryApqStore(options)],
   ['redis', (options) => new RedisApqStore(redis(), options)],
+  ['redis cluster', (options) => new RedisApqStore(testCluster.redis, options)],
 ])('%s store', (name, make) => {
   const tag = (t: string) => `${name}-${Date.now()}-${t}`;
 
@@ -72,6 +75,16 @@ it('memory: the process keeps at most its own bound, the least recently used fir
   expect(await store.get('b', 'h')).toBeUndefined();
   expect(await store.get('a', 'h')).toBe(document(1));
   expect(store.size).toBeLessThanOrEqual(100);
+});
+
+it('redis cluster: an account\'s keys are in one slot, so its scripts run there', async () => {
+  const store = new RedisApqStore(testCluster.redis, { ttlMs: 5_000, maxBytesPerAccount: 1_000 });
+  const account = `slot-${Date.now()}`;
+  await store.set(account, 'h', '{ me { name } }');
+  const keys = await testCluster.server.keys(`upsales-graphql:apq:{${account}}:*`);
+  expect(keys).toHaveLength(3);
+  const slots = await Promise.all(keys.map((key) => testCluster.redis.cluster('KEYSLOT', key)));
+  expect(new Set(slots).size).toBe(1);
 });
 
 it('redis: an account\'s keys expire with its newest document, and Redis out of reach is a miss', async () => {

@@ -60,7 +60,7 @@ export interface JobBus {
    * and to keep open ones from expiring: the open jobs, and with
    * `finishedSince` (epoch ms) those finished since then as well.
    */
-  hold(jobs: (finishedSince?: number) => JobView[]): void;
+  hold(jobs: (finishedSince?: number) => Promise<JobView[]>): void;
   close(): Promise<void>;
 }
 

@@ -7,6 +7,7 @@ import { ITEM_KINDS, KINDS, type ItemKind } from '../../contract/kinds.js';
 import { preview } from '../../request/input-text.js';
 import { ColumnPlan, MappingError, keyField } from './columns.js';
 import type { ImportFormat, ImportOptions, SourceInfo } from '../store/types.js';
+import { StoreFullError, StoreUnavailableError } from '../store/job-store.js';
 
 /** A request the caller got wrong: bad kind, options or file. Nothing was imported. */
 export class ImportInputError extends Error {
@@ -15,6 +16,27 @@ export class ImportInputError extends Error {
     super(message);
   }
 }
+/** The job store would hold more staged rows than MAX_STAGED_ROWS_PER_USER or MAX_STAGED_ROWS allow: nothing is imported (429, STAGED_ROWS_LIMIT). */
+export class ImportStorageLimitError extends ImportInputError {
+  constructor(message: string) {
+    super(message, 'file');
+  }
+}
+/** How a refusal for the job store's sake is answered, on every transport. */
+export interface StoreRefusal { status: number; code: 'STAGED_ROWS_LIMIT' | 'STORE_FULL' | 'UNAVAILABLE'; message: string; retryAfterSeconds: number }
+
+/**
+ * The answer to an import request the job store refused: staged rows past
+ * their bounds (429), a full disk (507), a store that cannot be reached now
+ * (503); undefined for any other error.
+ */
+export function storeRefusal(error: unknown): StoreRefusal | undefined {
+  if (error instanceof ImportStorageLimitError) return { status: 429, code: 'STAGED_ROWS_LIMIT', message: error.message, retryAfterSeconds: 60 };
+  if (error instanceof StoreFullError) return { status: 507, code: 'STORE_FULL', message: error.message, retryAfterSeconds: 60 };
+  if (error instanceof StoreUnavailableError) return { status: 503, code: 'UNAVAILABLE', message: error.message, retryAfterSeconds: 5 };
+  return undefined;
+}
+
 /** No job of that id belongs to the caller. */
 export class ImportNotFoundError extends Error {}
 /** The process is stopping: no import starts or resumes in it any more. */

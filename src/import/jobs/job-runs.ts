@@ -9,7 +9,7 @@
  */
 import type { Credentials, Upstream } from '../../upstream/index.js';
 import { ImportStoppingError } from './import-request.js';
-import { RENEW_MS, type JobStore } from '../store/job-store.js';
+import { LeaseLostError, type JobStore } from '../store/job-store.js';
 import { RateMeter } from './progress.js';
 import { JobRunner, type RunEnd, type StopMode } from './runner.js';
 
@@ -66,28 +66,51 @@ export class JobRuns {
     return this.meters.get(id);
   }
 
-  /** Runs the job, whose lease this process has taken (`taken over`: from a process that died), with its owner's credentials. */
-  start(id: string, credentials: Credentials, taken: 'free' | 'taken over'): void {
+  /**
+   * Runs the job, whose lease this process has taken (`taken over`: from a
+   * process that died), with its owner's credentials. The job is RUNNING and
+   * its runner known (has) once this resolves.
+   */
+  async start(id: string, credentials: Credentials, taken: 'free' | 'taken over'): Promise<void> {
     const { store, upstream } = this.options;
     const budget = upstream.budgetForAccount(credentials.username);
     // The calls of a process that died holding the job still count upstream for a window: let it pass first.
     const notBefore = taken === 'taken over' ? Date.now() + budget.snapshot().windowMs + TAKEOVER_MARGIN_MS : 0;
-    const runner = new JobRunner(store.job(id)!, {
-      store, client: upstream.forCredentials(credentials, { calls: 0, queuedMs: 0, log: [] }, 'background'),
+    const job = await store.job(id);
+    await store.setState(id, 'RUNNING');
+    const runner = new JobRunner(job!, {
+      store,
+      // Checked the moment each call goes on the wire, after its wait for the budget: a runner whose lease was taken meanwhile sends nothing.
+      client: upstream.forCredentials(credentials, { calls: 0, queuedMs: 0, log: [] }, 'background', {
+        onWire: async () => {
+          if (!await store.renewLease(id)) throw new LeaseLostError(`Another process took import job ${id}`);
+          // Renewed for a whole lease: the call goes out within half of it, or not at all (this process was held up meanwhile).
+          const until = Date.now() + store.leaseMs / 2;
+          return () => {
+            if (Date.now() > until) throw new LeaseLostError(`Import job ${id}: this process was held up past its lease before a call went out`);
+          };
+        },
+      }),
       batchSize: this.options.batchSize, concurrency: budget.concurrency, settleMs: this.options.settleMs, notBefore, log: this.options.log,
       onProgress: () => this.options.changed(id),
       holdsLease: () => store.renewLease(id),
     });
-    store.setState(id, 'RUNNING');
     this.meters.set(id, new RateMeter());
     const lease = setInterval(() => {
-      if (!store.renewLease(id)) runner.stop('lost');
-    }, RENEW_MS);
+      // A store that cannot be reached now is not a lost lease: the runner's next write finds out.
+      store.renewLease(id).then((held) => held || runner.stop('lost'), () => undefined);
+    }, store.leaseMs / 3);
     lease.unref();
-    const finished = runner.run().then((end) => {
+    const finished = runner.run().then(async (end) => {
       clearInterval(lease);
+      if (end.state === 'LOST') this.options.log?.(`Import job ${id} was taken over by another process: this one stopped it without sending more`);
+      if (end.state === 'UNREACHABLE') this.options.log?.(`Import job ${id} waits: the job store cannot be reached; it goes on once it answers`);
+      try {
+        await this.record(id, end);
+      } catch {
+        // The store failed again (unreachable, or full): the job's state stays as it was; the run is over all the same.
+      }
       this.runs.delete(id);
-      this.record(id, end);
       this.options.ended(id, end.state);
       this.options.changed(id);
     });
@@ -96,14 +119,14 @@ export class JobRuns {
   }
 
   /** What the run's end means for the job; the job's lease goes. */
-  private record(id: string, end: RunEnd): void {
-    // Another process runs the job now: its state is that process's to write.
-    if (end.state === 'LOST') return;
+  private async record(id: string, end: RunEnd): Promise<void> {
+    // Another process runs the job now: its state is that process's to write. Or the store cannot be reached: nothing can be written.
+    if (end.state === 'LOST' || end.state === 'UNREACHABLE') return;
     const { store } = this.options;
-    if (end.state === 'CANCELLED') store.skipPending(id);
+    if (end.state === 'CANCELLED') await store.skipPending(id);
     // Stopped with the process: the job stays RUNNING, to go on at the next start.
-    if (end.state !== 'SHUTDOWN') store.setState(id, end.state, 'reason' in end ? end.reason : null);
-    store.releaseLease(id);
+    if (end.state !== 'SHUTDOWN') await store.setState(id, end.state, 'reason' in end ? end.reason : null);
+    await store.releaseLease(id);
   }
 
   /** Stops the job's runner, if one runs here, after its batches in flight are recorded; resolves once it has stopped. */

@@ -65,7 +65,7 @@ async function reconcileCreates(ctx: ReconcileContext, batch: InflightBatch): Pr
   const narrow = narrowing(ctx.kind, batch.rows, ctx.matchWire);
   if (narrow) criteria.push(narrow);
   const found = await fetchAll(ctx.client, ctx.kind, criteria, [{ field: 'id' }]);
-  const held = ctx.store.knownIds(ctx.jobId, found.map((item) => item.id!));
+  const held = await ctx.store.knownIds(ctx.jobId, found.map((item) => item.id!));
   const free = found.filter((item) => !held.has(item.id!));
   return batch.rows.map((row): RowResult => {
     const at = free.findIndex((item) => carries(ctx.kind, row.sent, item));
@@ -85,6 +85,6 @@ async function reconcileUpdates(ctx: ReconcileContext, batch: InflightBatch): Pr
 /** Settles one batch of unknown outcome by lookups; returns how many rows were found written. */
 export async function reconcileBatch(ctx: ReconcileContext, batch: InflightBatch): Promise<number> {
   const results = batch.rows.length === 0 ? [] : batch.op === 'create' ? await reconcileCreates(ctx, batch) : await reconcileUpdates(ctx, batch);
-  ctx.store.record(ctx.jobId, results, batch.id);
+  await ctx.store.record(ctx.jobId, results, batch.id);
   return results.filter((r) => r.status !== 'pending').length;
 }

@@ -31,7 +31,7 @@ export interface HomeJobs {
   cancel(owner: string, id: string): Promise<JobView>;
   /** The owner's credentials this process holds for the job (it ran here since this process started). */
   heldCredentials(id: string): Credentials | undefined;
-  resume(credentials: Credentials, id: string): JobView;
+  resume(credentials: Credentials, id: string): Promise<JobView>;
   /** The job as this process shows it. */
   view(job: JobRecord): JobView;
 }
@@ -50,7 +50,8 @@ function fromCommandError(error: unknown): unknown {
 export class RemoteJobs {
   constructor(private readonly bus: JobBus, private readonly home: HomeJobs) {
     bus.serve((command) => this.carryOut(command));
-    bus.hold((finishedSince) => this.held(finishedSince));
+    // A store that cannot be read now has nothing to put back this time.
+    bus.hold((finishedSince) => this.held(finishedSince).catch(() => []));
   }
 
   /**
@@ -59,11 +60,12 @@ export class RemoteJobs {
    * process runs (on a shared DATA_DIR), and with `finishedSince` those
    * finished since then. None once this process stops (its store is closing).
    */
-  private held(finishedSince?: number): JobView[] {
+  private async held(finishedSince?: number): Promise<JobView[]> {
     const { store } = this.home;
     if (this.home.stopping()) return [];
-    const open = store.openJobs().filter((job) => job.staged && (this.home.runs(job.id) || !store.heldElsewhere(job.id)));
-    const finished = finishedSince === undefined ? [] : store.finishedSince(finishedSince);
+    const open = [];
+    for (const job of await store.openJobs()) if (job.staged && (this.home.runs(job.id) || !await store.heldElsewhere(job.id))) open.push(job);
+    const finished = finishedSince === undefined ? [] : await store.finishedSince(finishedSince);
     return [...open, ...finished].map((job) => this.home.view(job));
   }
 
@@ -74,9 +76,9 @@ export class RemoteJobs {
    */
   async whereIs(owner: string, id: string): Promise<{ here: JobRecord } | { remote: JobView; send(name: JobCommandName): Promise<JobView> }> {
     const { store } = this.home;
-    const local = store.job(id);
+    const local = await store.job(id);
     if (local && !sameOwner(local.owner, owner)) throw new ImportNotFoundError(`Import job ${id} was not found`);
-    if (local && (!this.bus.shared || this.home.runs(id) || !store.heldElsewhere(id))) return { here: local };
+    if (local && (!this.bus.shared || this.home.runs(id) || !await store.heldElsewhere(id))) return { here: local };
     const remote = await this.bus.find(owner, id);
     if (remote && remote.home !== this.bus.self) return { remote: shown(remote), send: (name) => this.send(remote, name, owner) };
     if (local) return { here: local };
@@ -120,13 +122,13 @@ export class RemoteJobs {
   private async carryOut({ name, id, ownerTag: caller }: JobCommand): Promise<JobView> {
     if (this.home.stopping()) throw new JobCommandError(`The process that holds import job ${id} is stopping: try again once it runs`, 'unreachable');
     try {
-      const job = this.home.store.job(id);
+      const job = await this.home.store.job(id);
       if (!job || ownerTag(job.owner) !== caller) throw new ImportNotFoundError(`Import job ${id} was not found`);
       if (name === 'pause') return await this.home.pause(job.owner, id);
       if (name === 'cancel') return await this.home.cancel(job.owner, id);
       const credentials = this.home.heldCredentials(id);
       if (!credentials) throw new ImportInputError(`Import job ${id} waits for its owner's password in the gateway that holds it, which has restarted since: resume it there`);
-      return this.home.resume(credentials, id);
+      return await this.home.resume(credentials, id);
     } catch (error) {
       if (error instanceof ImportNotFoundError) throw new JobCommandError(error.message, 'not-found');
       throw error;

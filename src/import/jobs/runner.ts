@@ -24,7 +24,7 @@ import { fromItemError, mayHaveHappened } from '../../write/user-errors.js';
 import { kindFields, writableFields } from '../../write/fields.js';
 import { convertFields, type ConvertEnv, type WireItem } from '../../write/inputs.js';
 import { ColumnPlan, keyField } from './columns.js';
-import type { InflightBatch, JobStore, RowResult } from '../store/job-store.js';
+import { LeaseLostError, StoreUnavailableError, type InflightBatch, type JobStore, type RowResult } from '../store/job-store.js';
 import { findByValues, keyString, RefResolver } from './lookups.js';
 import { reconcileBatch, type ReconcileContext } from './reconcile.js';
 import { RowDrafter, type RowDraft } from './row-draft.js';
@@ -32,15 +32,14 @@ import type { JobRecord } from '../store/types.js';
 
 /** Why a runner stopped before every row was done. `lost`: another process took the job's lease. */
 export type StopMode = 'pause' | 'cancel' | 'shutdown' | 'lost';
+/** `UNREACHABLE`: the job store could not be reached (its state could not be written either): the job goes on once it answers. */
 export type RunEnd =
   | { state: 'COMPLETED' }
-  | { state: 'PAUSED' | 'CANCELLED' | 'SHUTDOWN' | 'LOST' }
+  | { state: 'PAUSED' | 'CANCELLED' | 'SHUTDOWN' | 'LOST' | 'UNREACHABLE' }
   | { state: 'PAUSED' | 'FAILED'; reason: string };
 
 /** The job cannot go on with these credentials or this upstream now; resuming may help. */
 class JobStop extends Error {}
-/** Another process holds the job now: this runner must not send anything more. */
-class LeaseLost extends Error {}
 
 const CALLER_FAULTS = new Set(['AUTHENTICATION_FAILED', 'API_ACCESS_DENIED']);
 
@@ -52,7 +51,7 @@ export interface RunnerDeps {
   concurrency: number;
   onProgress(): void;
   /** Renews the job's lease; false when this process no longer holds it. Checked before every write call. */
-  holdsLease(): boolean;
+  holdsLease(): Promise<boolean>;
   /**
    * How long after a batch was sent its outcome may still change: the
    * upstream timeout plus a grace. A batch of unknown outcome is looked up
@@ -111,21 +110,21 @@ export class JobRunner {
   async run(): Promise<RunEnd> {
     const { store } = this.deps;
     try {
-      for (const batch of store.inflightBatches(this.job.id)) this.interrupted.add(batch.id);
+      for (const batch of await store.inflightBatches(this.job.id)) this.interrupted.add(batch.id);
       if ((this.deps.notBefore ?? 0) > Date.now()) await this.sleepUntil(this.deps.notBefore!);
       /** `progressed` when a pass got no answer at all; the job pauses if its batches then turn out unwritten. */
       let stalledAt: number | null = null;
       for (;;) {
         await this.reconcileDue();
         if (this.stopping === 'lost') break;
-        const waiting = store.inflightBatches(this.job.id);
+        const waiting = await store.inflightBatches(this.job.id);
         // A cancel waits to settle what is in flight, so that every row of the job ends with an outcome.
         if (this.stopping && (this.stopping !== 'cancel' || waiting.length === 0)) break;
         if (stalledAt !== null && waiting.length === 0) {
           if (this.progressed === stalledAt) throw new JobStop('Upsales did not answer the last batches; resume the import to try again');
           stalledAt = null;
         }
-        const pending = this.stopping ? 0 : store.countRows(this.job.id, 'pending');
+        const pending = this.stopping ? 0 : await store.countRows(this.job.id, 'pending');
         if (pending === 0 && waiting.length === 0) break;
         if (pending > 0 && stalledAt === null) {
           this.holdKeys(waiting);
@@ -133,7 +132,7 @@ export class JobRunner {
           this.unknown = 0;
           await this.pass();
           if (this.progressed === before && !this.stopping) {
-            if (this.unknown === 0 && store.inflightBatches(this.job.id).length === 0) throw new JobStop('The import made no progress; resume it to try again');
+            if (this.unknown === 0 && (await store.inflightBatches(this.job.id)).length === 0) throw new JobStop('The import made no progress; resume it to try again');
             if (this.unknown > 0) stalledAt = before;
           }
           continue;
@@ -141,7 +140,8 @@ export class JobRunner {
         await this.sleepUntil(Math.min(...waiting.map((b) => b.sentAt)) + this.deps.settleMs);
       }
     } catch (error) {
-      if (error instanceof LeaseLost) return { state: 'LOST' };
+      if (error instanceof LeaseLostError) return { state: 'LOST' };
+      if (error instanceof StoreUnavailableError) return { state: 'UNREACHABLE' };
       if (error instanceof JobStop || error instanceof UpstreamError) return { state: 'PAUSED', reason: error.message };
       return { state: 'FAILED', reason: error instanceof Error ? error.message : String(error) };
     }
@@ -155,7 +155,7 @@ export class JobRunner {
   /** Reconciles the batches of unknown outcome sent at least `settleMs` ago. */
   private async reconcileDue(): Promise<void> {
     const now = Date.now();
-    const due = this.deps.store.inflightBatches(this.job.id).filter((b) => b.sentAt + this.deps.settleMs <= now);
+    const due = (await this.deps.store.inflightBatches(this.job.id)).filter((b) => b.sentAt + this.deps.settleMs <= now);
     let batches = 0;
     let found = 0;
     let rows = 0;
@@ -203,7 +203,7 @@ export class JobRunner {
     if (this.job.ownerUserId) return this.job.ownerUserId;
     const { items } = await this.deps.client.getByCriteria('user', { criteria: [{ field: 'email', operator: 'eq', values: [this.job.owner] }], limit: 1 });
     if (!items[0]?.id) throw new JobStop('The importing user was not found in Upsales');
-    this.deps.store.setOwnerUserId(this.job.id, items[0].id);
+    await this.deps.store.setOwnerUserId(this.job.id, items[0].id);
     return items[0].id;
   }
 
@@ -214,7 +214,7 @@ export class JobRunner {
     let failure: unknown;
     for (;;) {
       while (!this.stopping && failure === undefined && !cursor.end && inFlight.size < this.deps.concurrency) {
-        const drafts = this.take(cursor);
+        const drafts = await this.take(cursor);
         if (drafts.length === 0) continue;
         const keys = drafts.map((d) => this.matchKey(d)).filter((k): k is string => k !== null);
         const done: Promise<void> = this.process(drafts)
@@ -236,11 +236,11 @@ export class JobRunner {
   }
 
   /** The next batch of sendable rows; rows that cannot be written fail at once (recorded). */
-  private take(cursor: { after: number; end: boolean }): RowDraft[] {
+  private async take(cursor: { after: number; end: boolean }): Promise<RowDraft[]> {
     const batch: RowDraft[] = [];
     const failed: RowResult[] = [];
     while (batch.length < this.batchSize) {
-      const rows = this.deps.store.pendingRows(this.job.id, cursor.after, this.batchSize);
+      const rows = await this.deps.store.pendingRows(this.job.id, cursor.after, this.batchSize);
       if (rows.length === 0) {
         cursor.end = true;
         break;
@@ -266,12 +266,12 @@ export class JobRunner {
         batch.push(draft);
       }
     }
-    if (failed.length) this.recorded(failed);
+    if (failed.length) await this.recorded(failed);
     return batch;
   }
 
-  private recorded(results: RowResult[], batchId?: number): void {
-    this.deps.store.record(this.job.id, results, batchId);
+  private async recorded(results: RowResult[], batchId?: number): Promise<void> {
+    await this.deps.store.record(this.job.id, results, batchId);
     this.progressed += results.filter((r) => r.status !== 'pending').length;
     this.deps.onProgress();
   }
@@ -296,7 +296,7 @@ export class JobRunner {
       else if (mode === 'update') updates.push({ draft, item: { ...item, id: found[0].id } });
       else creates.push({ draft, item });
     }
-    if (failed.length) this.recorded(failed);
+    if (failed.length) await this.recorded(failed);
     await Promise.all([this.send('create', creates), this.send('update', updates)]);
   }
 
@@ -322,16 +322,22 @@ export class JobRunner {
   private async send(op: 'create' | 'update', ready: Ready[]): Promise<void> {
     if (ready.length === 0) return;
     const { store, client } = this.deps;
-    if (!this.deps.holdsLease()) {
+    if (!await this.deps.holdsLease()) {
       this.stop('lost');
-      throw new LeaseLost();
+      throw new LeaseLostError(`Another process took import job ${this.job.id}`);
     }
     const sentAt = Date.now();
-    const batchId = store.markInflight(this.job.id, op, ready.map((r) => ({ rowNo: r.draft.rowNo, sent: r.item })), sentAt);
+    // Fenced: written only while this process holds the lease it took (LeaseLostError otherwise), so a stale runner sends nothing.
+    const batchId = await store.markInflight(this.job.id, op, ready.map((r) => ({ rowNo: r.draft.rowNo, sent: r.item })), sentAt);
     let results: ItemResult[];
     try {
       results = await client[op](this.kind, ready.map((r) => r.item));
     } catch (error) {
+      // Refused before it went on the wire: another process holds the job now; the batch stays in flight for it to look up.
+      if (error instanceof LeaseLostError || error instanceof StoreUnavailableError) {
+        if (error instanceof LeaseLostError) this.stop('lost');
+        throw error;
+      }
       if (mayHaveHappened(error)) {
         // Unknown outcome: Upsales may still write it.
         this.leaveUnknown(ready);
@@ -339,11 +345,11 @@ export class JobRunner {
       }
       const kind = (error as { kind?: string }).kind ?? '';
       if (CALLER_FAULTS.has(kind)) {
-        this.recorded(ready.map((r) => ({ rowNo: r.draft.rowNo, status: 'pending' })), batchId);
+        await this.recorded(ready.map((r) => ({ rowNo: r.draft.rowNo, status: 'pending' })), batchId);
         throw new JobStop((error as Error).message);
       }
       const reason = error instanceof UpstreamError ? `${error.code}: ${error.message}` : 'The call failed';
-      this.recorded(ready.map((r) => ({ rowNo: r.draft.rowNo, status: 'failed', reason })), batchId);
+      await this.recorded(ready.map((r) => ({ rowNo: r.draft.rowNo, status: 'failed', reason })), batchId);
       return;
     }
     const byIndex = new Map(results.map((r) => [r.index, r]));
@@ -358,7 +364,7 @@ export class JobRunner {
       else outcomes.push({ rowNo: r.draft.rowNo, status: 'failed', reason: fromItemError(result.error, null).message, upstreamId: op === 'update' ? (r.item.id as number) : null });
     });
     // The batch stays open (its unknown rows in flight) until it is reconciled.
-    this.recorded(outcomes, unknown.length ? undefined : batchId);
+    await this.recorded(outcomes, unknown.length ? undefined : batchId);
     if (unknown.length) this.leaveUnknown(unknown);
   }
 

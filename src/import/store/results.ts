@@ -17,9 +17,9 @@ const csvCell = (value: unknown): string => {
 };
 
 /** Text lines (each ending in a newline) of the results, in row order. */
-export function* resultLines(outcomes: Iterable<RowOutcome>, format: ResultsFormat): Generator<string> {
+export async function* resultLines(outcomes: AsyncIterable<RowOutcome>, format: ResultsFormat): AsyncGenerator<string> {
   if (format === 'csv') yield 'row,outcome,upsalesId,reason\n';
-  for (const o of outcomes) {
+  for await (const o of outcomes) {
     yield format === 'csv'
       ? `${o.row},${o.outcome},${csvCell(o.upsalesId)},${csvCell(o.reason)}\n`
       : `${JSON.stringify({ row: o.row, outcome: o.outcome, upsalesId: o.upsalesId, reason: o.reason })}\n`;
@@ -27,14 +27,14 @@ export function* resultLines(outcomes: Iterable<RowOutcome>, format: ResultsForm
 }
 
 /** The results as a web stream, pulled a few hundred rows at a time. */
-export function resultsStream(outcomes: Iterable<RowOutcome>, format: ResultsFormat): ReadableStream<Uint8Array> {
+export function resultsStream(outcomes: AsyncIterable<RowOutcome>, format: ResultsFormat): ReadableStream<Uint8Array> {
   const lines = resultLines(outcomes, format);
   const encoder = new TextEncoder();
   return new ReadableStream<Uint8Array>({
-    pull(controller) {
+    async pull(controller) {
       let text = '';
       for (let i = 0; i < 500; i++) {
-        const next = lines.next();
+        const next = await lines.next();
         if (next.done) {
           if (text) controller.enqueue(encoder.encode(text));
           controller.close();
@@ -44,8 +44,8 @@ export function resultsStream(outcomes: Iterable<RowOutcome>, format: ResultsFor
       }
       controller.enqueue(encoder.encode(text));
     },
-    cancel() {
-      lines.return(undefined);
+    async cancel() {
+      await lines.return(undefined);
     },
   });
 }

@@ -10,7 +10,7 @@
  * being slow or gone is a miss (the client sends the document again), never
  * a failure.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { ApqStore, ApqStoreOptions } from '../../cache/apq-store.js';
 import { boundedCommand } from './bounded-command.js';
 import { redisScript, runScript } from './script.js';
@@ -49,7 +49,7 @@ return bytes`);
 const keys = (tag: string) => [`${PREFIX}{${tag}}:documents`, `${PREFIX}{${tag}}:expiry`, `${PREFIX}{${tag}}:bytes`];
 
 export class RedisApqStore implements ApqStore {
-  constructor(private readonly redis: Redis, private readonly options: ApqStoreOptions, private readonly timeoutMs = REDIS_TIMEOUT_MS) {}
+  constructor(private readonly redis: RedisClient, private readonly options: ApqStoreOptions, private readonly timeoutMs = REDIS_TIMEOUT_MS) {}
 
   async get(tag: string, hash: string): Promise<string | undefined> {
     const [documents, expiry] = keys(tag);

@@ -5,9 +5,9 @@
  * takes longer than `timeoutMs`. Such state is then a miss, never a
  * failure of the request.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
-export async function boundedCommand<T>(redis: Redis, timeoutMs: number, send: () => Promise<T>): Promise<T | undefined> {
+export async function boundedCommand<T>(redis: RedisClient, timeoutMs: number, send: () => Promise<T>): Promise<T | undefined> {
   if (redis.status !== 'ready' && redis.status !== 'wait') return undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<undefined>((resolve) => {

@@ -4,7 +4,7 @@
  * redis-window-scripts.ts). Redis' failures reach the caller as they are;
  * SharedWindowStore decides what to do without Redis.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { accountTag } from '../../account/account-tag.js';
 import { runScript } from './script.js';
 import type { CallPriority } from '../../budget/call-queue.js';
@@ -43,7 +43,7 @@ export class RedisWindow {
   private readonly keys: ReturnType<typeof windowKeys>;
 
   /** `waiter` names this process in the account's list of processes with interactive calls waiting. */
-  constructor(private readonly redis: Redis, account: string, readonly options: RedisWindowOptions, private readonly waiter: string) {
+  constructor(private readonly redis: RedisClient, account: string, readonly options: RedisWindowOptions, private readonly waiter: string) {
     this.keys = windowKeys(account);
   }
 

@@ -13,7 +13,7 @@
  * slot in Redis Cluster); nothing in them names a user or a credential.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import type { ChangeLinks, ChangeWithItem, KindMark } from '../../changes/index.js';
 import { ITEM_KINDS, type ItemKind } from '../../contract/kinds.js';
 import type { SharedEvents } from './events.js';
@@ -40,7 +40,7 @@ return 0`);
 
 const isKind = (value: unknown): value is ItemKind => (ITEM_KINDS as readonly unknown[]).includes(value);
 
-export function createRedisChangeLinks(redis: Redis, events: SharedEvents): ChangeLinks {
+export function createRedisChangeLinks(redis: RedisClient, events: SharedEvents): ChangeLinks {
   const token = randomBytes(9).toString('base64url');
   return {
     async lease(account, ms) {

@@ -1,5 +1,7 @@
 /**
- * This process's connections to the Redis at REDIS_URL (ioredis). The
+ * This process's connections to the Redis at REDIS_URL, or to the Redis
+ * Cluster at REDIS_CLUSTER_NODES (ioredis' Cluster client, which finds the
+ * other nodes and follows slots as they move), alike. The
  * command connection fails a command at once while Redis is unreachable
  * (no offline queue, no retries), and after 5 s when Redis does not answer,
  * so the budget goes on alone instead of waiting; the timeout is that long
@@ -11,22 +13,42 @@
  * subscriber mode, dropped the connection and lost the subscriptions. Both
  * reconnect every 100-500 ms.
  */
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisNode } from '../../config/config.js';
 
-/** `host:port/db` of a Redis URL, for logs and messages: never its username or password. */
-export function redisLabel(url: string): string {
-  const { hostname, port, pathname } = new URL(url);
+/** A connection to one Redis or to a Redis Cluster: every command the shared state sends works on both. */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is: REDIS_URL, or the nodes of REDIS_CLUSTER_NODES. */
+export type RedisTarget = string | RedisNode[];
+
+/**
+ * `host:port/db` of a Redis URL, or the cluster's nodes as REDIS_CLUSTER_NODES
+ * names them, for logs and messages: never a username or password.
+ */
+export function redisLabel(target: RedisTarget): string {
+  if (typeof target !== 'string') return `REDIS_CLUSTER_NODES ${target.map(({ host, port }) => `${host}:${port}`).join(',')}`;
+  const { hostname, port, pathname } = new URL(target);
   return `${hostname}:${port || 6379}/${pathname.replace(/^\//, '') || '0'}`;
 }
 
+const retryStrategy = (times: number) => Math.min(100 * times, 500);
+
 /** Opens a connection; `subscriber` for one that only subscribes (pub/sub needs a connection of its own). */
-export function connectRedis(url: string, role: 'commands' | 'subscriber'): Redis {
-  const redis = new Redis(url, {
+export function connectRedis(target: RedisTarget, role: 'commands' | 'subscriber'): RedisClient {
+  const options: RedisOptions = {
     connectTimeout: 2_000,
-    retryStrategy: (times) => Math.min(100 * times, 500),
     ...(role === 'commands'
       ? { connectionName: 'upsales-graphql', enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 5_000 }
       : { enableOfflineQueue: true, maxRetriesPerRequest: null, enableReadyCheck: false, disableClientInfo: true }),
+  };
+  const { enableOfflineQueue, ...perNode } = options;
+  const redis = typeof target === 'string' ? new Redis(target, { ...options, retryStrategy }) : new Cluster(target, {
+    // The cluster queues (or not) and reconnects as a whole, as one node does; its nodes' connections are ioredis' to manage.
+    enableOfflineQueue,
+    clusterRetryStrategy: retryStrategy,
+    slotsRefreshTimeout: 2_000,
+    redisOptions: perNode,
   });
   // Losing Redis is logged once by whoever uses the connection; ioredis would print every failed reconnection.
   redis.on('error', () => undefined);
@@ -34,7 +56,7 @@ export function connectRedis(url: string, role: 'commands' | 'subscriber'): Redi
 }
 
 /** Resolves true once `redis` is ready, false after `ms` without. */
-export function whenReady(redis: Redis, ms: number): Promise<boolean> {
+export function whenReady(redis: RedisClient, ms: number): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => {

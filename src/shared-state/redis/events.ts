@@ -7,13 +7,13 @@
  * catches PUBLISH and SUBSCRIBE, so their failures are swallowed here.
  */
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 /** What crosses between processes: events by topic, each carrying JSON in `detail`. */
 export type SharedEvents = ReturnType<typeof createRedisEventTarget>;
 
 /** `redis` with the given methods' failures swallowed. */
-function quiet(redis: Redis, methods: string[]): Redis {
+function quiet(redis: RedisClient, methods: string[]): RedisClient {
   return new Proxy(redis, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver);
@@ -23,5 +23,5 @@ function quiet(redis: Redis, methods: string[]): Redis {
   });
 }
 
-export const createRedisEvents = (redis: Redis, subscriber: Redis): SharedEvents =>
+export const createRedisEvents = (redis: RedisClient, subscriber: RedisClient): SharedEvents =>
   createRedisEventTarget({ publishClient: quiet(redis, ['publish']), subscribeClient: quiet(subscriber, ['subscribe', 'unsubscribe']) });

@@ -1,8 +1,9 @@
 /**
- * The job bus through Redis (REDIS_URL). A job's home stores its latest
- * state under `upsales-graphql:job:<id>` (for 7 days after it finished;
- * while it is open, for as long as its home lives) and indexes it by owner
- * under a hash of the username, so no username is in a key and none is in
+ * The job bus through Redis (REDIS_URL or REDIS_CLUSTER_NODES). A job's
+ * home stores its latest state under `upsales-graphql:job:{<owner>}:<id>`
+ * (for 7 days after it finished; while it is open, for as long as its home
+ * lives) and indexes it by owner, both keys under the hash tag of the
+ * owner's hash (one slot of a cluster), so no username is in a key and none is in
  * a value either: a stored job, a command and a reply name the owner by
  * that hash ({@link ownerTag}). States, commands and replies travel as
  * messages over graphql-yoga's Redis event target; commands and replies are
@@ -18,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { JobCommandError, type JobBus, type JobCommand, type SharedJob } from '../../import/bus/job-bus.js';
 import { ownerName, ownerTag } from '../../import/store/owner.js';
 import type { JobView } from '../../import/store/types.js';
@@ -34,9 +35,15 @@ const DELIVERY_TRIES = 20;
 /** Most jobs `list` reads of one owner. */
 const LIST_MAX = 200;
 
-const jobKey = (id: string) => `${PREFIX}:job:${id}`;
-const ownerKey = (owner: string) => `${PREFIX}:jobs-of:${ownerTag(owner)}`;
-const processKey = (name: string) => `${PREFIX}:process:${name}`;
+/**
+ * An owner's keys share one hash tag, its {@link ownerTag}: a job and its
+ * owner's index are written in one MULTI and read in one MGET, in one slot
+ * of a Redis Cluster.
+ */
+export const jobKey = (owner: string, id: string) => `${PREFIX}:job:{${ownerTag(owner)}}:${id}`;
+export const ownerKey = (owner: string) => `${PREFIX}:jobs-of:{${ownerTag(owner)}}`;
+/** Every process's heartbeat under one hash tag, so that `alive` reads them in one MGET. */
+const processKey = (name: string) => `${PREFIX}:process:{processes}:${name}`;
 const progressTopic = (id: string) => `${PREFIX}:job-progress:${id}`;
 const commandTopic = (name: string) => `${PREFIX}:job-command:${name}`;
 const replyTopic = (name: string) => `${PREFIX}:job-reply:${name}`;
@@ -51,7 +58,7 @@ const owned = (view: JobView, owner: string): JobView | undefined =>
 
 export interface RedisJobBusOptions {
   /** The command connection (commands fail at once while Redis is away). */
-  redis: Redis;
+  redis: RedisClient;
   /** The process's messages to and from the other processes. */
   events: SharedEvents;
   /** How long the home may take to carry out a command (a pause waits for the batches in flight). */
@@ -78,7 +85,7 @@ export function createRedisJobBus({ redis, events: target, commandTimeoutMs }: R
   const pending = new Map<string, { resolve(view: JobView): void; reject(error: Error): void; timer: NodeJS.Timeout }>();
   let handler: ((command: JobCommand) => Promise<JobView>) | undefined;
 
-  let held: ((finishedSince?: number) => JobView[]) | undefined;
+  let held: ((finishedSince?: number) => Promise<JobView[]>) | undefined;
   /** The jobs this process published since it started: their home, it writes them over when it puts them back. */
   const published = new Set<string>();
 
@@ -95,16 +102,20 @@ export function createRedisJobBus({ redis, events: target, commandTimeoutMs }: R
   const putBack = async (all: boolean) => {
     if (!held) return;
     const now = Date.now();
-    const batch = redis.pipeline();
-    for (const view of held(all ? now - JOB_TTL_S * 1000 : undefined)) {
+    // One pipeline per owner: a Redis Cluster takes a pipeline's keys from one slot only.
+    const batches = new Map<string, ReturnType<RedisClient['pipeline']>>();
+    for (const view of await held(all ? now - JOB_TTL_S * 1000 : undefined)) {
       const ttl = view.finishedAt === null ? JOB_TTL_S : JOB_TTL_S - Math.floor((now - view.finishedAt) / 1000);
       if (ttl <= 0) continue;
       const record = JSON.stringify({ view: stored(view), home: self } satisfies Stored);
-      if (all && published.has(view.id)) batch.set(jobKey(view.id), record, 'EX', ttl);
-      else batch.set(jobKey(view.id), record, 'EX', ttl, 'NX').expire(jobKey(view.id), ttl);
+      const owner = ownerName(view.owner);
+      const batch = batches.get(owner) ?? batches.set(owner, redis.pipeline()).get(owner)!;
+      const key = jobKey(view.owner, view.id);
+      if (all && published.has(view.id)) batch.set(key, record, 'EX', ttl);
+      else batch.set(key, record, 'EX', ttl, 'NX').expire(key, ttl);
       batch.zadd(ownerKey(view.owner), view.createdAt, view.id).expire(ownerKey(view.owner), JOB_TTL_S);
     }
-    if (batch.length) await batch.exec();
+    await Promise.all([...batches.values()].map((batch) => batch.exec()));
   };
   /**
    * Renews this process's key, and puts its jobs back: all of them with
@@ -173,7 +184,7 @@ export function createRedisJobBus({ redis, events: target, commandTimeoutMs }: R
       published.add(view.id);
       const record: Stored = { view: stored(view), home: self };
       void redis.multi()
-        .set(jobKey(view.id), JSON.stringify(record), 'EX', JOB_TTL_S)
+        .set(jobKey(view.owner, view.id), JSON.stringify(record), 'EX', JOB_TTL_S)
         .zadd(ownerKey(view.owner), view.createdAt, view.id)
         .expire(ownerKey(view.owner), JOB_TTL_S)
         .exec().catch(() => undefined);
@@ -194,7 +205,7 @@ export function createRedisJobBus({ redis, events: target, commandTimeoutMs }: R
     },
     async find(owner, id) {
       try {
-        return (await read(owner, [await redis.get(jobKey(id))]))[0];
+        return (await read(owner, [await redis.get(jobKey(owner, id))]))[0];
       } catch {
         return undefined;
       }
@@ -202,7 +213,7 @@ export function createRedisJobBus({ redis, events: target, commandTimeoutMs }: R
     async list(owner) {
       try {
         const ids = await redis.zrevrange(ownerKey(owner), 0, LIST_MAX - 1);
-        return ids.length ? await read(owner, await redis.mget(ids.map(jobKey))) : [];
+        return ids.length ? await read(owner, await redis.mget(ids.map((id) => jobKey(owner, id)))) : [];
       } catch {
         return [];
       }

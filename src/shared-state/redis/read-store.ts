@@ -19,7 +19,7 @@
  * process, for however many accounts.
  */
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { boundedCommand } from './bounded-command.js';
 import { redisScript, runScript } from './script.js';
 import { largestAnswer, READ_STORE_CHARS, type Lookup, type ReadStore } from '../../cache/read-store.js';
@@ -57,7 +57,7 @@ export class RedisReadStore implements ReadStore {
   private keptChars = 0;
 
   /** `maxChars`: characters of answers this process keeps alive in Redis at once (see above). */
-  constructor(private readonly redis: Redis, private readonly maxChars = READ_STORE_CHARS, private readonly timeoutMs = REDIS_TIMEOUT_MS) {}
+  constructor(private readonly redis: RedisClient, private readonly maxChars = READ_STORE_CHARS, private readonly timeoutMs = REDIS_TIMEOUT_MS) {}
 
   async lookup(group: string, key: string): Promise<Lookup> {
     if (!(await this.dropPending())) return { generation: UNAVAILABLE };

@@ -15,7 +15,7 @@
  *
  * Each change is logged once per process, without credentials.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 /** A store the link tells when Redis is back, so its slots go back into Redis. */
 export interface Rejoining {
@@ -46,7 +46,7 @@ export class RedisLink {
   private retry: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
 
-  constructor(private readonly redis: Redis, private readonly options: RedisLinkOptions) {
+  constructor(private readonly redis: RedisClient, private readonly options: RedisLinkOptions) {
     this.up = redis.status === 'ready';
     if (!this.up) this.lost(new Error('not connected at start'));
     redis.on('ready', () => this.back());

@@ -6,7 +6,7 @@
  * Used by the call budget's window and the read cache; imports nothing of ours.
  */
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 export interface RedisScript {
   lua: string;
@@ -16,7 +16,7 @@ export interface RedisScript {
 export const redisScript = (lua: string): RedisScript => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
 
 /** Runs a script by its SHA, loading it when Redis does not know it. */
-export async function runScript(redis: Redis, { lua, sha }: RedisScript, keys: string[], args: (string | number)[]): Promise<unknown> {
+export async function runScript(redis: RedisClient, { lua, sha }: RedisScript, keys: string[], args: (string | number)[]): Promise<unknown> {
   try {
     return await redis.evalsha(sha, keys.length, ...keys, ...args);
   } catch (error) {

@@ -5,7 +5,7 @@
  * puts back into Redis when Redis is back (see redis-link.ts). Losing Redis
  * never fails a call: it only changes which window the call waits for.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { MemoryWindowStore } from '../../budget/memory-window-store.js';
 import { RedisLink, type RedisLinkOptions } from './redis-link.js';
 import { RedisWindow, type RedisWindowOptions, type SharedReading } from './budget-window.js';
@@ -136,7 +136,7 @@ export interface SharedWindows {
 }
 
 /** Every account's shared window in this process, over one Redis connection (commands only, no subscriptions). */
-export function createSharedWindows(redis: Redis, options: SharedWindowsOptions): SharedWindows {
+export function createSharedWindows(redis: RedisClient, options: SharedWindowsOptions): SharedWindows {
   const link = new RedisLink(redis, { ...options, windowMs: options.windowMs });
   const windowOptions: RedisWindowOptions = {
     calls: options.calls, windowMs: options.windowMs, reserve: options.reserve, holdMs: options.holdMs,
