@@ -138,11 +138,14 @@ export interface ReplicaProcess {
   stop(): Promise<void>;
 }
 
-/** A gateway replica as its own process (`npm start` with UPSALES_URL set, so no embedded service), on a free loopback port; {@link TEST_ENV} unless `env` says otherwise. */
+/**
+ * A gateway replica as its own process (`npm start` with UPSALES_URL set, so no embedded service), on a free loopback port,
+ * with the tests' settings (TEST_ENV: kept reads do not start the change feed, so a test's SOAP calls are its requests') unless `env` says otherwise.
+ */
 export async function startReplicaProcess(env: NodeJS.ProcessEnv): Promise<ReplicaProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'replica-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'app/main.ts'], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...TEST_ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...TEST_ENV, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
