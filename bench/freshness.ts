@@ -137,6 +137,8 @@ export async function freshnessBench(table: (headers: string[], rows: (string | 
         UPSALES_URL: sim.url, UPSALES_BUDGET_WINDOW_MS: String(WINDOW_MS), UPSALES_BLOCK_MS: String(8 * WINDOW_MS), LOG_LEVEL: 'info',
         CHANGES_POLL_MS: String(Math.round(defaults.changes.pollMs / CLOCK)),
         UPSALES_CACHE_TTL_MS: String(Math.round(defaults.cacheTtlMs / CLOCK)),
+        // As npm start runs (tests' processes turn it off): kept reads keep their kind watched.
+        CHANGES_WATCH_KEPT_READS: 'true',
       });
       const abort = new AbortController();
       const screens: Screen[] = Array.from({ length: SCREENS }, () => ({ shows: new Map(), firstShown: new Map() }));

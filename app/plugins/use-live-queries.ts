@@ -22,7 +22,9 @@
  *   that reads no items, or too many kinds, is refused before any call.
  * - When it runs again: a change of an item its last run was handed, or of
  *   a kind it read a list (or a count) of (src/request/read-trail.ts).
- *   One run at a time; changes heard during a run make one more run.
+ *   One run at a time; changes heard during a run make one more run. A
+ *   result the client has not read yet is replaced by a newer one: a slow
+ *   reader holds one result at most.
  * - Each run is a request of its own: the estimate against MAX_QUERY_CALLS
  *   (refused: that payload is the refusal, and the query stays live), its
  *   own call ceiling, loaders and `extensions.upsales`; reads kept in the
@@ -30,6 +32,9 @@
  *   change dropped.
  * - It is a stream (use-stream-caps.ts): MAX_STREAMS_PER_USER, MAX_STREAMS
  *   and STREAM_IDLE_TIMEOUT_MS apply; the client leaving ends its watch.
+ *   Over HTTP it needs `Accept: text/event-stream` or `multipart/mixed`
+ *   (406 NOT_ACCEPTABLE otherwise, before any call: yoga would run it and
+ *   then answer 406 with nothing).
  */
 import { getNamedType, getOperationAST, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { getLiveDirectiveArgumentValues, getLiveDirectiveNode, NoLiveMixedWithDeferStreamRule } from '@n1ru4l/graphql-live-query';
@@ -84,8 +89,9 @@ function liveAnswers(
   let running = false;
   let dirty = false;
   let trail: ReadTrail | undefined;
+  // A result not read yet is replaced by a newer one: a client that reads slowly gets the latest, and holds one at most.
   const deliver = (answer: ExecutionResult) => {
-    ready.push(answer);
+    ready.splice(0, ready.length, answer);
     wake?.();
   };
   const end = () => {
@@ -162,6 +168,13 @@ export function useLiveQueries(schema: GraphQLSchema, limits: AccountingLimits):
           `This live query reads ${kinds.length} kinds of items (${kinds.join(', ')}); a live query may watch at most ${MAX_WATCHED_KINDS}: split it`,
           { kinds: kinds.length, maxKinds: MAX_WATCHED_KINDS },
         ));
+      }
+      // Over HTTP, only a stream can carry its results: refused before any call when the request cannot take one.
+      const accept = (ctx as { request?: Request }).request?.headers.get('accept');
+      if (accept !== undefined && !/text\/event-stream|multipart\/mixed/i.test(accept ?? '')) {
+        return refuse(new GatewayError('NOT_ACCEPTABLE', 'A live query answers as a stream: send Accept: text/event-stream (SSE) or multipart/mixed, or use a WebSocket', {
+          http: { status: 406 },
+        }));
       }
       const { changes } = ctx;
       if (!changes) return refuse(new GatewayError('UNAVAILABLE', 'Live queries need the change feed, which this gateway does not run'));

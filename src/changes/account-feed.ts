@@ -184,7 +184,8 @@ export class AccountFeed {
         let watch = this.polls.get(kind);
         if (!watch) this.polls.set(kind, watch = new KindWatch(kind, (k, query) => this.share.run(() => this.client.getByCriteria(k, query))));
         const baseline = !watch.ready;
-        const changes = await watch.poll();
+        const changes = await watch.poll(baseline ? await this.links.loadMark(this.account, kind) : undefined);
+        void this.links.saveMark(this.account, kind, watch.mark(), this.settings.pollMs + 2 * this.settings.leaseMs).catch(() => undefined);
         // what was kept before the baseline may have changed unseen: kept reads start again from it
         if (baseline) await this.upstream.forget([kind]);
         if (changes.length > 0 && !this.stopped) this.links.publish(this.account, changes);

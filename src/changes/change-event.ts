@@ -32,8 +32,10 @@ export interface CallerChanges {
   /**
    * Changes of `kinds` as the caller sees them, in batches (one batch per
    * poll or per write through the gateway), from now until `signal` aborts
-   * or the consumer stops iterating (`return()`); nothing is replayed from
-   * before the call. Only items the caller may see, as Upsales decides for
+   * or the consumer stops iterating (`return()`). Nothing before the call
+   * is replayed, except, with REDIS_URL, when the account's feed starts
+   * again within CHANGES_POLL_MS plus two CHANGES_LEASE_MS of the last
+   * poller: it goes on from that poller's mark. Only items the caller may see, as Upsales decides for
    * the caller's own account (the feed polls with that account's own
    * credentials): never an id of an item hidden from it.
    *

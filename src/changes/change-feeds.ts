@@ -77,12 +77,12 @@ export class ChangeFeeds {
       found.useCredentials(credentials);
       return found;
     }
+    // shares of accounts nobody watches any more, all their calls out of the window, are new ones
+    for (const [other, idle] of this.shares) if (!this.feeds.has(other) && idle.used() === 0) this.shares.delete(other);
     let share = this.shares.get(account);
     if (!share) this.shares.set(account, share = ShareWindow.of(this.options.settings.budgetShare, this.options.budget.calls, this.options.budget.windowMs));
     const feed = new AccountFeed(account, credentials, this.options.upstream, this.links, share, this.options.settings, (idle) => {
       if (this.feeds.get(account) === idle) this.feeds.delete(account);
-      // a share whose calls are all out of the window is a new one
-      if (!this.feeds.has(account) && share.used() === 0) this.shares.delete(account);
     });
     this.feeds.set(account, feed);
     return feed;

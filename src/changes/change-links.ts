@@ -9,6 +9,7 @@
  */
 import type { ItemKind } from '../contract/kinds.js';
 import type { ChangeWithItem } from './change-event.js';
+import type { KindMark } from './kind-watch.js';
 
 export interface ChangeLinks {
   /**
@@ -31,6 +32,10 @@ export interface ChangeLinks {
   subscribe(account: string, listener: (batch: ChangeWithItem[]) => void): () => void;
   /** Tells every process that `kinds` changed through the gateway on the upstream `upstream` (its tag): their feeds poll them soon. */
   nudge(upstream: string, kinds: readonly ItemKind[]): void;
+  /** Keeps where the poller of `account` got to on `kind`, for `ms`: another process taking over goes on from there. */
+  saveMark(account: string, kind: ItemKind, mark: KindMark, ms: number): Promise<void>;
+  /** The last poller's mark on `kind` of `account`, if one is kept. */
+  loadMark(account: string, kind: ItemKind): Promise<KindMark | undefined>;
   /** Hears every nudge; returns how to stop. */
   onNudge(listener: (upstream: string, kinds: ItemKind[]) => void): () => void;
   close?(): void;
@@ -43,6 +48,9 @@ export function memoryChangeLinks(): ChangeLinks {
   return {
     lease: async () => true,
     release: async () => undefined,
+    // one process: a poller that stops has no one to hand over to
+    saveMark: async () => undefined,
+    loadMark: async () => undefined,
     announce: async (_account, kinds) => [...kinds],
     publish(account, batch) {
       for (const listener of [...(listeners.get(account) ?? [])]) listener(batch);

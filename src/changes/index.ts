@@ -10,3 +10,4 @@ export { ChangeFeeds, checkWatchedKinds, type ChangeFeedsOptions } from './chang
 export { memoryChangeLinks, type ChangeLinks } from './change-links.js';
 export { deletionCallBound, findDeleted } from './find-deleted.js';
 export { feedAccount } from './account-feed.js';
+export type { KindMark } from './kind-watch.js';

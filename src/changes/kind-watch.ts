@@ -27,6 +27,15 @@ const NEWEST_FIRST = [{ field: 'modDate', descending: true }, { field: 'id', des
 
 const modDateOf = (item: Item): string => String(item.modDate ?? '');
 
+/** Where a poller got to on a kind: the watermark and the ids told at it; another process that takes over goes on from it. */
+export interface KindMark {
+  at: string;
+  told: number[];
+}
+
+/** Most ids at the watermark a mark carries (more: the rest are told again). */
+const MARK_IDS = 200;
+
 export class KindWatch {
   /** Ids the account sees, ascending; null until the baseline is read. */
   private known: number[] | null = null;
@@ -48,7 +57,7 @@ export class KindWatch {
    * largest limit (once per watch of the kind, at background priority),
    * and the latest `modDate`.
    */
-  private async readBaseline(): Promise<void> {
+  private async readBaseline(since?: KindMark): Promise<void> {
     const ids: number[] = [];
     let newest = '';
     this.told.clear();
@@ -56,6 +65,8 @@ export class KindWatch {
       const page = await this.read(this.kind, { sort: [{ field: 'id' }], limit: MAX_LIMIT, offset });
       for (const item of page.items) {
         const at = modDateOf(item);
+        // going on from another poller's mark: what was made after it is told as made, by the next poll
+        if (since && String(item.regDate ?? '') > since.at) continue;
         ids.push(item.id!);
         if (at > newest) {
           newest = at;
@@ -70,12 +81,26 @@ export class KindWatch {
     this.knownSet.clear();
     for (const id of this.known) this.knownSet.add(id);
     this.watermark = newest;
+    if (since && since.at < newest) {
+      this.watermark = since.at;
+      this.told.clear();
+      for (const id of since.told) this.told.set(id, since.at);
+    }
   }
 
-  /** One poll: the changes since the last one, oldest first; the first poll reads the baseline and tells nothing. */
-  async poll(): Promise<ChangeWithItem[]> {
+  /** Where this watch got to, for another process to go on from. */
+  mark(): KindMark {
+    return { at: this.watermark, told: [...this.told].filter(([, at]) => at === this.watermark).slice(0, MARK_IDS).map(([id]) => id) };
+  }
+
+  /**
+   * One poll: the changes since the last one, oldest first. The first poll
+   * reads the baseline and tells nothing; given `since` (another poller's
+   * mark), the next poll tells what changed after it.
+   */
+  async poll(since?: KindMark): Promise<ChangeWithItem[]> {
     if (!this.known) {
-      await this.readBaseline();
+      await this.readBaseline(since);
       return [];
     }
     const fresh: Item[] = [];

@@ -7,7 +7,7 @@ import { GraphQLError } from 'graphql';
 import { ItemMissingError, type UpstreamErrorKind } from '../upstream/index.js';
 
 export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'THROTTLED' | 'BAD_USER_INPUT' | 'UPSTREAM_ERROR'
-  | 'TOO_MANY_STREAMS' | 'UNAVAILABLE' | 'STREAM_IDLE' | 'STAGED_ROWS_LIMIT' | 'STORE_FULL';
+  | 'TOO_MANY_STREAMS' | 'UNAVAILABLE' | 'STREAM_IDLE' | 'STAGED_ROWS_LIMIT' | 'STORE_FULL' | 'NOT_ACCEPTABLE';
 
 export class GatewayError extends GraphQLError {
   constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {

@@ -361,8 +361,8 @@ describe('the feed\'s share of the budget', () => {
       const stats = await stack.stats();
       expect(stats.throttled).toEqual({ faults: 0, blocks: 0 });
       const feedCalls = stats.calls.total - 1;
-      // polled as fast as the share lets: 5 s is two and a half windows of 9
-      expect(feedCalls).toBeGreaterThanOrEqual(18);
+      // it wanted more than a window's share (five kinds every 10 ms): the share held it back over several windows
+      expect(feedCalls).toBeGreaterThan(9);
       const busiest = Math.max(...arrivals.map((at) => arrivals.filter((other) => other >= at && other < at + 2_000).length));
       // the query's one call may share a window with 9 of the feed's
       expect(busiest).toBeLessThanOrEqual(9 + 1);

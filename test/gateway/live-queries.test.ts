@@ -244,6 +244,16 @@ describe('refused before any call', () => {
     }
   });
 
+  it('asked for as JSON only (no stream to carry it): 406 NOT_ACCEPTABLE, no call', async () => {
+    const refused = await quiet.query(board('Livejson'));
+    expect(refused.status).toBe(406);
+    expect(refused.errors?.[0]).toMatchObject({
+      message: 'A live query answers as a stream: send Accept: text/event-stream (SSE) or multipart/mixed, or use a WebSocket',
+      extensions: { code: 'NOT_ACCEPTABLE' },
+    });
+    expect((await quiet.stats()).calls.total).toBe(0);
+  });
+
   it('@live with @defer is refused by validation', async () => {
     const refused = await quiet.query('query @live { clients(first: 1) { nodes { name ... @defer { phone } } } }');
     expect(refused.errors).toEqual([expect.objectContaining({ message: 'Cannot mix "@defer" with "@live".' })]);

@@ -18,6 +18,7 @@ import { mergeParts, readParts } from '../helpers/incremental.js';
 import { fencedBlocks, README, section } from '../helpers/readme.js';
 import { startServedStack } from '../helpers/served.js';
 import { basic, DEMO_USERS, startStack, type Stack } from '../helpers/stack.js';
+import { sseResults } from '../helpers/sse.js';
 
 const GRAPHQL_BLOCKS = fencedBlocks('graphql');
 const CURL_QUERIES = [...README.matchAll(/-d '(\{"query".*?\})'/g)].map((match) => (JSON.parse(match[1]) as { query: string }).query);
@@ -46,8 +47,21 @@ async function runIncremental(query: string): Promise<{ errors?: unknown[]; data
   return { errors: errors.length ? errors : undefined, data: mergeParts(parts) };
 }
 
+/** A live query (@live), read over SSE: its first result; then it is left. */
+async function runLive(query: string): Promise<{ errors?: unknown[]; data: unknown }> {
+  const results = sseResults(await stack.fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password) },
+    body: JSON.stringify({ query }),
+  }));
+  const first = await results.next();
+  await results.close();
+  return { errors: first?.errors, data: first?.data };
+}
+
 it.each([...GRAPHQL_BLOCKS, ...CURL_QUERIES].map((query, i) => [i, query]))('example %i runs without errors', async (_i, query) => {
-  const result = /@(defer|stream)\b/.test(query as string) ? await runIncremental(query as string) : await stack.query(query as string, { as: 'admin' });
+  const run = /@(defer|stream)\b/.test(query as string) ? runIncremental : /@live\b/.test(query as string) ? runLive : (text: string) => stack.query(text, { as: 'admin' });
+  const result = await run(query as string);
   expect(result.errors).toBeUndefined();
   const userErrors = JSON.stringify(result.data).match(/"userErrors":\[[^\]]+\]/g);
   expect(userErrors).toBeNull();

@@ -5,13 +5,16 @@
  * token), taken over by another replica with watchers once it lapses; the
  * kinds each replica watches on the account (`...:{<tag>}:kinds`, a hash of
  * process token to kinds and until when), so the holder polls them all;
+ * where the holder got to on each kind (`...:{<tag>}:marks`: the latest
+ * `modDate` it saw and the ids told at it), so the next holder tells what
+ * changed while none polled;
  * batches to every replica over pub/sub (one channel per account tag) and
  * nudges over one channel. The account's keys share its hash tag (one
  * slot in Redis Cluster); nothing in them names a user or a credential.
  */
 import { randomBytes } from 'node:crypto';
 import type { RedisClient } from './connection.js';
-import type { ChangeLinks, ChangeWithItem } from '../../changes/index.js';
+import type { ChangeLinks, ChangeWithItem, KindMark } from '../../changes/index.js';
 import { ITEM_KINDS, type ItemKind } from '../../contract/kinds.js';
 import type { SharedEvents } from './events.js';
 import { redisScript, runScript } from './script.js';
@@ -19,6 +22,7 @@ import { redisScript, runScript } from './script.js';
 const PREFIX = 'upsales-graphql:changes:';
 const leaseKey = (account: string) => `${PREFIX}{${account}}:lease`;
 const kindsKey = (account: string) => `${PREFIX}{${account}}:kinds`;
+const marksKey = (account: string) => `${PREFIX}{${account}}:marks`;
 const batchTopic = (account: string) => `${PREFIX}batch:${account}`;
 const NUDGE_TOPIC = `${PREFIX}nudge`;
 
@@ -69,6 +73,19 @@ export function createRedisChangeLinks(redis: RedisClient, events: SharedEvents)
         return [...union];
       } catch {
         return [...kinds];
+      }
+    },
+    async saveMark(account, kind, mark, ms) {
+      await redis.multi().hset(marksKey(account), kind, JSON.stringify(mark)).pexpire(marksKey(account), Math.ceil(ms)).exec().catch(() => undefined);
+    },
+    async loadMark(account, kind) {
+      try {
+        const text = await redis.hget(marksKey(account), kind);
+        const mark = text ? JSON.parse(text) as Partial<KindMark> : undefined;
+        if (!mark || typeof mark.at !== 'string' || !Array.isArray(mark.told)) return undefined;
+        return { at: mark.at, told: mark.told.filter((id): id is number => Number.isSafeInteger(id)) };
+      } catch {
+        return undefined;
       }
     },
     publish(account, batch) {
