@@ -296,8 +296,8 @@ function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   return value;
 }
 
-/** `REDIS_URL`, checked: a redis:// or rediss:// URL. */
-function redisUrlOf(raw: string | undefined): string | undefined {
+/** A URL setting, checked: one of `protocols`, with a host; unset: undefined. The error names the setting, never the value (it may hold a password). */
+function serverUrlOf(name: string, raw: string | undefined, protocols: readonly string[], example: string): string | undefined {
   if (!raw) return undefined;
   let url: URL | undefined;
   try {
@@ -305,26 +305,17 @@ function redisUrlOf(raw: string | undefined): string | undefined {
   } catch {
     url = undefined;
   }
-  if (!url || !['redis:', 'rediss:'].includes(url.protocol) || !url.hostname) {
-    throw new Error('REDIS_URL must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379/0');
-  }
+  if (!url || !protocols.includes(url.protocol) || !url.hostname) throw new Error(`${name} must be a ${example}`);
   return raw;
 }
 
+/** `REDIS_URL`, checked: a redis:// or rediss:// URL. */
+const redisUrlOf = (raw: string | undefined) =>
+  serverUrlOf('REDIS_URL', raw, ['redis:', 'rediss:'], 'redis:// or rediss:// URL such as redis://127.0.0.1:6379/0');
+
 /** `DATABASE_URL`, checked: a postgres:// or postgresql:// URL. */
-function databaseUrlOf(raw: string | undefined): string | undefined {
-  if (!raw) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(raw);
-  } catch {
-    url = undefined;
-  }
-  if (!url || !['postgres:', 'postgresql:'].includes(url.protocol) || !url.hostname) {
-    throw new Error('DATABASE_URL must be a postgres:// URL such as postgres://user:password@127.0.0.1:5432/imports');
-  }
-  return raw;
-}
+const databaseUrlOf = (raw: string | undefined) =>
+  serverUrlOf('DATABASE_URL', raw, ['postgres:', 'postgresql:'], 'postgres:// URL such as postgres://user:password@127.0.0.1:5432/imports');
 
 /** A node of a Redis Cluster, as REDIS_CLUSTER_NODES names it. */
 export interface RedisNode {

@@ -9,10 +9,10 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postgresBin } from './postgres-bin.js';
+import { freePort } from './free-port.js';
 
 export interface TestPostgres {
   port: number;
@@ -25,17 +25,6 @@ export interface TestPostgres {
   /** Stops it and starts it again, `downMs` after. */
   restart(downMs?: number): Promise<void>;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Who runs the server: this process, or `postgres` when this process is root. */
