@@ -97,6 +97,38 @@ describe('changes made straight in Upsales reach subscribers', () => {
   });
 });
 
+describe('how soon', () => {
+  const POLL_MS = 1_000;
+  let stack: ServedStack;
+  beforeAll(async () => {
+    stack = await startServedStack({ config: feedConfig(POLL_MS) });
+  });
+  afterAll(() => stack.close());
+
+  it('a change made in Upsales at any moment reaches a subscriber watching three kinds within the poll interval plus one call (p95 of 12)', async () => {
+    const client = await createClient(stack, 'Feed Timing AB', await userId(stack, 'admin'));
+    const stream = await openStream<Change>(stack.base, 'subscription { changes(kinds: [CLIENT, CONTACT, PRODUCT]) { type upsalesId } }');
+    // the first poll of each kind reads its baseline
+    await until(async () => (await callsOf(stack, 'admin')) >= 3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const delays: number[] = [];
+    for (let round = 0; round < 12; round += 1) {
+      // at a moment anywhere in the poll's cycle
+      await new Promise((resolve) => setTimeout(resolve, (round * POLL_MS) / 12));
+      await straight(stack, 'admin').update('client', [{ id: client.id, name: `Feed Timing ${round} AB` }]);
+      const made = Date.now();
+      const [change] = changesOf(await stream.take(1, 3 * POLL_MS));
+      delays.push(Date.now() - made);
+      expect(change).toMatchObject({ type: 'UPDATED', upsalesId: client.id });
+    }
+    stream.close();
+    delays.sort((a, b) => a - b);
+    console.log(`12 changes made in Upsales, CHANGES_POLL_MS ${POLL_MS}: to the subscriber in p50 ${delays[5]} ms, p95 ${delays[11]} ms`);
+    // one call to the embedded service takes a few ms; 500 ms leaves room for a machine running the whole suite
+    expect(delays[Math.ceil(0.95 * delays.length) - 1]).toBeLessThanOrEqual(POLL_MS + 500);
+  });
+});
+
 describe('roles', () => {
   let stack: ServedStack;
   beforeAll(async () => {
