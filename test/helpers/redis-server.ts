@@ -47,7 +47,24 @@ async function waitForPing(port: number, child: ChildProcess): Promise<void> {
   }
 }
 
-export async function startTestRedis(): Promise<TestRedis> {
+/**
+ * Starts servers on ports probed free, again on new ports when one exits at
+ * once: between the probe and its bind another test file's process (two run
+ * at a time) may have taken a port.
+ */
+async function onFreePorts<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await start();
+    } catch (error) {
+      if (attempt >= 3 || !String((error as Error).message).startsWith('redis-server exited')) throw error;
+    }
+  }
+}
+
+export const startTestRedis = (): Promise<TestRedis> => onFreePorts(startTestRedisOnce);
+
+async function startTestRedisOnce(): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
@@ -168,7 +185,9 @@ async function clusterOk(ports: number[]): Promise<void> {
  * replicas), ready once every node says cluster_state:ok. Their cluster
  * files live in a temporary directory, removed by `close`.
  */
-export async function startTestRedisCluster(): Promise<TestRedisTarget> {
+export const startTestRedisCluster = (): Promise<TestRedisTarget> => onFreePorts(startTestRedisClusterOnce);
+
+async function startTestRedisClusterOnce(): Promise<TestRedisTarget> {
   const dir = mkdtempSync(join(tmpdir(), 'redis-cluster-'));
   const ports: number[] = [];
   const busPorts: number[] = [];
