@@ -150,9 +150,11 @@ describe('roles', () => {
     expect(changesOf(heardBySales)).toEqual([expect.objectContaining({ type: 'CREATED', upsalesId: shown.id, node: { name: 'Shown To Sales AB' } })]);
     expect(JSON.stringify(heardBySales)).not.toContain(String(hidden.id));
     // hidden: updated and deleted, still nothing for sales
+    // (a poll after both would find only the deletion: the update is waited for first)
     await straight(stack, 'admin').update('client', [{ id: hidden.id, name: 'Still Hidden AB' }]);
+    expect(changesOf(await asAdmin.take(1)).map((change) => change.type)).toEqual(['UPDATED']);
     await straight(stack, 'admin').delete('client', [hidden.id!]);
-    expect(changesOf(await asAdmin.take(2)).map((change) => change.type)).toEqual(['UPDATED', 'DELETED']);
+    expect(changesOf(await asAdmin.take(1)).map((change) => change.type)).toEqual(['DELETED']);
     expect(await asSales.take(1, 1_000)).toEqual([]);
     asAdmin.close();
     asSales.close();

@@ -88,6 +88,8 @@ export function createRedisJobBus({ redis, events: target, commandTimeoutMs }: R
   let held: ((finishedSince?: number) => Promise<JobView[]>) | undefined;
   /** The jobs this process published since it started: their home, it writes them over when it puts them back. */
   const published = new Set<string>();
+  /** How many views this process has published: their order, which a follower keeps. */
+  let sent = 0;
 
   /**
    * Puts this process's jobs back into Redis, from its job store: the open
@@ -188,11 +190,19 @@ export function createRedisJobBus({ redis, events: target, commandTimeoutMs }: R
         .zadd(ownerKey(view.owner), view.createdAt, view.id)
         .expire(ownerKey(view.owner), JOB_TTL_S)
         .exec().catch(() => undefined);
-      dispatch(progressTopic(view.id), { from: self, view: record.view });
+      sent += 1;
+      dispatch(progressTopic(view.id), { from: self, seq: sent, view: record.view });
     },
     follow(owner, id, listener) {
+      // A Redis Cluster may deliver two publishes out of order (each goes to whichever node):
+      // an older view of the job than one already told is dropped.
+      const latest = new Map<string, number>();
       const fromElsewhere = (event: Event) => {
-        const { from, view } = (event as CustomEvent<{ from: string; view: JobView }>).detail;
+        const { from, seq, view } = (event as CustomEvent<{ from: string; seq?: number; view: JobView }>).detail;
+        if (typeof seq === 'number') {
+          if (seq <= (latest.get(from) ?? 0)) return;
+          latest.set(from, seq);
+        }
         const mine = from === self ? undefined : owned(view, owner);
         if (mine) listener(mine);
       };
