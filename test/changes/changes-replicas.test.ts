@@ -15,6 +15,7 @@ import { openStream, type OpenStream } from '../helpers/change-stream.js';
 import { REDIS_TOPOLOGIES, startTestRedisOf, testRedisClient, type TestRedisTarget } from '../helpers/redis-server.js';
 import { startReplica, startReplicaProcess, type Replica, type ReplicaProcess } from '../helpers/replicas.js';
 import { DEMO_USERS, TEST_ENV, type SimStats } from '../helpers/stack.js';
+import { until } from '../helpers/until.js';
 
 interface Change { type: string; upsalesId: number; node: { name?: string } | null }
 const CHANGES = 'subscription { changes(kinds: [CLIENT]) { type upsalesId node { ... on Client { name } } } }';
@@ -25,14 +26,6 @@ const simOrigin = () => new URL(sim.url).origin;
 const stats = async () => (await fetch(`${simOrigin()}/__sim/stats`)).json() as Promise<SimStats>;
 const resetStats = async () => void (await fetch(`${simOrigin()}/__sim/reset-stats`, { method: 'POST' }));
 const adminCalls = async () => (await stats()).calls.byUser[DEMO_USERS.admin.username] ?? 0;
-
-async function until(check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 const changesOf = (payloads: { data?: Record<string, Change> | null }[]) => payloads.map((payload) => payload.data!.changes);
 
@@ -78,7 +71,7 @@ describe.each(REDIS_TOPOLOGIES)('on a Redis %s', (topology) => {
       for (const replica of replicas) {
         streams.push(await openStream<Change>(replica.base, CHANGES));
         // the first replica takes the lease and reads the baseline; the others find it held
-        await until(async () => (await adminCalls()) >= 1);
+        await until(async () => (await adminCalls()) >= 1, 15_000, 25);
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
       // sales writes through the third replica: a nudge to every replica; the holder polls once
@@ -108,7 +101,7 @@ describe.each(REDIS_TOPOLOGIES)('on a Redis %s', (topology) => {
       processes = [await startReplicaProcess(env), await startReplicaProcess(env)];
       const [first, second] = processes;
       const onFirst = await openStream<Change>(first.base, CHANGES);
-      await until(async () => (await adminCalls()) >= 2);
+      await until(async () => (await adminCalls()) >= 2, 15_000, 25);
       const onSecond = await openStream<Change>(second.base, CHANGES);
       await new Promise((resolve) => setTimeout(resolve, 500));
       const before = await salesClient('Before The Kill AB');
@@ -129,7 +122,7 @@ describe.each(REDIS_TOPOLOGIES)('on a Redis %s', (topology) => {
       // made while nobody polls: the next poller goes on from where the last one got to (its mark in Redis)
       const during = await salesClient('During The Takeover AB');
       // the second replica takes over (its lease retries every fifth of a lease) and reads its baseline
-      await until(async () => ((await stats()).calls.byOperation['ClientService.getByCriteria'] ?? 0) >= 2);
+      await until(async () => ((await stats()).calls.byOperation['ClientService.getByCriteria'] ?? 0) >= 2, 15_000, 25);
       expect(changesOf(await onSecond.take(1))).toEqual([{ type: 'CREATED', upsalesId: during.id, node: { name: 'During The Takeover AB' } }]);
       const after = await salesClient('After The Kill AB');
       expect(changesOf(await onSecond.take(1))).toEqual([{ type: 'CREATED', upsalesId: after.id, node: { name: 'After The Kill AB' } }]);

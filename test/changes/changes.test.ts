@@ -15,6 +15,7 @@ import { createUpstream, type UpstreamClient } from '../../src/upstream/index.js
 import { openStream, type OpenStream } from '../helpers/change-stream.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';
 import { basic, DEMO_USERS, TEST_ENV, type DemoUser } from '../helpers/stack.js';
+import { until } from '../helpers/until.js';
 
 interface Change { kind: string; type: string; id: string; upsalesId: number; at: string; node: { name?: string } | null }
 
@@ -43,15 +44,6 @@ async function createClient(stack: ServedStack, name: string, manager: number): 
 }
 
 const callsOf = async (stack: ServedStack, as: DemoUser) => (await stack.stats()).calls.byUser[DEMO_USERS[as].username] ?? 0;
-
-/** Waits until `check` holds (the feed works on its own clock), at most `ms`. */
-async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const changesOf = (payloads: { data?: Record<string, Change> | null }[]) => payloads.map((payload) => payload.data!.changes);
 
