@@ -1,8 +1,8 @@
 /**
  * Following one import job: its state now, then each change, until it is
  * completed, failed or cancelled, or the follower stops. Changes come as
- * published states (this process's or, through Redis, another's); a job
- * not run here is also read again every few seconds, since a change
+ * published states (this process's or, through Redis, another's), and one
+ * older than the state last told is dropped; a job not run here is also read again every few seconds, since a change
  * Redis missed while it was away is stored again when it is back, but not
  * published again. Stopping (`return()`, or the signal) ends a pending wait
  * at once and unsubscribes.
@@ -21,6 +21,13 @@ export interface WatchSource {
 /** Whether `b` says something `a` did not: state, reason or counts. */
 const changed = (a: JobView, b: JobView) =>
   a.state !== b.state || a.reason !== b.reason || a.done !== b.done || a.total !== b.total || a.staged !== b.staged;
+
+/**
+ * Whether `b` is older than `a`: a job's rows done never go down, but a
+ * published state can reach a follower after a read that is newer (the
+ * first read, a poll) or after a later publish (two Redis Cluster nodes).
+ */
+const behind = (a: JobView, b: JobView) => !FINAL_STATES.includes(b.state) && b.done < a.done;
 
 export function watchJob(source: WatchSource, signal?: AbortSignal): AsyncIterableIterator<JobView> {
   const inbox: JobView[] = [];
@@ -72,7 +79,7 @@ export function watchJob(source: WatchSource, signal?: AbortSignal): AsyncIterab
         let next = inbox.shift();
         if (!next && await waitFor(source.pollMs()) && !closed) next = await source.read().catch(() => undefined);
         next ??= inbox.shift();
-        if (next && changed(last, next)) {
+        if (next && changed(last, next) && !behind(last, next)) {
           last = next;
           return { done: false, value: next };
         }

@@ -74,6 +74,8 @@ export class ImportService {
   private readonly retentionMs: number;
   /** Jobs being launched here now (their lease being taken). */
   private readonly launching = new Map<string, Promise<boolean>>();
+  /** Each job's last publish, which its next one waits for. */
+  private readonly publishing = new Map<string, Promise<unknown>>();
   /** Jobs whose file this process is reading now: they hold its lease, and the takeover sweep leaves them alone. */
   private readonly staging = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -359,14 +361,27 @@ export class ImportService {
     void this.published(id).catch(() => undefined);
   }
 
-  /** Publishes the job's state now, and returns it. */
-  private async published(id: string): Promise<JobView> {
-    const job = await this.store.job(id);
-    if (!job) throw new ImportNotFoundError(`Import job ${id} was not found`);
-    this.runs.meter(id)?.add(job.created + job.updated + job.failed);
-    const view = this.view(job);
-    this.remote.publish(view);
-    return view;
+  /**
+   * Publishes the job's state now, and returns it. One job's publishes read
+   * the store one after another: two reads in flight at once (PostgreSQL)
+   * may answer out of order, and followers would see progress go back.
+   */
+  private published(id: string): Promise<JobView> {
+    const previous = this.publishing.get(id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const job = await this.store.job(id);
+      if (!job) throw new ImportNotFoundError(`Import job ${id} was not found`);
+      this.runs.meter(id)?.add(job.created + job.updated + job.failed);
+      const view = this.view(job);
+      this.remote.publish(view);
+      return view;
+    });
+    const settled = next.catch(() => undefined);
+    this.publishing.set(id, settled);
+    void settled.then(() => {
+      if (this.publishing.get(id) === settled) this.publishing.delete(id);
+    });
+    return next;
   }
 
   view(job: JobRecord): JobView {
