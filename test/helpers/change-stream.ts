@@ -2,6 +2,7 @@
  * A GraphQL subscription held open over SSE, read as its events arrive:
  * for tests that wait for the next change while they make it.
  */
+import { sseMessages } from './sse.js';
 import { basic, DEMO_USERS, type DemoUser } from './stack.js';
 
 export interface SsePayload<T> {
@@ -42,21 +43,12 @@ export async function openStream<T>(base: string, query: string, as: DemoUser = 
       wake?.();
       return;
     }
-    const decoder = new TextDecoder();
-    let buffer = '';
     try {
-      for await (const chunk of response.body!) {
-        buffer += decoder.decode(chunk as Uint8Array, { stream: true });
-        let at: number;
-        while ((at = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, at);
-          buffer = buffer.slice(at + 2);
-          const data = block.split('\n').find((line) => line.startsWith('data:'));
-          if (block.startsWith('event: next') && data) {
-            queue.push(JSON.parse(data.slice(5)) as SsePayload<T>);
-            wake?.();
-          }
-        }
+      const messages = sseMessages(response.body!);
+      for (let message = await messages.next(); message; message = await messages.next()) {
+        if (message.event !== 'next') continue;
+        queue.push(message.data as SsePayload<T>);
+        wake?.();
       }
     } catch {
       // closed by the test
