@@ -30,6 +30,11 @@
  *   own call ceiling, loaders and `extensions.upsales`; reads kept in the
  *   gateway's read cache serve it, so a run costs calls only for what the
  *   change dropped.
+ * - `@live(throttle: ms)` (the convention's argument): runs again at most
+ *   once that many ms after its last result (results are at least that
+ *   far apart), changes heard meanwhile making one run at its end; 0 to {@link MAX_LIVE_THROTTLE_MS},
+ *   another value refused before any call. Without it, runs follow the
+ *   feed's polls.
  * - It is a stream (use-stream-caps.ts): MAX_STREAMS_PER_USER, MAX_STREAMS
  *   and STREAM_IDLE_TIMEOUT_MS apply; the client leaving ends its watch.
  *   Over HTTP it needs `Accept: text/event-stream` or `multipart/mixed`
@@ -46,11 +51,19 @@ import { BadUserInputError, GatewayError, toGraphQLError } from '../../src/reque
 import type { ItemChange, ReadTrail } from '../../src/request/read-trail.js';
 import { admitRun, runFigures, type AccountingLimits } from './use-upstream-accounting.js';
 
-/** Whether the operation `operationName` of `document` is a live query (`@live`, its `if` not false). */
-export function isLiveQuery(document: DocumentNode, operationName?: string | null, variables?: unknown): boolean {
+/** The longest `@live(throttle:)` taken, in ms. */
+export const MAX_LIVE_THROTTLE_MS = 60_000;
+
+/** `@live` of the operation `operationName` of `document`: whether it is live (its `if` not false), and its `throttle`. */
+function liveArguments(document: DocumentNode, operationName?: string | null, variables?: unknown) {
   const operation = getOperationAST(document, operationName);
   const directive = operation && getLiveDirectiveNode(operation);
-  return !!directive && getLiveDirectiveArgumentValues(directive, (variables ?? {}) as Record<string, unknown>).isLive;
+  return directive ? getLiveDirectiveArgumentValues(directive, (variables ?? {}) as Record<string, unknown>) : undefined;
+}
+
+/** Whether the operation `operationName` of `document` is a live query (`@live`, its `if` not false). */
+export function isLiveQuery(document: DocumentNode, operationName?: string | null, variables?: unknown): boolean {
+  return liveArguments(document, operationName, variables)?.isLive === true;
 }
 
 /** A GraphQL type name -> the item kind it shows: the item's type, its connection and its edge. */
@@ -81,7 +94,7 @@ type Execute = (args: ExecutionArgs) => unknown;
  */
 function liveAnswers(
   changes: AsyncIterable<readonly ItemChange[]>, abort: AbortController,
-  run: (first: boolean) => { trail: ReadTrail; answer: Promise<ExecutionResult> },
+  run: (first: boolean) => { trail: ReadTrail; answer: Promise<ExecutionResult> }, throttleMs: number,
 ): AsyncIterableIterator<ExecutionResult> {
   const ready: ExecutionResult[] = [];
   let wake: (() => void) | undefined;
@@ -100,10 +113,25 @@ function liveAnswers(
     abort.abort();
     wake?.();
   };
+  let deliveredAt = 0;
+  /** Until `throttleMs` after the last result, or the end. */
+  const throttled = () => new Promise<void>((resolve) => {
+    const wait = deliveredAt + throttleMs - Date.now();
+    if (wait <= 0) return resolve();
+    const stop = () => {
+      clearTimeout(timer);
+      abort.signal.removeEventListener('abort', stop);
+      resolve();
+    };
+    const timer = setTimeout(stop, wait);
+    abort.signal.addEventListener('abort', stop);
+  });
   const runs = async (first: boolean) => {
     running = true;
     try {
       do {
+        if (!first) await throttled();
+        if (ended) return;
         dirty = false;
         const started = run(first);
         first = false;
@@ -111,6 +139,7 @@ function liveAnswers(
         const answer = await started.answer;
         if (ended) return;
         deliver(answer);
+        deliveredAt = Date.now();
       } while (dirty && !ended);
     } catch (error) {
       deliver({ errors: [toGraphQLError(error) as GraphQLError] });
@@ -156,9 +185,17 @@ export function useLiveQueries(schema: GraphQLSchema, limits: AccountingLimits):
       addValidationRule(NoLiveMixedWithDeferStreamRule);
     },
     onExecute({ args, executeFn, setExecuteFn, setResultAndStopExecution }) {
-      if (!isLiveQuery(args.document, args.operationName, args.variableValues)) return;
+      const live = liveArguments(args.document, args.operationName, args.variableValues);
+      if (!live?.isLive) return;
       const ctx = args.contextValue as unknown as GatewayContext;
       const refuse = (error: GraphQLError) => setResultAndStopExecution({ errors: [error] });
+      const throttleMs = live.throttleValue ?? 0;
+      if (!Number.isInteger(throttleMs) || throttleMs < 0 || throttleMs > MAX_LIVE_THROTTLE_MS) {
+        return refuse(new BadUserInputError(
+          `@live(throttle: ${String(throttleMs)}): the throttle is the least time between two results, 0 to ${MAX_LIVE_THROTTLE_MS} ms`,
+          { throttle: throttleMs, maxThrottle: MAX_LIVE_THROTTLE_MS },
+        ));
+      }
       const kinds = kindsSelected(schema, args.document);
       if (!kinds.length) {
         return refuse(new BadUserInputError('This live query reads no Upsales items (clients, contacts, orders, ...): nothing would make it change; drop @live'));
@@ -201,7 +238,7 @@ export function useLiveQueries(schema: GraphQLSchema, limits: AccountingLimits):
         return liveAnswers(changes.watch(kinds, abort.signal), abort, (first) => {
           const runCtx: GatewayContext = first ? ctx : { ...ctx, ...ctx.nextRun() };
           return { trail: runCtx.readTrail, answer: once(runCtx, first) };
-        });
+        }, throttleMs);
       }) as typeof executeFn);
     },
   };

@@ -6,10 +6,11 @@
  * through the gateway does at once; a sales user's live query hears
  * nothing of the administrator's hidden items and shows none; a run again
  * costs exactly the calls of what the change dropped; the estimate,
- * MAX_QUERY_CALLS and the stream caps hold; what the gateway can refuse
- * alone costs no call.
+ * MAX_QUERY_CALLS and the stream caps hold; `@live(throttle:)` spaces the
+ * runs; what the gateway can refuse alone costs no call.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_LIVE_THROTTLE_MS } from '../../app/plugins/use-live-queries.js';
 import { configFromEnv } from '../../src/config/config.js';
 import type { Item } from '../../src/contract/types.js';
 import { createUpstream, type UpstreamClient } from '../../src/upstream/index.js';
@@ -161,6 +162,36 @@ describe('what a run costs', () => {
   });
 });
 
+describe('@live(throttle:)', () => {
+  it('runs again at most once per throttle: three writes 100 ms apart make one run, a throttle after the first result', async () => {
+    const id = await created({ name: 'Livethrottle A' });
+    const THROTTLE = 1_500;
+    const results = await live<Board>(board('Livethrottle').replace('@live', `@live(throttle: ${THROTTLE})`));
+    const arrived: number[] = [];
+    const next = async () => {
+      const result = await results.next();
+      arrived.push(Date.now());
+      return result;
+    };
+    try {
+      expect(names(await next())).toEqual(['Livethrottle A']);
+      const global = Buffer.from(`Client:${id}`).toString('base64');
+      for (const phone of ['+46 71', '+46 72', '+46 73']) {
+        const written = await stack.query(`mutation { updateClient(id: "${global}", input: { phone: "${phone}" }) { status } }`);
+        expect(written.errors).toBeUndefined();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const { result, seen } = await until({ next }, (shown) => shown.data?.clients.nodes[0]?.phone === '+46 73');
+      expect(result.errors).toBeUndefined();
+      // Without the throttle each write brings a run at once (the test above); here the first, +46 71, is never shown.
+      expect(seen.map((shown) => shown.data?.clients.nodes[0]?.phone)).not.toContain('+46 71');
+      for (let i = 1; i < arrived.length; i++) expect(arrived[i] - arrived[i - 1]).toBeGreaterThanOrEqual(THROTTLE - 50);
+    } finally {
+      await results.close();
+    }
+  });
+});
+
 describe('each run is a request of its own', () => {
   it('each run has its own MAX_QUERY_CALLS: two runs of 2 calls under a ceiling of 3', async () => {
     // Nothing kept: each run reads everything again.
@@ -242,6 +273,17 @@ describe('refused before any call', () => {
     } finally {
       await trusted.close();
     }
+  });
+
+  it('a throttle below 0 or above MAX_LIVE_THROTTLE_MS: BAD_USER_INPUT naming the range, no call', async () => {
+    for (const throttle of [-1, MAX_LIVE_THROTTLE_MS + 1]) {
+      const refused = await live(`query @live(throttle: ${throttle}) { clients(first: 1) { nodes { name } } }`, 'admin', quiet);
+      expect((await refused.next())?.errors?.[0]).toMatchObject({
+        message: `@live(throttle: ${throttle}): the throttle is the least time between two results, 0 to ${MAX_LIVE_THROTTLE_MS} ms`,
+        extensions: { code: 'BAD_USER_INPUT', throttle, maxThrottle: MAX_LIVE_THROTTLE_MS },
+      });
+    }
+    expect((await quiet.stats()).calls.total).toBe(0);
   });
 
   it('asked for as JSON only (no stream to carry it): 406 NOT_ACCEPTABLE, no call', async () => {
