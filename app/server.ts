@@ -196,7 +196,7 @@ function buildGateway({
       ...paramsRules,
       // The guard first, then the stream caps: what they refuse costs no call, the estimate's counts included.
       useInputGuard(),
-      useStreamCaps(streams, config.streams.idleMs),
+      useStreamCaps(streams, config.streams.idleMs, callers.accounts),
       // Before the estimate: what it refuses (too many kinds watched) costs no count.
       useLiveQueries(schema, config),
       useUpstreamAccounting(schema, config, metrics?.operation),

@@ -9,15 +9,19 @@
  * leaving (the iterator's `return`), an error, or no stream at all (the
  * operation failed first). A stream that sends nothing for
  * STREAM_IDLE_TIMEOUT_MS gets a last payload with the code STREAM_IDLE and
- * is closed. This is an Envelop plugin: it runs wherever the gateway's
+ * is closed. When Upsales refuses its user's credentials (revoked: here,
+ * or told by another replica), every stream of that user gets a last
+ * payload with the code UNAUTHENTICATED and is closed at once, whatever
+ * transport carries it. This is an Envelop plugin: it runs wherever the gateway's
  * `execute` and `subscribe` run, HTTP and WebSocket alike.
  */
-import { BREAK, visit, type DocumentNode, type ExecutionResult } from 'graphql';
+import { BREAK, visit, type DocumentNode, type ExecutionResult, type GraphQLError } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import { StreamIdleError, StreamRefusedError } from '../../src/request/errors.js';
+import { StreamIdleError, StreamRefusedError, UnauthenticatedError } from '../../src/request/errors.js';
 import type { RequestState } from '../../src/request/request-state.js';
 import { isSlotRefusal, type SlotRelease } from '../../src/request/held-slots.js';
 import type { StreamSlots } from '../../src/request/stream-slots.js';
+import { usernameTag, type VerifiedAccounts } from '../../src/request/verified-accounts.js';
 import { isLiveQuery } from './use-live-queries.js';
 
 /** Whether a document asks for an incremental answer (@defer or @stream anywhere in it). */
@@ -35,13 +39,19 @@ export function isIncremental(document: DocumentNode): boolean {
 
 type Payload = ExecutionResult & { hasNext?: boolean };
 
+/** The last payload of a stream whose user Upsales has refused since it opened. */
+const revokedError = () => new UnauthenticatedError('Upsales refused the credentials of this stream\'s user since it opened: it is closed; send the user\'s current password to open it again');
+
 /**
  * `source`, ended with one payload of STREAM_IDLE errors when it yields
- * nothing for `idleMs`; `release` is called once when it ends, whatever ends
- * it. The timer runs only while a payload is awaited: a client that reads
- * slowly holds its own stream, not the gateway's timer.
+ * nothing for `idleMs`, or of UNAUTHENTICATED errors once `revoked` is
+ * aborted; `release` is called once when it ends, whatever ends it. The
+ * timer runs only while a payload is awaited: a client that reads slowly
+ * holds its own stream, not the gateway's timer.
  */
-export function closingWhenIdle(source: AsyncIterable<Payload>, idleMs: number, incremental: boolean, release: SlotRelease): AsyncIterableIterator<Payload> {
+export function closingWhenIdle(
+  source: AsyncIterable<Payload>, idleMs: number, incremental: boolean, release: SlotRelease, revoked?: AbortSignal,
+): AsyncIterableIterator<Payload> {
   const iterator = source[Symbol.asyncIterator]();
   let ended = false;
   const end = () => {
@@ -59,17 +69,23 @@ export function closingWhenIdle(source: AsyncIterable<Payload>, idleMs: number, 
     },
     async next() {
       if (ended) return { done: true, value: undefined };
+      const last = (error: GraphQLError): IteratorResult<Payload> => {
+        if (!end()) return { done: true, value: undefined };
+        stop();
+        return { done: false, value: { errors: [error], ...(incremental ? { hasNext: false } : {}) } };
+      };
+      if (revoked?.aborted) return last(revokedError());
       let timer: NodeJS.Timeout | undefined;
-      const idle = new Promise<'idle'>((resolve) => {
+      let onRevoked: (() => void) | undefined;
+      const idle = new Promise<'idle' | 'revoked'>((resolve) => {
         timer = setTimeout(() => resolve('idle'), idleMs);
+        onRevoked = () => resolve('revoked');
+        revoked?.addEventListener('abort', onRevoked);
       });
       try {
         const step = await Promise.race([iterator.next(), idle]);
-        if (step === 'idle') {
-          if (!end()) return { done: true, value: undefined };
-          stop();
-          return { done: false, value: { errors: [new StreamIdleError(idleMs)], ...(incremental ? { hasNext: false } : {}) } };
-        }
+        if (step === 'idle') return last(new StreamIdleError(idleMs));
+        if (step === 'revoked') return last(revokedError());
         if (step.done) end();
         return step;
       } catch (error) {
@@ -77,6 +93,7 @@ export function closingWhenIdle(source: AsyncIterable<Payload>, idleMs: number, 
         throw error;
       } finally {
         clearTimeout(timer);
+        if (onRevoked) revoked?.removeEventListener('abort', onRevoked);
       }
     },
     async return(value?: unknown) {
@@ -90,29 +107,43 @@ export function closingWhenIdle(source: AsyncIterable<Payload>, idleMs: number, 
   };
 }
 
-export function useStreamCaps(slots: StreamSlots, idleMs: number): Plugin {
+export function useStreamCaps(slots: StreamSlots, idleMs: number, accounts?: Pick<VerifiedAccounts, 'onForgotten'>): Plugin {
+  /** The open streams of each username (by its tag): ended when the username is revoked. */
+  const open = new Map<string, Set<AbortController>>();
+  accounts?.onForgotten((tag) => {
+    for (const stream of open.get(tag) ?? []) stream.abort();
+  });
   /** Takes a slot for the operation of `contextValue`; the refusal, if none is left. */
   const claim = (contextValue: unknown): SlotRelease | ExecutionResult => {
     const slot = slots.take((contextValue as RequestState).caller.username);
     return isSlotRefusal(slot) ? { errors: [new StreamRefusedError(slot)] } : slot;
   };
   /** What the operation answered: a stream holds the slot until it ends; anything else gives it back now. */
-  const settle = (release: SlotRelease, incremental: boolean) => ({ result, setResult }: { result: unknown; setResult(result: never): void }) => {
-    if (isAsyncIterable(result)) setResult(closingWhenIdle(result as AsyncIterable<Payload>, idleMs, incremental, release) as never);
-    else release();
+  const settle = (release: SlotRelease, incremental: boolean, contextValue: unknown) => ({ result, setResult }: { result: unknown; setResult(result: never): void }) => {
+    if (!isAsyncIterable(result)) return release();
+    const tag = usernameTag((contextValue as RequestState).caller);
+    const revoked = new AbortController();
+    const streams = open.get(tag) ?? new Set();
+    open.set(tag, streams.add(revoked));
+    const ended = () => {
+      streams.delete(revoked);
+      if (!streams.size && open.get(tag) === streams) open.delete(tag);
+      release();
+    };
+    setResult(closingWhenIdle(result as AsyncIterable<Payload>, idleMs, incremental, ended, revoked.signal) as never);
   };
   return {
     onSubscribe({ args, setResultAndStopExecution }) {
       const slot = claim(args.contextValue);
       if (typeof slot !== 'function') return setResultAndStopExecution(slot);
-      return { onSubscribeResult: settle(slot, false), onSubscribeError: () => slot() };
+      return { onSubscribeResult: settle(slot, false, args.contextValue), onSubscribeError: () => slot() };
     },
     onExecute({ args, setResultAndStopExecution }) {
       const incremental = isIncremental(args.document);
       if (!incremental && !isLiveQuery(args.document, args.operationName, args.variableValues)) return;
       const slot = claim(args.contextValue);
       if (typeof slot !== 'function') return setResultAndStopExecution(slot);
-      return { onExecuteDone: settle(slot, incremental) };
+      return { onExecuteDone: settle(slot, incremental, args.contextValue) };
     },
   };
 }

@@ -48,6 +48,7 @@ export class VerifiedAccounts {
   private readonly accepted = new Map<string, Entry>();
   private readonly refused = new Map<string, { kind: Refusal; until: number }>();
   private readonly revokedListeners = new Set<(tag: string) => void>();
+  private readonly forgottenListeners = new Set<(tag: string) => void>();
   /** How long an accepted password stays verified (CREDENTIALS_TTL_MS). */
   readonly ttlMs: number;
   private readonly knownGoodMs: number;
@@ -122,7 +123,11 @@ export class VerifiedAccounts {
     for (const listener of this.revokedListeners) listener(tag);
   }
 
-  /** Forgets every accepted password of the username whose {@link usernameTag} this is; whether there was one. */
+  /**
+   * Forgets every accepted password of the username whose {@link usernameTag}
+   * this is (a refusal here, or told by another replica), and tells
+   * `onForgotten` listeners; whether there was one.
+   */
   forget(tag: string): boolean {
     const prefix = `${tag}\u0000`;
     let found = false;
@@ -132,7 +137,14 @@ export class VerifiedAccounts {
         found = true;
       }
     }
+    for (const listener of this.forgottenListeners) listener(tag);
     return found;
+  }
+
+  /** Tells `listener` the tag of each username revoked, here or elsewhere (what this process holds for it must end: its streams). */
+  onForgotten(listener: (tag: string) => void): () => void {
+    this.forgottenListeners.add(listener);
+    return () => this.forgottenListeners.delete(listener);
   }
 
   /** Tells `listener` the tag of each username whose accepted passwords a refusal forgot here (to tell the other replicas). */
