@@ -159,6 +159,8 @@ function buildGateway({
   });
   const uploads = new UploadSlots(config.limits.uploadsPerUser, config.limits.uploads);
   const streams = new StreamSlots(config.streams.perUser, config.streams.inAll);
+  metrics?.watchSlots(uploads);
+  metrics?.watchSlots(streams);
   if (revocations) {
     callers.accounts.onRevoked((tag) => revocations.publish(tag));
     revocations.subscribe((tag) => callers.accounts.forget(tag));
@@ -235,6 +237,7 @@ export async function startGateway(
   limitServer(server, config.http, logger);
   server.removeAllListeners('request');
   const websockets = serveWebSockets({ server, yoga, endpoint: GRAPHQL_ENDPOINT, config, callers, paramsRules, logger });
+  deps.metrics?.watchSlots(websockets.slots);
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     inProgress.add(res);
     res.once('close', () => {

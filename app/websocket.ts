@@ -58,6 +58,8 @@ export interface WebSocketDeps {
 }
 
 export interface WebSocketService {
+  /** The connections open, per user and in all (MAX_WEBSOCKETS_PER_USER, MAX_CONNECTIONS). */
+  readonly slots: HeldSlots;
   /** Refuses new connections and closes the open ones (1001, Going away: clients reconnect elsewhere). */
   close(): Promise<void>;
 }
@@ -257,6 +259,7 @@ export function serveWebSockets({ server, yoga, endpoint, config, callers, param
   idleCheck.unref();
 
   return {
+    slots: websockets,
     async close() {
       closing = true;
       clearInterval(idleCheck);

@@ -4,7 +4,8 @@
  * Prometheus plugin): the call budget per account, SOAP calls by service,
  * operation and outcome with their latency, THROTTLED faults, time queued for
  * the budget, the estimate against the calls made, reads answered from what
- * was kept, and import rows by outcome. An account is named by a hash of it
+ * was kept, import rows by outcome, and what requests hold open (streams,
+ * WebSockets, uploads) with the claims refused past their bounds. An account is named by a hash of it
  * ({@link accountLabel}), never by its username; no label takes a value a
  * caller chooses freely.
  */
@@ -50,6 +51,15 @@ export interface GatewayMetrics {
   importRows(kind: string, outcome: string, rows: number): void;
   /** Reads these budgets at each scrape (once for all its series). */
   watchBudgets(budgets: BudgetRegistry): void;
+  /** Reads what these slots hold, and how many claims they refused, at each scrape. */
+  watchSlots(slots: HeldSlotsReading): void;
+}
+
+/** Slots requests hold (src/request/held-slots.ts), as the metrics read them. */
+export interface HeldSlotsReading {
+  readonly what: string;
+  readonly inFlight: number;
+  refused(): ReadonlyMap<string, number>;
 }
 
 /** Keys the account labels when ACCOUNT_HASH_KEY is not set: this process's own secret, so a label never is a plain hash of a username. */
@@ -116,6 +126,21 @@ export function createMetrics(): GatewayMetrics {
     }
     return OTHER_ACCOUNTS;
   };
+  const slots: HeldSlotsReading[] = [];
+  new Gauge({
+    name: 'upsales_gateway_open', help: 'What requests hold open now, by what: streams (subscriptions, live queries, deferred or streamed answers), websockets, uploads', labelNames: ['what'] as const, registers,
+    collect() {
+      this.reset();
+      for (const held of slots) this.set({ what: held.what }, held.inFlight);
+    },
+  });
+  new Counter({
+    name: 'upsales_gateway_refused_total', help: 'Streams, WebSockets and uploads refused past their bounds, by what and code (TOO_MANY_<WHAT>: the user\'s bound; UNAVAILABLE: the gateway\'s)', labelNames: ['what', 'code'] as const, registers,
+    collect() {
+      this.reset();
+      for (const held of slots) for (const [code, count] of held.refused()) this.inc({ what: held.what, code }, count);
+    },
+  });
   budgetGauge('upsales_budget_used_calls', 'Calls counted in the account\'s sliding window now', (r) => r.used);
   budgetGauge('upsales_budget_remaining_calls', 'Calls the account may still send in its window', (r) => r.remaining);
   budgetGauge('upsales_budget_queued_calls', 'Calls waiting for the account\'s budget', (r) => r.queued);
@@ -140,6 +165,7 @@ export function createMetrics(): GatewayMetrics {
       if (soapCalls > estimatedCalls) overruns.inc({ type });
     },
     importRows: (kind, outcome, count) => rows.inc({ kind, outcome }, count),
+    watchSlots: (held) => { slots.push(held); },
     watchBudgets(budgets) {
       read = () => Promise.all([...budgets.entries()].map(async ([account, budget]) => {
         const reading = await budget.read();

@@ -37,8 +37,19 @@ const RETRY_AFTER_SECONDS = 5;
 export class HeldSlots {
   private readonly byUser = new Map<string, number>();
   private total = 0;
+  private readonly refusals = new Map<string, number>();
 
   constructor(readonly perUser: number, readonly inAll: number, private readonly names: SlotNames) {}
+
+  /** What is held, as the messages (and the metrics) name it: `uploads`, `streams`, `websockets`. */
+  get what(): string {
+    return this.names.what;
+  }
+
+  /** Claims refused since the start, by code (`TOO_MANY_<WHAT>`, `UNAVAILABLE`). */
+  refused(): ReadonlyMap<string, number> {
+    return this.refusals;
+  }
 
   /** Slots held now. */
   get inFlight(): number {
@@ -56,16 +67,16 @@ export class HeldSlots {
     const user = usernameOf({ username });
     const held = this.byUser.get(user) ?? 0;
     if (held >= this.perUser) {
-      return {
+      return this.refusal({
         status: 429, code: `TOO_MANY_${what.toUpperCase()}`, retryAfterSeconds: RETRY_AFTER_SECONDS,
         message: `You have ${held} ${what} open, the most ${perUserSetting} (${this.perUser}) allows: ${advice}`,
-      };
+      });
     }
     if (this.total >= this.inAll) {
-      return {
+      return this.refusal({
         status: 503, code: 'UNAVAILABLE', retryAfterSeconds: RETRY_AFTER_SECONDS,
         message: `The gateway has ${this.total} ${what} open, the most ${inAllSetting} (${this.inAll}) allows: try again shortly`,
-      };
+      });
     }
     this.byUser.set(user, held + 1);
     this.total += 1;
@@ -78,6 +89,11 @@ export class HeldSlots {
       if (left > 0) this.byUser.set(user, left);
       else this.byUser.delete(user);
     };
+  }
+
+  private refusal(refusal: SlotRefusal): SlotRefusal {
+    this.refusals.set(refusal.code, (this.refusals.get(refusal.code) ?? 0) + 1);
+    return refusal;
   }
 }
 

@@ -4,8 +4,10 @@
  * mutation, an import, a refused query), the SOAP call counter equals what
  * the embedded service counted, THROTTLED faults equal its faults, import
  * rows and kept reads are counted, budgets are shown per account, and no
- * username or caller-chosen name appears in any label.
+ * username or caller-chosen name appears in any label. What requests hold
+ * open (streams, WebSockets) and the claims refused are counted by what.
  */
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../src/config/config.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
@@ -144,4 +146,54 @@ it('with METRICS_TOKEN, answers only a scraper that sends it', async () => {
 it('METRICS_TOKEN must be long enough', () => {
   expect(() => configFromEnv({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN must be at least 16 characters/);
   expect(configFromEnv({ METRICS_TOKEN: 'a-long-enough-token' }).metricsToken).toBe('a-long-enough-token');
+});
+
+it('what requests hold open (streams, WebSockets) and the claims refused past their bounds, by what and code', async () => {
+  const served = await startServedStack({ metrics: createMetrics(), config: configFromEnv({ MAX_STREAMS_PER_USER: '2', MAX_WEBSOCKETS_PER_USER: '1' }) });
+  const scrape = async () => (await served.fetch('/metrics')).text();
+  const opened: AbortController[] = [];
+  const sockets: WebSocket[] = [];
+  try {
+    let text = await scrape();
+    expect(total(text, 'upsales_gateway_open', { what: 'streams' })).toBe(0);
+    expect(total(text, 'upsales_gateway_refused_total')).toBe(0);
+    const stream = async () => {
+      const controller = new AbortController();
+      opened.push(controller);
+      return served.fetch('/graphql', {
+        method: 'POST', signal: controller.signal,
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password) },
+        body: JSON.stringify({ query: 'subscription { changes(kinds: [CLIENT]) { upsalesId } }' }),
+      });
+    };
+    expect((await stream()).status).toBe(200);
+    expect((await stream()).status).toBe(200);
+    expect((await stream()).status).toBe(429);
+    const socket = () => new Promise<WebSocket>((resolve) => {
+      const ws = new WebSocket(`${served.base.replace('http', 'ws')}/graphql`, 'graphql-transport-ws', {
+        headers: { authorization: basic(DEMO_USERS.sales.username, DEMO_USERS.sales.password) },
+      });
+      sockets.push(ws);
+      // A connection holds its slot once graphql-ws has accepted it (connection_init, then connection_ack), or is closed.
+      ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init' })));
+      ws.on('message', (data) => { if (JSON.parse(String(data)).type === 'connection_ack') resolve(ws); });
+      ws.on('close', () => resolve(ws));
+      ws.on('error', () => resolve(ws));
+    });
+    await socket();
+    await socket();
+    text = await scrape();
+    expect(total(text, 'upsales_gateway_open', { what: 'streams' })).toBe(2);
+    expect(total(text, 'upsales_gateway_open', { what: 'websockets' })).toBe(1);
+    expect(total(text, 'upsales_gateway_refused_total', { what: 'streams', code: 'TOO_MANY_STREAMS' })).toBe(1);
+    expect(total(text, 'upsales_gateway_refused_total', { what: 'websockets', code: 'TOO_MANY_WEBSOCKETS' })).toBe(1);
+    expect(text).not.toMatch(/demo\.test/);
+    for (const controller of opened) controller.abort();
+    for (const ws of sockets) ws.close();
+    await expect.poll(async () => total(await scrape(), 'upsales_gateway_open'), { timeout: 5_000 }).toBe(0);
+  } finally {
+    for (const controller of opened) controller.abort();
+    for (const ws of sockets) ws.terminate();
+    await served.close();
+  }
 });
