@@ -200,7 +200,7 @@ function buildGateway({
       useInputGuard(),
       useStreamCaps(streams, config.streams.idleMs, callers.accounts),
       // Before the estimate: what it refuses (too many kinds watched) costs no count.
-      useLiveQueries(schema, config),
+      useLiveQueries(schema, config, metrics?.operation),
       useUpstreamAccounting(schema, config, metrics?.operation),
       ...(imports ? [useImportRoutes({ imports, uploads })] : []),
     ],

@@ -49,7 +49,8 @@ import { MAX_WATCHED_KINDS } from '../../src/changes/index.js';
 import { ITEM_KINDS, KINDS, type ItemKind } from '../../src/contract/kinds.js';
 import { BadUserInputError, GatewayError, toGraphQLError } from '../../src/request/errors.js';
 import type { ItemChange, ReadTrail } from '../../src/request/read-trail.js';
-import { admitRun, runFigures, type AccountingLimits } from './use-upstream-accounting.js';
+import type { RequestState } from '../../src/request/request-state.js';
+import { admitRun, runFigures, tellsItsRuns, type AccountingLimits, type OperationObserver } from './use-upstream-accounting.js';
 
 /** The longest `@live(throttle:)` taken, in ms. */
 export const MAX_LIVE_THROTTLE_MS = 60_000;
@@ -179,7 +180,7 @@ function liveAnswers(
   };
 }
 
-export function useLiveQueries(schema: GraphQLSchema, limits: AccountingLimits): Plugin {
+export function useLiveQueries(schema: GraphQLSchema, limits: AccountingLimits, observe?: OperationObserver): Plugin {
   return {
     onValidate({ addValidationRule }) {
       addValidationRule(NoLiveMixedWithDeferStreamRule);
@@ -215,6 +216,7 @@ export function useLiveQueries(schema: GraphQLSchema, limits: AccountingLimits):
       }
       const { changes } = ctx;
       if (!changes) return refuse(new GatewayError('UNAVAILABLE', 'Live queries need the change feed, which this gateway does not run'));
+      const firstRun = tellsItsRuns(ctx as unknown as RequestState);
       const execute = executeFn as Execute;
       setExecuteFn(((executeArgs: ExecutionArgs) => {
         const abort = new AbortController();
@@ -230,6 +232,8 @@ export function useLiveQueries(schema: GraphQLSchema, limits: AccountingLimits):
             const result = await execute({ ...executeArgs, contextValue: runCtx });
             if (isAsyncIterable(result)) throw new Error('A live query run answered with a stream');
             const answer = result as ExecutionResult;
+            // Each run is told as it finishes (metrics), the first with the estimate it was admitted with.
+            observe?.('query', (first ? firstRun.estimate() : estimate) ?? 0, runCtx.stats.calls);
             return first ? answer : { ...answer, extensions: { ...answer.extensions, ...runFigures(runCtx, estimate) } };
           } finally {
             runCtx.endCalls();

@@ -15,6 +15,16 @@ import { estimateForAccount } from '../../cost/account-estimate.js';
 /** Where finished operations are told (metrics): their type, estimate and calls sent. */
 export type OperationObserver = (type: string, estimatedCalls: number, soapCalls: number) => void;
 
+/** Requests whose runs another plugin tells the observer one by one (a live query's), with the estimate admitted here for the first. */
+const runsToldElsewhere = new WeakMap<object, { estimate?: number }>();
+
+/** The runs of this request are told by the caller (use-live-queries.ts), not here; `estimate()`: what the first run was admitted with. */
+export function tellsItsRuns(ctx: RequestState): { estimate(): number | undefined } {
+  const admitted: { estimate?: number } = {};
+  runsToldElsewhere.set(ctx, admitted);
+  return { estimate: () => admitted.estimate };
+}
+
 /**
  * The variables as the operation will see them: defaults filled in (a
  * `$first: Int = 1000` left out must be costed at 1000, not at the page's
@@ -99,10 +109,12 @@ export function useUpstreamAccounting(schema: GraphQLSchema, limits: AccountingL
       }
       const { estimate } = admitted;
       const type = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
+      const elsewhere = runsToldElsewhere.get(ctx);
+      if (elsewhere) elsewhere.estimate = estimate;
       const done = () => {
         // A query's fields still loading once it is answered are read for nobody. A mutation's writes are left to finish.
         if (type === 'query') ctx.endCalls();
-        observe?.(type, estimate, ctx.stats.calls);
+        if (!elsewhere) observe?.(type, estimate, ctx.stats.calls);
       };
       return {
         onExecuteDone({ result, setResult }) {

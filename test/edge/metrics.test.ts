@@ -11,6 +11,8 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../src/config/config.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
+import { createUpstream } from '../../src/upstream/index.js';
+import { sseResults } from '../helpers/sse.js';
 import { basic, DEMO_USERS } from '../helpers/stack.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';
 
@@ -194,6 +196,37 @@ it('what requests hold open (streams, WebSockets) and the claims refused past th
   } finally {
     for (const controller of opened) controller.abort();
     for (const ws of sockets) ws.terminate();
+    await served.close();
+  }
+});
+
+it('counts each run of a live query as it finishes, with its own calls', async () => {
+  const served = await startServedStack({ metrics: createMetrics(), config: { changes: configFromEnv({ CHANGES_POLL_MS: '200', CHANGES_BUDGET_SHARE: '1' }).changes } });
+  const scrape = async () => (await served.fetch('/metrics')).text();
+  const admin = createUpstream({ baseUrl: served.sim.url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] });
+  const response = await served.fetch('/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password) },
+    body: JSON.stringify({ query: 'query @live { clients(first: 5, filter: { name: { startsWith: "Metricslive" } }) { nodes { name } } }' }),
+  });
+  const results = sseResults<{ clients: { nodes: { name: string }[] } }>(response);
+  try {
+    const first = (await results.next())!;
+    expect(first.errors).toBeUndefined();
+    let text = await scrape();
+    expect(total(text, 'upsales_operation_soap_calls_count', { type: 'query' })).toBe(1);
+    expect(total(text, 'upsales_operation_soap_calls_sum', { type: 'query' })).toBe(first.extensions!.upsales!.soapCalls);
+    expect(total(text, 'upsales_operation_estimated_calls_sum', { type: 'query' })).toBe(first.extensions!.upsales!.estimatedCalls);
+    const [made] = await admin.create('client', [{ name: 'Metricslive A' }]);
+    expect(made.success).toBe(true);
+    let again = (await results.next())!;
+    while (!again.data?.clients.nodes.length) again = (await results.next())!;
+    text = await scrape();
+    const runs = total(text, 'upsales_operation_soap_calls_count', { type: 'query' });
+    expect(runs).toBeGreaterThanOrEqual(2);
+    expect(total(text, 'upsales_operation_soap_calls_sum', { type: 'query' })).toBeGreaterThanOrEqual(first.extensions!.upsales!.soapCalls + again.extensions!.upsales!.soapCalls);
+  } finally {
+    await results.close();
     await served.close();
   }
 });
