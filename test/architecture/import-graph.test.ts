@@ -116,7 +116,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (name === 'node_modules') return [];
-    return statSync(path).isDirectory() ? sourceFiles(path) : path.endsWith('.ts') ? [relative(ROOT, path)] : [];
+    return statSync(path).isDirectory() ? sourceFiles(path) : /\.([cm]?[jt]s|tsx)$/.test(path) ? [relative(ROOT, path)] : [];
   });
 }
 
@@ -152,6 +152,14 @@ describe('the order of rooms', () => {
       expect(files.some((file) => file.startsWith(`${folder}/`)), folder).toBe(true);
     }
     expect(edges.reduce((sum, { imports }) => sum + imports.length, 0)).toBeGreaterThan(900);
+  });
+
+  it('resolves every relative import to a source file it reads (or to data: JSON, a page, a document): none escapes the walk', () => {
+    const DATA = /\.(json|html|css|graphql|csv|txt)$/;
+    const escaping = files.flatMap((file) => relativeImports(file, readFileSync(join(ROOT, file), 'utf8'))
+      .filter(({ to }) => !known.has(to) && !(DATA.test(to) && existsSync(join(ROOT, to))))
+      .map(({ to }) => `${file} -> ${to}`));
+    expect(escaping).toEqual([]);
   });
 
   it('puts every source file in a room of FLOORS, and every room of FLOORS holds a file', () => {
