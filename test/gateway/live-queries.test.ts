@@ -91,16 +91,28 @@ describe('a live query hears changes made elsewhere', () => {
   });
 
   it('a write through the gateway brings a new result at once, before any poll could', async () => {
-    const id = await created({ name: 'Livegateway A' });
-    const results = await live<Board>(board('Livegateway'));
+    // The feed polls once an hour here: only the write itself can bring the result.
+    const hourly = await startStack({
+      sim: UNTHROTTLED.sim,
+      config: { ...configFromEnv({ CHANGES_POLL_MS: '3600000', CHANGES_BUDGET_SHARE: '1' }), ...UNTHROTTLED.config, cacheTtlMs: 600_000 },
+    });
     try {
-      expect(names(await results.next())).toEqual(['Livegateway A']);
-      const written = await stack.query(`mutation { updateClient(id: "${Buffer.from(`Client:${id}`).toString('base64')}", input: { phone: "+46 9" }) { status } }`);
-      expect(written.errors).toBeUndefined();
-      const { result } = await until(results, (next) => next.data?.clients.nodes[0].phone === '+46 9');
-      expect(result.errors).toBeUndefined();
+      const [made] = await createUpstream({ baseUrl: hourly.sim.url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] })
+        .create('client', [{ name: 'Livegateway A' }]);
+      const results = await live<Board>(board('Livegateway'), 'admin', hourly);
+      try {
+        expect(names(await results.next())).toEqual(['Livegateway A']);
+        const written = await hourly.query(`mutation { updateClient(id: "${Buffer.from(`Client:${made.item!.id}`).toString('base64')}", input: { phone: "+46 9" }) { status } }`);
+        expect(written.errors).toBeUndefined();
+        const shown = until(results, (next) => next.data?.clients.nodes[0].phone === '+46 9');
+        const late = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no new result within 5 s of the write')), 5_000));
+        const { result } = await Promise.race([shown, late]);
+        expect(result.errors).toBeUndefined();
+      } finally {
+        await results.close();
+      }
     } finally {
-      await results.close();
+      await hourly.close();
     }
   });
 });
