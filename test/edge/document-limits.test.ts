@@ -219,6 +219,22 @@ describe('request bodies', () => {
     expect(grown).toBeLessThan(50 * 1024 * 1024);
   });
 
+  it('a 30 MB multipart upload is read at the default MAX_UPLOAD_BYTES (64 MiB), past graphql-yoga\'s own 25 MB default', async () => {
+    const roomy = await startServedStack({ config: { defaultCredentials: DEMO_USERS.admin } });
+    try {
+      expect(roomy.config.limits.uploadBytes).toBe(64 * 1024 * 1024);
+      const form = new FormData();
+      form.set('operations', JSON.stringify({ query: '{ __typename }' }));
+      form.set('map', '{}');
+      form.set('0', new File(['x'.repeat(30_000_000)], 'big.csv'));
+      const response = await roomy.fetch('/graphql', { method: 'POST', headers: { 'x-graphql-yoga-csrf': '1' }, body: form });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ data: { __typename: 'Query' }, extensions: expect.anything() });
+    } finally {
+      await roomy.close();
+    }
+  });
+
   it('a multipart upload over MAX_UPLOAD_BYTES is refused with 413', async () => {
     const small = await startServedStack({ config: { defaultCredentials: DEMO_USERS.admin, limits: { ...served.config.limits, uploadBytes: 10_000 } } });
     try {
