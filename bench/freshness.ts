@@ -79,12 +79,15 @@ async function readBoard(gateway: ReplicaProcess, screen: Screen, fresh: boolean
   showBoard(screen, ((await response.json()) as { data?: Board }).data);
 }
 
+/** `ms`, or until `signal` aborts; its listener goes with it (a screen sleeps thousands of times on one signal). */
 const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
-  const timer = setTimeout(resolve, ms);
-  signal.addEventListener('abort', () => {
+  const done = () => {
     clearTimeout(timer);
+    signal.removeEventListener('abort', done);
     resolve();
-  }, { once: true });
+  };
+  const timer = setTimeout(done, ms);
+  signal.addEventListener('abort', done);
 });
 
 const polling = (fresh: boolean): Keeper => async (gateway, screen, signal) => {

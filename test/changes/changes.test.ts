@@ -121,6 +121,42 @@ describe('how soon', () => {
   });
 });
 
+describe('how soon, at the default settings on a clock 10 times faster', () => {
+  // Upsales' 15 s window and the defaults (45 calls, CHANGES_BUDGET_SHARE 0.2: 9 calls a window, CHANGES_POLL_MS 5000),
+  // all 10 times shorter: three kinds watched take 3 calls a poll, 3 polls a window, the whole share.
+  const WINDOW_MS = 1_500;
+  const POLL_MS = 500;
+  let stack: ServedStack;
+  beforeAll(async () => {
+    const defaults = configFromEnv(TEST_ENV);
+    expect(defaults.changes).toMatchObject({ pollMs: 5_000, budgetShare: 0.2 });
+    expect(defaults.budgetCalls).toBe(45);
+    stack = await startServedStack({ config: { budgetCalls: 45, budgetWindowMs: WINDOW_MS, changes: { ...defaults.changes, pollMs: POLL_MS } } });
+  });
+  afterAll(() => stack.close());
+
+  it('a change made in Upsales reaches a subscriber watching three kinds within 10 s on Upsales\' clock (p95 of 12), the feed within its share', async () => {
+    const client = await createClient(stack, 'Feed Defaults AB', await userId(stack, 'admin'));
+    const stream = await openStream<Change>(stack.base, 'subscription { changes(kinds: [CLIENT, CONTACT, PRODUCT]) { type upsalesId } }');
+    await until(async () => (await callsOf(stack, 'admin')) >= 3);
+    await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));
+    const delays: number[] = [];
+    for (let round = 0; round < 12; round += 1) {
+      await new Promise((resolve) => setTimeout(resolve, (round * POLL_MS) / 12));
+      await straight(stack, 'admin').update('client', [{ id: client.id, name: `Feed Defaults ${round} AB` }]);
+      const made = Date.now();
+      const [change] = changesOf(await stream.take(1, 10 * POLL_MS));
+      delays.push(Date.now() - made);
+      expect(change).toMatchObject({ type: 'UPDATED', upsalesId: client.id });
+    }
+    stream.close();
+    delays.sort((a, b) => a - b);
+    console.log(`12 changes at the default ratios (poll ${POLL_MS} ms, share 9 of 45 calls per ${WINDOW_MS} ms): p50 ${delays[5]} ms, p95 ${delays[11]} ms (x10 on Upsales' clock)`);
+    // 10 s on Upsales' clock
+    expect(delays[Math.ceil(0.95 * delays.length) - 1]).toBeLessThanOrEqual(1_000);
+  });
+});
+
 describe('roles', () => {
   let stack: ServedStack;
   beforeAll(async () => {
