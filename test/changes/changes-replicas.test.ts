@@ -10,11 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../src/config/config.js';
 import type { Item } from '../../src/contract/types.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
-import { createUpstream, type UpstreamClient } from '../../src/upstream/index.js';
+import type { UpstreamClient } from '../../src/upstream/index.js';
 import { openStream, type OpenStream } from '../helpers/change-stream.js';
 import { REDIS_TOPOLOGIES, startTestRedisOf, testRedisClient, type TestRedisTarget } from '../helpers/redis-server.js';
 import { startReplica, startReplicaProcess, type Replica, type ReplicaProcess } from '../helpers/replicas.js';
-import { DEMO_USERS, TEST_ENV, type SimStats } from '../helpers/stack.js';
+import { DEMO_USERS, straightClient, TEST_ENV, type SimStats } from '../helpers/stack.js';
 import { until } from '../helpers/until.js';
 
 interface Change { type: string; upsalesId: number; node: { name?: string } | null }
@@ -37,7 +37,7 @@ async function salesClient(name: string): Promise<Item> {
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, throttleCalls: 1_000_000 });
-  soap = createUpstream({ baseUrl: sim.url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] });
+  soap = straightClient(sim.url);
 });
 afterAll(async () => {
   await sim?.close();

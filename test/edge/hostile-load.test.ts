@@ -15,11 +15,10 @@ import { createBudgetRegistry } from '../../src/budget/index.js';
 import { createLogger } from '../../src/log/logger.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
-import { createUpstream } from '../../src/upstream/index.js';
 import { REDIS_TOPOLOGIES, startTestRedisOf, type TestRedisTarget } from '../helpers/redis-server.js';
 import { startReplica, startReplicaProcess, type Replica, type ReplicaProcess } from '../helpers/replicas.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';
-import { basic, DEMO_USERS, startStack } from '../helpers/stack.js';
+import { basic, deactivateUser, DEMO_USERS, startStack } from '../helpers/stack.js';
 
 const ADMIN = basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password);
 const SALES = basic(DEMO_USERS.sales.username, DEMO_USERS.sales.password);
@@ -314,14 +313,6 @@ describe('an account\'s queue is bounded', () => {
 describe('revocation', () => {
   const PAGE = '{ clients(first: 3, orderBy: [{ field: name }]) { nodes { name } } }';
 
-  /** Deactivates `username` in Upsales itself, with an adapter of its own (the gateway drops nothing for it). */
-  async function deactivate(sim: RunningSimulator, username: string): Promise<void> {
-    const admin = createUpstream({ baseUrl: sim.url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] });
-    const { items } = await admin.getByCriteria('user', { criteria: [{ field: 'email', operator: 'eq', values: [username] }], limit: 1 });
-    const [result] = await admin.update('user', [{ id: items[0].id, active: false }]);
-    expect(result.success).toBe(true);
-  }
-
   it('after Upsales refuses a user once, nothing kept, no rateLimit, no import job and no download is served to them', async () => {
     const served = await startServedStack({ imports: true, config: { cacheTtlMs: 60_000 } });
     try {
@@ -333,7 +324,7 @@ describe('revocation', () => {
       const started = await gql<{ startImport: { id: string } }>('mutation { startImport(kind: CLIENT, rows: [{ name: "REVOKED sales row" }]) { id } }');
       const id = started.data!.startImport.id;
       expect((await served.fetch(`/imports/${id}/results.csv`, { headers: { authorization: SALES } })).status).toBe(200);
-      await deactivate(served.sim, DEMO_USERS.sales.username);
+      await deactivateUser(served.sim.url, DEMO_USERS.sales.username);
       // The first refusal: a read Upsales answers.
       expect((await gql('{ me { name } }', { 'cache-control': 'no-cache' })).errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');
       // Refused a moment ago: answered at once, before anything else (no kept answer, no call).
@@ -360,7 +351,7 @@ describe('revocation', () => {
       await new Promise((resolve) => setTimeout(resolve, 600));
       // Lapsed but still right: one check call, and the kept page again.
       expect((await page()).extensions.upsales).toMatchObject({ soapCalls: 1, cachedCalls: 1 });
-      await deactivate(served.sim, DEMO_USERS.sales.username);
+      await deactivateUser(served.sim.url, DEMO_USERS.sales.username);
       await new Promise((resolve) => setTimeout(resolve, 600));
       const refused = await page();
       expect(refused.errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');
@@ -395,7 +386,7 @@ describe('revocation', () => {
       expect((await a.query(PAGE, undefined, 'sales')).errors).toBeUndefined();
       expect((await b.query(PAGE, undefined, 'sales')).errors).toBeUndefined();
       expect(((await b.query(PAGE, undefined, 'sales')) as Answer).extensions?.upsales.cachedCalls).toBe(1);
-      await deactivate(sim, DEMO_USERS.sales.username);
+      await deactivateUser(sim.url, DEMO_USERS.sales.username);
       // B still holds the password as verified for ten minutes; A meets the refusal.
       const refusedOnA = await a.fetch('/graphql', {
         method: 'POST', headers: { 'content-type': 'application/json', authorization: SALES, 'cache-control': 'no-cache' }, body: JSON.stringify({ query: '{ me { name } }' }),

@@ -11,9 +11,8 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../src/config/config.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import { createUpstream } from '../../src/upstream/index.js';
 import { sseResults } from '../helpers/sse.js';
-import { basic, DEMO_USERS } from '../helpers/stack.js';
+import { basic, DEMO_USERS, straightClient } from '../helpers/stack.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';
 
 /** Samples of one series as [labels, value], from Prometheus text. */
@@ -203,7 +202,7 @@ it('what requests hold open (streams, WebSockets) and the claims refused past th
 it('counts each run of a live query as it finishes, with its own calls', async () => {
   const served = await startServedStack({ metrics: createMetrics(), config: { changes: configFromEnv({ CHANGES_POLL_MS: '200', CHANGES_BUDGET_SHARE: '1' }).changes } });
   const scrape = async () => (await served.fetch('/metrics')).text();
-  const admin = createUpstream({ baseUrl: served.sim.url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] });
+  const admin = straightClient(served.sim.url);
   const response = await served.fetch('/graphql', {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: basic(DEMO_USERS.admin.username, DEMO_USERS.admin.password) },

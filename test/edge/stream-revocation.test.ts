@@ -12,12 +12,11 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv } from '../../src/config/config.js';
 import { startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
-import { createUpstream } from '../../src/upstream/index.js';
 import { openStream } from '../helpers/change-stream.js';
 import { startTestRedisOf, type TestRedisTarget } from '../helpers/redis-server.js';
 import { startReplica, type Replica } from '../helpers/replicas.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';
-import { basic, DEMO_USERS, TEST_ENV } from '../helpers/stack.js';
+import { basic, deactivateUser, DEMO_USERS, TEST_ENV } from '../helpers/stack.js';
 
 /** No poll of the feed comes within a test: only the revocation can end a stream. */
 const CHANGES = configFromEnv({ ...TEST_ENV, CHANGES_POLL_MS: '600000' }).changes;
@@ -25,14 +24,6 @@ const SALES = basic(DEMO_USERS.sales.username, DEMO_USERS.sales.password);
 const WATCH = 'subscription { changes(kinds: [CLIENT]) { kind type upsalesId } }';
 
 type Payload = { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] };
-
-/** Deactivates `username` in Upsales itself, with an adapter of its own (the gateway drops nothing for it). */
-async function deactivate(sim: RunningSimulator, username: string): Promise<void> {
-  const admin = createUpstream({ baseUrl: sim.url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] });
-  const { items } = await admin.getByCriteria('user', { criteria: [{ field: 'email', operator: 'eq', values: [username] }], limit: 1 });
-  const [result] = await admin.update('user', [{ id: items[0].id, active: false }]);
-  expect(result.success).toBe(true);
-}
 
 /** Sales' `me`, read upstream: the refusal that revokes sales, met by the gateway at `base`. */
 async function refusal(base: string): Promise<void> {
@@ -75,7 +66,7 @@ describe('one gateway', () => {
       // Each feed's first poll (its baseline) is done: the streams wait for changes.
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(sse.pending()).toBe(0);
-      await deactivate(served.sim, DEMO_USERS.sales.username);
+      await deactivateUser(served.sim.url, DEMO_USERS.sales.username);
       await refusal(served.base);
 
       const [last] = await sse.take(1, 5_000);
@@ -130,7 +121,7 @@ describe('replicas sharing a Redis node', () => {
       // A checks sales' password once, as any replica a user reaches does.
       expect((await a.query('{ me { name } }', undefined, 'sales')).errors).toBeUndefined();
       await new Promise((resolve) => setTimeout(resolve, 300));
-      await deactivate(sim, DEMO_USERS.sales.username);
+      await deactivateUser(sim.url, DEMO_USERS.sales.username);
       await refusal(a.base);
       const [last] = await onB.take(1, 5_000);
       expect(last?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');

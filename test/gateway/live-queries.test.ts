@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_LIVE_THROTTLE_MS } from '../../app/plugins/use-live-queries.js';
 import { configFromEnv } from '../../src/config/config.js';
 import type { Item } from '../../src/contract/types.js';
-import { createUpstream, type UpstreamClient } from '../../src/upstream/index.js';
+import type { UpstreamClient } from '../../src/upstream/index.js';
 import { sseResults, type StreamedResult } from '../helpers/sse.js';
-import { basic, DEMO_USERS, startStack, UNTHROTTLED, type DemoUser, type Stack } from '../helpers/stack.js';
+import { basic, DEMO_USERS, startStack, straightClient, UNTHROTTLED, type DemoUser, type Stack } from '../helpers/stack.js';
 
 /** The feed polls often here, so that tests wait little; the budget is no concern in this file. */
 const POLL_MS = 150;
@@ -29,7 +29,7 @@ beforeAll(async () => {
     sim: UNTHROTTLED.sim,
     config: { ...configFromEnv({ CHANGES_POLL_MS: String(POLL_MS), CHANGES_BUDGET_SHARE: '1' }), ...UNTHROTTLED.config, cacheTtlMs: 600_000 },
   });
-  elsewhere = createUpstream({ baseUrl: stack.sim.url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] });
+  elsewhere = straightClient(stack.sim.url);
   salesUserId = (await stack.query<{ me: { upsalesId: number } }>('{ me { upsalesId } }', { as: 'sales' })).data!.me.upsalesId;
 });
 afterAll(() => stack?.close());
@@ -97,7 +97,7 @@ describe('a live query hears changes made elsewhere', () => {
       config: { ...configFromEnv({ CHANGES_POLL_MS: '3600000', CHANGES_BUDGET_SHARE: '1' }), ...UNTHROTTLED.config, cacheTtlMs: 600_000 },
     });
     try {
-      const [made] = await createUpstream({ baseUrl: hourly.sim.url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] })
+      const [made] = await straightClient(hourly.sim.url)
         .create('client', [{ name: 'Livegateway A' }]);
       const results = await live<Board>(board('Livegateway'), 'admin', hourly);
       try {
@@ -210,7 +210,7 @@ describe('each run is a request of its own', () => {
     const tight = await startStack({
       sim: UNTHROTTLED.sim, config: { ...configFromEnv({ CHANGES_POLL_MS: String(POLL_MS), CHANGES_BUDGET_SHARE: '1' }), ...UNTHROTTLED.config, maxQueryCalls: 3, cacheTtlMs: 0 },
     });
-    const write = createUpstream({ baseUrl: tight.sim.url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] });
+    const write = straightClient(tight.sim.url);
     try {
       const [made] = await write.create('client', [{ name: 'Liveceiling A' }]);
       // The password accepted already: the watch's check of it costs no call in the first run.

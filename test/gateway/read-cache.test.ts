@@ -7,8 +7,7 @@
  * served one; `Cache-Control: no-cache` and mutations read upstream.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createUpstream } from '../../src/upstream/index.js';
-import { basic, DEMO_USERS, startStack, UNTHROTTLED, type GraphQLResponse, type Stack } from '../helpers/stack.js';
+import { basic, DEMO_USERS, startStack, straightClient, UNTHROTTLED, type GraphQLResponse, type Stack } from '../helpers/stack.js';
 
 let stack: Stack;
 let ids: { client: number; product: number; admin: number };
@@ -144,7 +143,7 @@ describe('writes through the gateway', () => {
     expect(upsales(await stack.query(rowsQuery))).toMatchObject({ soapCalls: 0, cachedCalls: 1 });
 
     // Another program (its own adapter) changes the first row's quantity.
-    const other = createUpstream({ baseUrl: stack.sim.url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] });
+    const other = straightClient(stack.sim.url);
     const stored = await other.get('order', upsalesId);
     const rows = (stored.orderRow as Record<string, unknown>[]).map((row) => (row.id === r1.id ? { ...row, quantity: 9 } : row));
     await other.update('order', [{ id: upsalesId, orderRow: rows }]);

@@ -43,6 +43,21 @@ export interface QueryOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * Another program at the SOAP service `url`, as `as`: an adapter of its own,
+ * so the gateway hears nothing of what it writes (only the feed finds it).
+ */
+export const straightClient = (url: string, as: DemoUser = 'admin'): UpstreamClient =>
+  createUpstream({ baseUrl: url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS[as], { calls: 0, queuedMs: 0, log: [] });
+
+/** Deactivates `username` in Upsales itself, straight (the gateway drops nothing for it): Upsales refuses its password from now on. */
+export async function deactivateUser(url: string, username: string): Promise<void> {
+  const admin = straightClient(url);
+  const { items } = await admin.getByCriteria('user', { criteria: [{ field: 'email', operator: 'eq', values: [username] }], limit: 1 });
+  const [result] = await admin.update('user', [{ id: items[0].id, active: false }]);
+  if (!result.success) throw new Error(`${username} could not be deactivated`);
+}
+
 export const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
 export interface Stack {

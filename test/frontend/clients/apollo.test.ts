@@ -16,8 +16,7 @@ import { apolloClient, LIVE_OVER_HTTP } from '../../../examples/frontend/apollo.
 import {
   ClientCardDocument, ClientCardLiveDocument, ClientChangesDocument, ClientDetailDocument, ImportProgressDocument, UpdateClientPhoneDocument,
 } from '../../../examples/frontend/generated/graphql.js';
-import { createUpstream } from '../../../src/upstream/index.js';
-import { DEMO_USERS } from '../../helpers/stack.js';
+import { straightClient } from '../../helpers/stack.js';
 import { exampleDocument, globalId, readManifest, startClientGateway, type ClientGateway } from '../../helpers/client-gateway.js';
 
 // Node 20 has no WebSocket of its own, and Apollo's GraphQLWsLink reads the global one (README: Frontends).
@@ -175,7 +174,7 @@ describe.each<[string, () => ApolloClient, () => DocumentNode, object]>([
 
   it('the card now, then a new card when another program changes the client straight in Upsales', async () => {
     const upsalesId = name.includes('HTTP') ? 41 : 42;
-    const elsewhere = createUpstream({ baseUrl: gateway.sim.url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] });
+    const elsewhere = straightClient(gateway.sim.url);
     const phones: (string | null | undefined)[] = [];
     const failed: unknown[] = [];
     const subscription = client.watchQuery<{ client: { phone: string | null } | null }>({ query: document(), variables: { id: globalId(upsalesId) }, fetchPolicy: 'network-only', context }).subscribe({

@@ -22,8 +22,7 @@ import {
   ClientCardDocument, ClientCardLiveDocument, ClientChangesDocument, ClientDetailDocument, ImportProgressDocument, UpdateClientPhoneDocument,
   type ClientCardLiveQuery,
 } from '../../../examples/frontend/generated/graphql.js';
-import { createUpstream } from '../../../src/upstream/index.js';
-import { DEMO_USERS } from '../../helpers/stack.js';
+import { straightClient } from '../../helpers/stack.js';
 import { exampleDocument, globalId, startClientGateway, type ClientGateway } from '../../helpers/client-gateway.js';
 
 const source = exampleDocument;
@@ -235,7 +234,7 @@ describe('@live: the live client card (a trusted document) over each transport',
   });
 
   it('a change straight in Upsales (another program) reaches the live card within the feed\'s poll', async () => {
-    const elsewhere = createUpstream({ baseUrl: gateway.sim.url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS.admin, { calls: 0, queuedMs: 0, log: [] });
+    const elsewhere = straightClient(gateway.sim.url);
     const sse = createSSEClient({ url: gateway.url, headers: { authorization: gateway.auth() }, retryAttempts: 0 });
     const cards: Card[] = [];
     const leave = sse.subscribe(request(35) as never, { next: (value) => cards.push(value as Card), error: () => undefined, complete: () => undefined });
