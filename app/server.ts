@@ -81,7 +81,9 @@ export interface GatewayDeps {
 
 /** The callers of a gateway built from `deps` alone. */
 const defaultCallers = ({ config, upstream }: Pick<GatewayDeps, 'config' | 'upstream'>) =>
-  new Callers(upstream, { defaultCredentials: config.defaultCredentials, accounts: new VerifiedAccounts({ ttlMs: config.credentialsTtlMs }) });
+  new Callers(upstream, {
+    defaultCredentials: config.defaultCredentials, accounts: new VerifiedAccounts({ ttlMs: config.credentialsTtlMs }), trustedProxies: config.trustedProxies,
+  });
 
 /**
  * The credentials step's gate for a GraphQL request, here, before
@@ -95,7 +97,7 @@ function refusedAtOnce(req: IncomingMessage, res: ServerResponse, callers: Calle
   if (!authorization) return false;
   let caller: Caller;
   try {
-    caller = callers.identify(authorization, req.socket.remoteAddress ?? 'unknown');
+    caller = callers.identify(authorization, callers.addressOf(req));
   } catch {
     return false;
   }
@@ -185,7 +187,7 @@ function buildGateway({
     context: contextFactory({ config, upstream, imports, changes }),
     plugins: [
       useRequestLog(logger),
-      ...(metrics ? useMetrics(metrics, config.metricsToken) : []),
+      ...(metrics ? useMetrics(metrics, config.metricsToken, callers.addressOf) : []),
       useRoutes([GRAPHQL_ENDPOINT, ...(metrics ? [METRICS_ENDPOINT] : []), ...(imports ? [UPLOAD_ROUTE, RESULTS_ROUTE] : [])]),
       useCaller(callers, GRAPHQL_ENDPOINT),
       useDeferStream(),

@@ -43,7 +43,6 @@ import type { Logger } from '../src/log/logger.js';
 import { acceptedCaller, holdCaller, isCallerRefusal, type Caller, type Callers } from '../src/request/credentials.js';
 import { GatewayError } from '../src/request/errors.js';
 import { HeldSlots, isSlotRefusal, type SlotRelease } from '../src/request/held-slots.js';
-import { clientAddress } from './plugins/use-caller.js';
 import { publicError, publicResult } from './plugins/public-result.js';
 
 export interface WebSocketDeps {
@@ -173,7 +172,7 @@ export function serveWebSockets({ server, yoga, endpoint, config, callers, param
       const { socket, request } = ctx.extra;
       const holder = {};
       try {
-        holdCaller(holder, callers.identify(authorizationOf(ctx.connectionParams, request), clientAddress({ req: request })));
+        holdCaller(holder, callers.identify(authorizationOf(ctx.connectionParams, request), callers.addressOf(request)));
       } catch (error) {
         if (!(error instanceof GraphQLError)) {
           socket.close(4400, reason((error as Error).message));

@@ -5,15 +5,15 @@
  * the import routes and result downloads all take it from there
  * (`callerOf`).
  */
+import type { IncomingMessage } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { holdCaller, type Caller, type Callers } from '../../src/request/credentials.js';
 import { toGraphQLError } from '../../src/request/errors.js';
 import { noteRefusal } from './use-request-log.js';
 
-/** The peer address of the request's connection (node's server context), or `unknown` (a request made in-process). */
-export const clientAddress = (serverContext: object): string =>
-  (serverContext as { req?: { socket?: { remoteAddress?: string } } }).req?.socket?.remoteAddress ?? 'unknown';
+/** Node's request under a yoga server context (none for a request made in-process). */
+export const nodeRequest = (serverContext: object): IncomingMessage | undefined => (serverContext as { req?: IncomingMessage }).req;
 
 /** An answer given before anything reads the request: its status, headers and JSON body, and its code for the log. */
 export interface EarlyAnswer {
@@ -66,7 +66,7 @@ export function useCaller(callers: Callers, graphqlEndpoint: string): Plugin {
     onRequest({ request, url, serverContext, fetchAPI, endResponse }) {
       let caller: Caller;
       try {
-        caller = callers.identify(request.headers.get('authorization'), clientAddress(serverContext));
+        caller = callers.identify(request.headers.get('authorization'), callers.addressOf(nodeRequest(serverContext)));
       } catch (error) {
         holdCaller(serverContext, error as Error);
         return;

@@ -11,13 +11,14 @@ import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayMetrics } from '../../src/metrics/metrics.js';
 import { isLoopbackHost } from '../../src/upstream/index.js';
-import { clientAddress } from './use-caller.js';
+import type { ClientAddressOf } from '../../src/request/client-address.js';
+import { nodeRequest } from './use-caller.js';
 
 export const METRICS_ENDPOINT = '/metrics';
 
 const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
-export function useMetrics(metrics: GatewayMetrics, token?: string): Plugin[] {
+export function useMetrics(metrics: GatewayMetrics, token: string | undefined, addressOf: ClientAddressOf): Plugin[] {
   const guard: Plugin = {
     onRequest({ request, url, serverContext, fetchAPI, endResponse }) {
       if (url.pathname !== METRICS_ENDPOINT) return;
@@ -27,7 +28,7 @@ export function useMetrics(metrics: GatewayMetrics, token?: string): Plugin[] {
         }));
       if (!token) {
         // Without a token the budgets of every account are this host's business only.
-        const address = clientAddress(serverContext);
+        const address = addressOf(nodeRequest(serverContext));
         if (address !== 'unknown' && !isLoopbackHost(address)) answer(403, 'FORBIDDEN', 'GET /metrics answers only on loopback unless METRICS_TOKEN is set; send it as a Bearer token');
         return;
       }

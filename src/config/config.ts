@@ -2,6 +2,7 @@
  * Gateway configuration from the environment. Every variable is documented
  * in the README's configuration table.
  */
+import proxyAddr from 'proxy-addr';
 import { checkAccountHashKey } from '../account/account-tag.js';
 import { defaultInteractiveReserve } from '../budget/window-store.js';
 
@@ -90,6 +91,13 @@ export interface GatewayConfig {
   limits: RequestLimits;
   /** `METRICS_TOKEN`: when set, GET /metrics answers only `Authorization: Bearer <token>`. At least 16 characters. */
   metricsToken?: string;
+  /**
+   * `TRUSTED_PROXIES`: proxies in front of the gateway (addresses, CIDR
+   * ranges, `loopback`, `linklocal`, `uniquelocal`), whose
+   * `X-Forwarded-For` names the client a request is counted by; none by
+   * default (src/request/client-address.ts).
+   */
+  trustedProxies: string[];
   /**
    * `PERSISTED_OPERATIONS`: trusted documents, which clients run by hash
    * alone: one file, or several separated by commas, each a JSON object from
@@ -259,6 +267,17 @@ function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, unit: str
 export const wholeMs = (env: NodeJS.ProcessEnv, name: string, fallback: number): number => whole(env, name, fallback, 'milliseconds');
 
 /** `CORS_ORIGINS` as exact origins; anything that is not an origin fails loudly. */
+/** TRUSTED_PROXIES' entries, each checked: an address, a CIDR range, or loopback, linklocal, uniquelocal. */
+function trustedProxiesOf(raw: string | undefined): string[] {
+  const entries = (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  try {
+    proxyAddr.compile(entries);
+  } catch (error) {
+    throw new Error(`TRUSTED_PROXIES: ${(error as Error).message} (give IP addresses, CIDR ranges, or loopback, linklocal, uniquelocal)`);
+  }
+  return entries;
+}
+
 function originsOf(raw: string | undefined): string[] {
   return (raw ?? '').split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => {
     let origin: string;
@@ -407,6 +426,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): GatewayConf
     host: env.HOST || undefined,
     corsOrigins: originsOf(env.CORS_ORIGINS),
     metricsToken: tokenOf(env.METRICS_TOKEN),
+    trustedProxies: trustedProxiesOf(env.TRUSTED_PROXIES),
     limits: {
       bodyBytes: positiveInt(env, 'MAX_BODY_BYTES', 1_048_576),
       uploadBytes: positiveInt(env, 'MAX_UPLOAD_BYTES', 67_108_864),

@@ -8,6 +8,7 @@
  * has not accepted may spend is the {@link CredentialGate}'s to say.
  * Credentials are never logged nor put in an error.
  */
+import { clientAddresses, type ClientAddressOf } from './client-address.js';
 import { KINDS, type ItemKind } from '../contract/kinds.js';
 import type { CriteriaResult } from '../contract/types.js';
 import type { CallStats, Credentials, ReadReuse, Upstream, UpstreamClient } from '../upstream/index.js';
@@ -92,6 +93,8 @@ export interface CallersOptions {
   accounts?: VerifiedAccounts;
   /** How failed logins are slowed down. */
   gate?: CredentialGateOptions;
+  /** TRUSTED_PROXIES: whose X-Forwarded-For names the client a request is counted by (none: the connection's address). */
+  trustedProxies?: readonly string[];
 }
 
 /**
@@ -104,11 +107,14 @@ export class Callers {
   readonly gate: CredentialGate;
   /** The kinds each verified caller may write (who may import what). */
   readonly rights: WriteRights;
+  /** The address a request is counted by (failed logins per address; /metrics on loopback). */
+  readonly addressOf: ClientAddressOf;
 
   constructor(private readonly upstream: Upstream, private readonly options: CallersOptions = {}) {
     this.accounts = options.accounts ?? new VerifiedAccounts();
     this.gate = new CredentialGate(this.accounts, options.gate);
     this.rights = new WriteRights(this.accounts.ttlMs);
+    this.addressOf = clientAddresses(options.trustedProxies ?? []);
     upstream.onRefused((credentials, kind) => this.accounts.refuse(credentials, kind));
   }
 
