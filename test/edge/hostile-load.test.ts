@@ -380,7 +380,7 @@ describe('revocation', () => {
       await redis?.close();
     });
 
-    it('a refusal seen by one replica stops every other one serving the user anything kept, at once', async () => {
+    it('a refusal seen by one replica stops every other one serving the user anything kept, rateLimit or import jobs, at once', async () => {
       type Answer = { errors?: { extensions: { code: string } }[]; extensions?: { upsales: { cachedCalls: number } } };
       // Sales reads the page on both (each replica checks the password once), then B serves it kept.
       expect((await a.query(PAGE, undefined, 'sales')).errors).toBeUndefined();
@@ -400,6 +400,10 @@ describe('revocation', () => {
       }
       expect(onB.errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');
       expect(onB.extensions?.upsales.cachedCalls).toBe(0);
+      // Nor B's answers that make no call of their own.
+      for (const query of ['{ rateLimit { used } }', '{ importJobs { id } }']) {
+        expect(((await b.query(query, undefined, 'sales')) as Answer).errors?.[0]?.extensions.code).toBe('UNAUTHENTICATED');
+      }
     });
   });
 });

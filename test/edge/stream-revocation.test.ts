@@ -4,7 +4,7 @@
  * of that user, over SSE and over a WebSocket (graphql-ws, the client
  * library), gets one last payload UNAUTHENTICATED and ends, long before
  * the change feed's next poll would have found the refusal; another user's
- * stream goes on. Across replicas sharing Redis, a refusal met by one ends
+ * stream goes on. API access taken away (API_ACCESS_DENIED) revokes alike. Across replicas sharing Redis, a refusal met by one ends
  * the user's streams on the other.
  */
 import { createClient } from 'graphql-ws';
@@ -16,7 +16,7 @@ import { openStream } from '../helpers/change-stream.js';
 import { startTestRedisOf, type TestRedisTarget } from '../helpers/redis-server.js';
 import { startReplica, type Replica } from '../helpers/replicas.js';
 import { startServedStack, type ServedStack } from '../helpers/served.js';
-import { basic, deactivateUser, DEMO_USERS, TEST_ENV } from '../helpers/stack.js';
+import { basic, changeUser, deactivateUser, DEMO_USERS, TEST_ENV } from '../helpers/stack.js';
 
 /** No poll of the feed comes within a test: only the revocation can end a stream. */
 const CHANGES = configFromEnv({ ...TEST_ENV, CHANGES_POLL_MS: '600000' }).changes;
@@ -91,6 +91,39 @@ describe('one gateway', () => {
       sse.close();
       admins.close();
       await ws.close();
+    }
+  });
+});
+
+describe('API access taken away (API_ACCESS_DENIED)', () => {
+  let served: ServedStack;
+  beforeAll(async () => {
+    served = await startServedStack({ config: { changes: CHANGES, credentialsTtlMs: 600_000, cacheTtlMs: 600_000 } });
+  });
+  afterAll(() => served?.close());
+
+  it('revokes the user as a refused password does: the stream ends, nothing kept, no rateLimit', async () => {
+    const gql = async (query: string, headers: Record<string, string> = {}) => (await served.fetch('/graphql', {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: SALES, ...headers }, body: JSON.stringify({ query }),
+    })).json() as Promise<Payload & { extensions?: { upsales?: { cachedCalls: number } } }>;
+    const PAGE = '{ clients(first: 3) { nodes { name } } }';
+    expect((await gql(PAGE)).errors).toBeUndefined();
+    expect((await gql(PAGE)).extensions?.upsales?.cachedCalls).toBeGreaterThan(0);
+    const stream = await openStream<unknown>(served.base, WATCH, 'sales');
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await changeUser(served.sim.url, DEMO_USERS.sales.username, { apiAccess: false });
+      const refused = await gql('{ me { name } }', { 'cache-control': 'no-cache' });
+      // Upsales' refusal says why: no API access (FORBIDDEN, as the gateway names API_ACCESS_DENIED).
+      expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      const [last] = await stream.take(1, 5_000);
+      expect(last?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+      const kept = await gql(PAGE);
+      expect(kept.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      expect(kept.extensions?.upsales?.cachedCalls ?? 0).toBe(0);
+      expect((await gql('{ rateLimit { used } }')).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    } finally {
+      stream.close();
     }
   });
 });

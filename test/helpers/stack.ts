@@ -50,13 +50,16 @@ export interface QueryOptions {
 export const straightClient = (url: string, as: DemoUser = 'admin'): UpstreamClient =>
   createUpstream({ baseUrl: url, timeoutMs: 10_000 }).forCredentials(DEMO_USERS[as], { calls: 0, queuedMs: 0, log: [] });
 
-/** Deactivates `username` in Upsales itself, straight (the gateway drops nothing for it): Upsales refuses its password from now on. */
-export async function deactivateUser(url: string, username: string): Promise<void> {
+/** Changes the user `username` in Upsales itself, straight (the gateway drops nothing for it). */
+export async function changeUser(url: string, username: string, change: Item): Promise<void> {
   const admin = straightClient(url);
   const { items } = await admin.getByCriteria('user', { criteria: [{ field: 'email', operator: 'eq', values: [username] }], limit: 1 });
-  const [result] = await admin.update('user', [{ id: items[0].id, active: false }]);
-  if (!result.success) throw new Error(`${username} could not be deactivated`);
+  const [result] = await admin.update('user', [{ ...change, id: items[0].id }]);
+  if (!result.success) throw new Error(`${username} could not be changed`);
 }
+
+/** Deactivates `username` in Upsales itself: Upsales refuses its password from now on (AUTHENTICATION_FAILED). */
+export const deactivateUser = (url: string, username: string): Promise<void> => changeUser(url, username, { active: false });
 
 export const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
