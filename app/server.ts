@@ -166,6 +166,8 @@ function buildGateway({
   if (revocations) {
     callers.accounts.onRevoked((tag) => revocations.publish(tag));
     revocations.subscribe((tag) => callers.accounts.forget(tag));
+    callers.accounts.onKnownGood((mark) => revocations.publishKnownGood(mark));
+    revocations.subscribeKnownGood((mark) => callers.accounts.markKnownGood(mark));
   }
   const paramsRules: Plugin[] = [
     ...usePersistedOperations({

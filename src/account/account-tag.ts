@@ -35,3 +35,14 @@ export function accountTag(text: string): string {
   const key = accountHashKey(process.env);
   return (key === undefined ? createHash('sha256') : createHmac('sha256', key)).update(text).digest('hex');
 }
+
+/**
+ * HMAC-SHA256 of `text` keyed by ACCOUNT_HASH_KEY, in hex; undefined
+ * without the key. For what may leave the process only when nobody without
+ * the key can check a guess against it (a mark of a password Upsales
+ * accepted, told to the other replicas).
+ */
+export function keyedProof(text: string): string | undefined {
+  const key = accountHashKey(process.env);
+  return key === undefined ? undefined : createHmac('sha256', key).update(text).digest('hex');
+}

@@ -12,7 +12,7 @@
  * bounded: the oldest entries go first.
  */
 import { createHash } from 'node:crypto';
-import { accountTag } from '../account/account-tag.js';
+import { accountTag, keyedProof } from '../account/account-tag.js';
 import type { Credentials } from '../upstream/types.js';
 
 /** How long a password Upsales accepted serves kept answers without a new check. @default 60 s (UPSALES_CREDENTIALS_TTL_MS) */
@@ -34,6 +34,17 @@ export interface VerifiedAccountsOptions {
 
 interface Entry { verifiedUntil: number; knownGoodUntil: number }
 
+/**
+ * A password Upsales accepted, as other replicas are told it: the
+ * username's tag and an HMAC of username and password under
+ * ACCOUNT_HASH_KEY (never the password, nor anything checkable without the
+ * key), known good until `until` (epoch ms).
+ */
+export interface KnownGoodMark { tag: string; proof: string; until: number }
+
+/** The mark's proof of these credentials, without ACCOUNT_HASH_KEY none (nothing is shared). */
+const proofOf = (credentials: Credentials): string | undefined => keyedProof(`${usernameOf(credentials)}\u0000${credentials.password}`);
+
 /** The lower-cased username of credentials: how Upsales, budgets and jobs name the account. */
 export const usernameOf = ({ username }: Pick<Credentials, 'username'>): string => username.trim().toLowerCase();
 
@@ -49,6 +60,9 @@ export class VerifiedAccounts {
   private readonly refused = new Map<string, { kind: Refusal; until: number }>();
   private readonly revokedListeners = new Set<(tag: string) => void>();
   private readonly forgottenListeners = new Set<(tag: string) => void>();
+  private readonly knownGoodListeners = new Set<(mark: KnownGoodMark) => void>();
+  /** Marks told by other replicas: `${tag}\0${proof}` -> until. */
+  private readonly toldKnownGood = new Map<string, number>();
   /** How long an accepted password stays verified (CREDENTIALS_TTL_MS). */
   readonly ttlMs: number;
   private readonly knownGoodMs: number;
@@ -72,9 +86,34 @@ export class VerifiedAccounts {
     return (this.accepted.get(VerifiedAccounts.key(credentials))?.verifiedUntil ?? 0) > now;
   }
 
-  /** Whether Upsales accepted these credentials within a day and has refused none of the username's since. */
+  /**
+   * Whether Upsales accepted these credentials within a day (here, or in a
+   * replica that told it) and has refused none of the username's since.
+   */
   isKnownGood(credentials: Credentials, now = Date.now()): boolean {
-    return (this.accepted.get(VerifiedAccounts.key(credentials))?.knownGoodUntil ?? 0) > now;
+    if ((this.accepted.get(VerifiedAccounts.key(credentials))?.knownGoodUntil ?? 0) > now) return true;
+    if (!this.toldKnownGood.size) return false;
+    const proof = proofOf(credentials);
+    return proof !== undefined && (this.toldKnownGood.get(`${usernameTag(credentials)}\u0000${proof}`) ?? 0) > now;
+  }
+
+  /** Another replica's mark of a password Upsales accepted (see {@link onKnownGood}). */
+  markKnownGood({ tag, proof, until }: KnownGoodMark): void {
+    const key = `${tag}\u0000${proof}`;
+    this.toldKnownGood.delete(key);
+    this.toldKnownGood.set(key, until);
+    this.bound(this.toldKnownGood);
+  }
+
+  /**
+   * Tells `listener` each password that became known good here (once a
+   * half-day at most per pair), for the other replicas: so that a replica
+   * that has not seen the real user's password yet lets it past a flood of
+   * wrong ones too. Nothing is told without ACCOUNT_HASH_KEY.
+   */
+  onKnownGood(listener: (mark: KnownGoodMark) => void): () => void {
+    this.knownGoodListeners.add(listener);
+    return () => this.knownGoodListeners.delete(listener);
   }
 
   /** How Upsales refused these very credentials lately, if it did. */
@@ -98,10 +137,16 @@ export class VerifiedAccounts {
   /** Upsales has just answered a call of these credentials: verified for another TTL, known good for a day. */
   accept(credentials: Credentials, now = Date.now()): void {
     const key = VerifiedAccounts.key(credentials);
+    const before = this.accepted.get(key)?.knownGoodUntil ?? 0;
     this.accepted.delete(key);
     this.accepted.set(key, { verifiedUntil: now + this.ttlMs, knownGoodUntil: now + this.knownGoodMs });
     this.refused.delete(key);
     this.bound(this.accepted);
+    if (before > now + this.knownGoodMs / 2 || !this.knownGoodListeners.size) return;
+    const proof = proofOf(credentials);
+    if (proof === undefined) return;
+    const mark = { tag: usernameTag(credentials), proof, until: now + this.knownGoodMs };
+    for (const listener of this.knownGoodListeners) listener(mark);
   }
 
   /**
@@ -137,6 +182,7 @@ export class VerifiedAccounts {
         found = true;
       }
     }
+    for (const key of this.toldKnownGood.keys()) if (key.startsWith(prefix)) this.toldKnownGood.delete(key);
     for (const listener of this.forgottenListeners) listener(tag);
     return found;
   }

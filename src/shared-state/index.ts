@@ -21,6 +21,7 @@ import { MemoryApqStore, MemoryReadStore, type ApqStore, type ApqStoreOptions, t
 import { RedisApqStore } from './redis/apq-store.js';
 import { createRedisChangeLinks } from './redis/change-links.js';
 import { memoryChangeLinks, type ChangeLinks } from '../changes/index.js';
+import type { KnownGoodMark } from '../request/verified-accounts.js';
 
 export { MemoryApqStore, type ApqStore, type ApqStoreOptions } from '../cache/index.js';
 
@@ -81,15 +82,24 @@ export interface SharedState {
   close(): Promise<void>;
 }
 
-/** Revoked usernames, by their tag (src/request/verified-accounts.ts): never a username or password. */
+/**
+ * What processes tell each other of credentials (src/request/verified-accounts.ts),
+ * never a username or password: revoked usernames by their tag, and marks
+ * of passwords Upsales accepted (a keyed HMAC, only with ACCOUNT_HASH_KEY).
+ */
 export interface Revocations {
   /** Tells every other process (and this one) that the username of `tag` was refused. */
   publish(tag: string): void;
   /** Hears every revocation published by any process; returns how to stop. */
   subscribe(listener: (tag: string) => void): () => void;
+  /** Tells every other process that a password was accepted (nothing within one process: it knows already). */
+  publishKnownGood(mark: KnownGoodMark): void;
+  /** Hears the marks other processes publish; returns how to stop. */
+  subscribeKnownGood(listener: (mark: KnownGoodMark) => void): () => void;
 }
 
 const REVOKED_TOPIC = 'upsales-graphql:revoked';
+const KNOWN_GOOD_TOPIC = 'upsales-graphql:known-good';
 
 /** Revocations within this process only (no REDIS_URL): the process that saw the refusal has already forgotten. */
 function localRevocations(): Revocations {
@@ -100,20 +110,30 @@ function localRevocations(): Revocations {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    publishKnownGood: () => undefined,
+    subscribeKnownGood: () => () => undefined,
   };
 }
 
+const isMark = (value: unknown): value is KnownGoodMark => {
+  const mark = value as Partial<KnownGoodMark> | null;
+  return typeof mark?.tag === 'string' && typeof mark.proof === 'string' && typeof mark.until === 'number';
+};
+
 /** Revocations through Redis: a message to every process on it. */
 function redisRevocations(events: SharedEvents): Revocations {
+  const hear = <T>(topic: string, valid: (value: unknown) => value is T, listener: (value: T) => void) => {
+    const heard = (event: CustomEvent) => {
+      if (valid(event.detail)) listener(event.detail);
+    };
+    events.addEventListener(topic, heard);
+    return () => events.removeEventListener(topic, heard);
+  };
   return {
     publish: (tag) => events.dispatchEvent(new CustomEvent(REVOKED_TOPIC, { detail: tag })),
-    subscribe(listener) {
-      const heard = (event: CustomEvent) => {
-        if (typeof event.detail === 'string') listener(event.detail);
-      };
-      events.addEventListener(REVOKED_TOPIC, heard);
-      return () => events.removeEventListener(REVOKED_TOPIC, heard);
-    },
+    subscribe: (listener) => hear(REVOKED_TOPIC, (value): value is string => typeof value === 'string', listener),
+    publishKnownGood: (mark) => events.dispatchEvent(new CustomEvent(KNOWN_GOOD_TOPIC, { detail: mark })),
+    subscribeKnownGood: (listener) => hear(KNOWN_GOOD_TOPIC, isMark, listener),
   };
 }
 
