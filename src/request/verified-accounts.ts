@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { accountTag, keyedProof } from '../account/account-tag.js';
 import type { Credentials } from '../upstream/types.js';
 
-/** How long a password Upsales accepted serves kept answers without a new check. @default 60 s (UPSALES_CREDENTIALS_TTL_MS) */
+/** How long a password Upsales accepted serves kept answers without a new check. @default 60 s (CREDENTIALS_TTL_MS) */
 export const VERIFIED_TTL_MS = 60_000;
 
 /** Why Upsales refuses credentials. */
