@@ -84,20 +84,6 @@ async function startTestRedisOnce(): Promise<TestRedis> {
   return { port, url: `redis://127.0.0.1:${port}/0`, kill, restart: start, close: kill };
 }
 
-/** A redis-server of the test's own and an ioredis client on it, ready; `close` stops both. */
-export async function startTestRedisClient(): Promise<{ server: TestRedis; redis: Redis; close(): Promise<void> }> {
-  const server = await startTestRedis();
-  const redis = new Redis(server.url, { maxRetriesPerRequest: 1 });
-  await new Promise((resolve) => redis.once('ready', resolve));
-  return {
-    server, redis,
-    async close() {
-      redis.disconnect();
-      await server.close();
-    },
-  };
-}
-
 /** What a shared-state test runs over: one Redis node, or a Redis Cluster of three. */
 export const REDIS_TOPOLOGIES = ['single node', '3-node cluster'] as const;
 export type RedisTopology = (typeof REDIS_TOPOLOGIES)[number];

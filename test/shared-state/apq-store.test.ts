@@ -9,12 +9,12 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryApqStore, type ApqStore, type ApqStoreOptions } from '../../src/shared-state/index.js';
 import { RedisApqStore } from '../../src/shared-state/redis/apq-store.js';
-import { startTestRedisClient, startTestRedisClientOf } from '../helpers/redis-server.js';
+import { startTestRedisClientOf } from '../helpers/redis-server.js';
 
-let testRedis: Awaited<ReturnType<typeof startTestRedisClient>>;
+let testRedis: Awaited<ReturnType<typeof startTestRedisClientOf>>;
 /** The same store over a 3-node Redis Cluster. */
 let testCluster: Awaited<ReturnType<typeof startTestRedisClientOf>>;
-beforeAll(async () => void ([testRedis, testCluster] = await Promise.all([startTestRedisClient(), startTestRedisClientOf('3-node cluster')])));
+beforeAll(async () => void ([testRedis, testCluster] = await Promise.all([startTestRedisClientOf('single node'), startTestRedisClientOf('3-node cluster')])));
 afterAll(() => Promise.all([testRedis?.close(), testCluster?.close()]));
 const redis = () => testRedis.redis;
 
