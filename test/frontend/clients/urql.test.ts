@@ -40,6 +40,35 @@ const soapCalls = () => gateway.soapCalls();
 /** The methods of the requests the gateway logged for operation `name` since `mark`. */
 const logged = (name: string, mark: number): string[] => gateway.requests(mark).filter((line) => line.operation === name).map((line) => line.method);
 
+/** A subscription sent with graphql-sse or graphql-ws alone: the body as the protocol carries it, told to `sink`; returns how to leave. */
+type RawSubscribe = (body: object, sink: { next(value: unknown): void; error(error: unknown): void; complete(): void }) => () => void;
+
+/** graphql-sse as a frontend sets it up alone (distinct connections, credentials in a header). */
+const sseClient = () => createSSEClient({ url: gateway.url, headers: { authorization: gateway.auth() }, retryAttempts: 0 });
+/** graphql-ws as a frontend sets it up alone (credentials in connectionParams). */
+const wsClient = (connectionParams: Record<string, unknown> = { authorization: gateway.auth() }) =>
+  createWSClient({ url: gateway.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams });
+
+/** Each client library alone: opened, used through `run`, let go of. */
+const RAW_CLIENTS: [string, (run: (subscribe: RawSubscribe) => Promise<unknown>) => Promise<void>][] = [
+  ['graphql-sse (distinct connections)', async (run) => {
+    const sse = sseClient();
+    try {
+      await run((body, sink) => sse.subscribe(body as never, sink as never));
+    } finally {
+      sse.dispose();
+    }
+  }],
+  ['graphql-ws', async (run) => {
+    const ws = wsClient();
+    try {
+      await run((body, sink) => ws.subscribe(body as never, sink as never));
+    } finally {
+      await ws.dispose();
+    }
+  }],
+];
+
 type Progress = { importProgress: { state: string; done: number } };
 
 /** Follows a paused job through `urql` until it is completed: every result. */
@@ -143,7 +172,7 @@ describe('graphql-sse and graphql-ws alone, sending the hash of a trusted docume
   const request = (id: string) => ({ query: '', variables: { id }, extensions: { persistedQuery: { version: 1, sha256Hash: persistedHash(ImportProgressDocument) } } });
 
   /** Every value a graphql-sse or graphql-ws subscription sends, once the job it follows is resumed, until it completes. */
-  async function follow(subscribe: (body: object, sink: { next(value: unknown): void; error(error: unknown): void; complete(): void }) => () => void, prefix: string) {
+  async function follow(subscribe: RawSubscribe, prefix: string) {
     const id = await gateway.pausedJob(prefix);
     const values: { data?: Progress; errors?: unknown[] }[] = [];
     const done = new Promise<void>((resolve, reject) => {
@@ -156,7 +185,7 @@ describe('graphql-sse and graphql-ws alone, sending the hash of a trusted docume
   }
 
   it('graphql-sse (distinct connections)', async () => {
-    const sse = createSSEClient({ url: gateway.url, headers: { authorization: gateway.auth() }, retryAttempts: 0 });
+    const sse = sseClient();
     const values = await follow((body, sink) => sse.subscribe(body as never, sink as never), 'graphql-sse');
     expect(values[0].data?.importProgress.state).toBe('PAUSED');
     expect(values.at(-1)!.data?.importProgress).toMatchObject({ state: 'COMPLETED', done: 200 });
@@ -164,7 +193,7 @@ describe('graphql-sse and graphql-ws alone, sending the hash of a trusted docume
   });
 
   it('graphql-ws (credentials in connectionParams.headers)', async () => {
-    const ws = createWSClient({ url: gateway.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { headers: { authorization: gateway.auth() } } });
+    const ws = wsClient({ headers: { authorization: gateway.auth() } });
     const values = await follow((body, sink) => ws.subscribe(body as never, sink as never), 'graphql-ws');
     expect(values.at(-1)!.data?.importProgress).toMatchObject({ state: 'COMPLETED', done: 200 });
     await ws.dispose();
@@ -172,14 +201,14 @@ describe('graphql-sse and graphql-ws alone, sending the hash of a trusted docume
 
   it('a document as text is refused with PERSISTED_QUERY_ONLY: over SSE a 400 with a JSON body (the GraphQL over SSE protocol), on the WebSocket an error message', async () => {
     const query = 'subscription { importProgress(id: "x") { state } }';
-    const sse = createSSEClient({ url: gateway.url, headers: { authorization: gateway.auth() }, retryAttempts: 0 });
+    const sse = sseClient();
     const refused = await new Promise<unknown>((resolve) => sse.subscribe({ query }, { next: () => undefined, error: resolve, complete: () => resolve(undefined) }));
     expect(refused).toBeInstanceOf(NetworkError);
     const { response } = refused as NetworkError<Response>;
     expect(response?.status).toBe(400);
     expect(response?.headers.get('content-type')).toMatch(/^application\/json/);
     expect(await response?.json()).toMatchObject({ errors: [{ extensions: { code: 'PERSISTED_QUERY_ONLY' } }] });
-    const ws = createWSClient({ url: gateway.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: gateway.auth() } });
+    const ws = wsClient();
     const overWs = await new Promise<unknown>((resolve) => ws.subscribe({ query }, { next: resolve, error: resolve, complete: () => undefined }));
     expect(overWs).toEqual([expect.objectContaining({ extensions: { code: 'PERSISTED_QUERY_ONLY' } })]);
     await ws.dispose();
@@ -198,7 +227,7 @@ describe('@live: the live client card (a trusted document) over each transport',
   };
 
   /** The card now, then a new card with the phone written through the gateway; then leaves. */
-  async function keptFresh(subscribe: (body: object, sink: { next(value: unknown): void; error(error: unknown): void; complete(): void }) => () => void, upsalesId: number) {
+  async function keptFresh(subscribe: RawSubscribe, upsalesId: number) {
     const cards: Card[] = [];
     const failed: unknown[] = [];
     const leave = subscribe(request(upsalesId), { next: (value) => cards.push(value as Card), error: (error) => failed.push(error), complete: () => undefined });
@@ -212,17 +241,7 @@ describe('@live: the live client card (a trusted document) over each transport',
     expect(cards.every((card) => !card.errors)).toBe(true);
   }
 
-  it('graphql-sse (distinct connections)', async () => {
-    const sse = createSSEClient({ url: gateway.url, headers: { authorization: gateway.auth() }, retryAttempts: 0 });
-    await keptFresh((body, sink) => sse.subscribe(body as never, sink as never), 31);
-    sse.dispose();
-  });
-
-  it('graphql-ws', async () => {
-    const ws = createWSClient({ url: gateway.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: gateway.auth() } });
-    await keptFresh((body, sink) => ws.subscribe(body as never, sink as never), 32);
-    await ws.dispose();
-  });
+  it.each(RAW_CLIENTS.map(([name, use], i) => [name, use, 31 + i] as const))('%s', (_name, use, upsalesId) => use((subscribe) => keptFresh(subscribe, upsalesId)));
 
   it.each(['websocket', 'sse'] as const)('urql, forwarding the live query to its subscription transport (%s)', async (subscriptions) => {
     const urql = client({ subscriptions });
@@ -235,7 +254,7 @@ describe('@live: the live client card (a trusted document) over each transport',
 
   it('a change straight in Upsales (another program) reaches the live card within the feed\'s poll', async () => {
     const elsewhere = straightClient(gateway.sim.url);
-    const sse = createSSEClient({ url: gateway.url, headers: { authorization: gateway.auth() }, retryAttempts: 0 });
+    const sse = sseClient();
     const cards: Card[] = [];
     const leave = sse.subscribe(request(35) as never, { next: (value) => cards.push(value as Card), error: () => undefined, complete: () => undefined });
     await expect.poll(() => cards.length, { timeout: 10_000 }).toBe(1);
@@ -257,7 +276,7 @@ describe('the changes subscription (a trusted document) over each transport', ()
    * change is heard (a write made before the subscription was under way is
    * not told: nothing is replayed); the change as told.
    */
-  async function hears(subscribe: (body: object, sink: { next(value: unknown): void; error(error: unknown): void; complete(): void }) => () => void, upsalesId: number) {
+  async function hears(subscribe: RawSubscribe, upsalesId: number) {
     const told: Changed[] = [];
     const failed: unknown[] = [];
     const leave = subscribe(request, { next: (value) => told.push(value as Changed), error: (error) => failed.push(error), complete: () => undefined });
@@ -281,17 +300,7 @@ describe('the changes subscription (a trusted document) over each transport', ()
     }
   }
 
-  it('graphql-sse (distinct connections)', async () => {
-    const sse = createSSEClient({ url: gateway.url, headers: { authorization: gateway.auth() }, retryAttempts: 0 });
-    await hears((body, sink) => sse.subscribe(body as never, sink as never), 51);
-    sse.dispose();
-  });
-
-  it('graphql-ws', async () => {
-    const ws = createWSClient({ url: gateway.url.replace('http', 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: gateway.auth() } });
-    await hears((body, sink) => ws.subscribe(body as never, sink as never), 52);
-    await ws.dispose();
-  });
+  it.each(RAW_CLIENTS.map(([name, use], i) => [name, use, 51 + i] as const))('%s', (_name, use, upsalesId) => use((subscribe) => hears(subscribe, upsalesId)));
 
   it.each(['fetch', 'sse', 'websocket'] as const)('urql (subscriptions over %s)', async (subscriptions) => {
     const urql = client({ subscriptions });
