@@ -101,14 +101,14 @@ export function useUpstreamAccounting(schema: GraphQLSchema, limits: AccountingL
   return {
     async onExecute({ args, setResultAndStopExecution }) {
       const ctx = args.contextValue as RequestState;
-      if (getOperationAST(args.document, args.operationName)?.operation === 'mutation') ctx.reads.fresh = true;
+      const type = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
+      if (type === 'mutation') ctx.reads.fresh = true;
       const admitted = await admitRun(schema, limits, ctx, args);
       if ('refused' in admitted) {
         setResultAndStopExecution(admitted.refused);
         return;
       }
       const { estimate } = admitted;
-      const type = getOperationAST(args.document, args.operationName)?.operation ?? 'unknown';
       const elsewhere = runsToldElsewhere.get(ctx);
       if (elsewhere) elsewhere.estimate = estimate;
       const done = () => {
