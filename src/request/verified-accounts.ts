@@ -77,13 +77,9 @@ export class VerifiedAccounts {
     this.maxEntries = o.maxEntries ?? 50_000;
   }
 
-  private static key(credentials: Credentials): string {
-    return credentialsKey(credentials);
-  }
-
   /** Whether these credentials were accepted less than the TTL ago. */
   isVerified(credentials: Credentials, now = Date.now()): boolean {
-    return (this.accepted.get(VerifiedAccounts.key(credentials))?.verifiedUntil ?? 0) > now;
+    return (this.accepted.get(credentialsKey(credentials))?.verifiedUntil ?? 0) > now;
   }
 
   /**
@@ -91,7 +87,7 @@ export class VerifiedAccounts {
    * replica that told it) and has refused none of the username's since.
    */
   isKnownGood(credentials: Credentials, now = Date.now()): boolean {
-    if ((this.accepted.get(VerifiedAccounts.key(credentials))?.knownGoodUntil ?? 0) > now) return true;
+    if ((this.accepted.get(credentialsKey(credentials))?.knownGoodUntil ?? 0) > now) return true;
     if (!this.toldKnownGood.size) return false;
     const proof = proofOf(credentials);
     return proof !== undefined && (this.toldKnownGood.get(`${usernameTag(credentials)}\u0000${proof}`) ?? 0) > now;
@@ -118,7 +114,7 @@ export class VerifiedAccounts {
 
   /** How Upsales refused these very credentials lately, if it did. */
   refusal(credentials: Credentials, now = Date.now()): Refusal | undefined {
-    const key = VerifiedAccounts.key(credentials);
+    const key = credentialsKey(credentials);
     const found = this.refused.get(key);
     if (found && found.until <= now) this.refused.delete(key);
     return found && found.until > now ? found.kind : undefined;
@@ -136,7 +132,7 @@ export class VerifiedAccounts {
 
   /** Upsales has just answered a call of these credentials: verified for another TTL, known good for a day. */
   accept(credentials: Credentials, now = Date.now()): void {
-    const key = VerifiedAccounts.key(credentials);
+    const key = credentialsKey(credentials);
     const before = this.accepted.get(key)?.knownGoodUntil ?? 0;
     this.accepted.delete(key);
     this.accepted.set(key, { verifiedUntil: now + this.ttlMs, knownGoodUntil: now + this.knownGoodMs });
@@ -157,7 +153,7 @@ export class VerifiedAccounts {
    * never accepted revokes nothing: it is only a wrong guess.
    */
   refuse(credentials: Credentials, kind: Refusal, now = Date.now()): void {
-    const key = VerifiedAccounts.key(credentials);
+    const key = credentialsKey(credentials);
     const wasAccepted = this.accepted.has(key);
     this.refused.delete(key);
     this.refused.set(key, { kind, until: now + this.refusedMs });
